@@ -1,0 +1,92 @@
+# duplex: `make test` runs every test natively and in headless Chrome;
+# `make demo` serves the example app. Both install what they need: the
+# pinned tools from go.mod into bin/, and Chrome through `make chrome`.
+
+SHELL  := /bin/bash
+MODULE := github.com/duplex-go/duplex
+BIN    := $(CURDIR)/bin
+export PATH := $(BIN):$(PATH)
+
+# Host tools are built with GOOS and GOARCH unset: `go tool X` under
+# GOOS=js would build X for js.
+HOSTGO := env -u GOOS -u GOARCH go
+JSGO   := env GOOS=js GOARCH=wasm go
+
+# The browser test run: one harness for every package, each package's test
+# binary run in headless Chrome.
+BROWSER_TEST := $(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmbrowsertest
+
+DEMO_ADDR ?= 127.0.0.1:8080
+
+.PHONY: all test test-native test-browser lint fmt vet staticcheck guard tools chrome demo demo-build bench clean help
+
+all: test
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+test: lint test-native test-browser ## lint, then every test natively (-race) and in headless Chrome
+
+test-native: ## every test natively, with the race detector
+	go test -race -count=1 ./...
+
+test-browser: tools chrome ## every package's tests in headless Chrome, against one harness
+	$(BROWSER_TEST) -count=1 ./...
+
+lint: fmt vet staticcheck guard ## gofmt check, go vet and staticcheck for both GOOS values, import guards
+
+fmt:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
+
+vet:
+	go vet ./...
+	$(JSGO) vet ./...
+
+staticcheck: $(BIN)/staticcheck
+	$(BIN)/staticcheck ./...
+	GOOS=js GOARCH=wasm $(BIN)/staticcheck ./...
+
+# The browser build of client, wasm and jsbridge is what every page
+# downloads: it must not pull in net/http or coder/websocket. And imports
+# only point down the map in DESIGN.md.
+guard:
+	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
+	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm or jsbridge imports: $$bad (DESIGN.md forbids it)"; exit 1; fi
+	@bad=$$(go list -deps ./client | grep -x -e '$(MODULE)/codec' -e '$(MODULE)/reconnect' -e '$(MODULE)/jsbridge' || true); \
+	if [ -n "$$bad" ]; then echo "guard: client imports $$bad (imports point down: DESIGN.md)"; exit 1; fi
+	@bad=$$($(JSGO) list -deps ./wasm | grep -x -e '$(MODULE)/client' -e '$(MODULE)/reconnect' -e '$(MODULE)/codec' || true); \
+	if [ -n "$$bad" ]; then echo "guard: wasm imports $$bad (imports point down: DESIGN.md)"; exit 1; fi
+	@echo "guard: import rules hold"
+
+tools: $(BIN)/wasmbrowsertest $(BIN)/staticcheck $(BIN)/wsharness ## build the pinned tools into bin/
+
+$(BIN)/wasmbrowsertest: go.mod go.sum
+	GOBIN=$(BIN) $(HOSTGO) install github.com/agnivade/wasmbrowsertest
+
+$(BIN)/staticcheck: go.mod go.sum
+	GOBIN=$(BIN) $(HOSTGO) install honnef.co/go/tools/cmd/staticcheck
+
+$(BIN)/wsharness: go.mod go.sum $(wildcard server_test_harness/*/*.go server_test_harness/cmd/*/*.go)
+	GOBIN=$(BIN) $(HOSTGO) install ./server_test_harness/cmd/wsharness
+
+chrome: ## find Chrome or Chromium, installing Debian's chromium where it can
+	@scripts/chrome.sh >/dev/null
+
+# The demo: a Go server pushing to a Go wasm page.
+DEMO_DIR := $(BIN)/demo
+
+demo-build:
+	@mkdir -p $(DEMO_DIR)
+	$(JSGO) build -o $(DEMO_DIR)/main.wasm ./examples/clock/web
+	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" $(DEMO_DIR)/
+	cp examples/clock/web/index.html $(DEMO_DIR)/
+	$(HOSTGO) build -o $(BIN)/demo-server ./examples/clock/server
+
+demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
+	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
+
+bench: ## benchmarks (none yet: the benchmark issue adds them)
+	@echo "bench: no benchmarks yet; the benchmark issue adds native and browser benchmarks here"
+
+clean: ## remove bin/
+	rm -rf $(BIN)
