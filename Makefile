@@ -27,7 +27,7 @@ help: ## list the targets
 
 test: lint test-native test-browser ## lint, then every test natively (-race) and in headless Chrome
 
-test-native: ## every test natively, with the race detector
+test-native: chrome ## every test natively (-race); the demo test drives headless Chrome
 	go test -race -count=1 ./...
 
 test-browser: tools chrome ## every package's tests in headless Chrome, against one harness
