@@ -44,6 +44,8 @@
 //	                              refuses the handshake with HTTP status S (default 403),
 //	                              a Retry-After of V if given and, for 3xx, a Location of L
 //	                              (default /echo)
+//	/hang?hold=D                  never answers the handshake: holds the request until the
+//	                              client gives up or D (default 60s) passes
 //	/flood?n=N&size=B&type=T      sends N messages (default 1000; 0 means until the client
 //	                              closes) of B bytes (default 16) and type T ("binary",
 //	                              default, or "text") as fast as it can, then closes with 1000;

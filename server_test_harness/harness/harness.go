@@ -78,6 +78,7 @@ func New(opts *Options) *Harness {
 	m.HandleFunc("GET /silent", h.ws(h.silent))
 	m.HandleFunc("GET /badutf8", h.ws(h.badUTF8))
 	m.HandleFunc("GET /reject", h.reject)
+	m.HandleFunc("GET /hang", h.hang)
 	m.HandleFunc("/stats", cors(h.stats))
 	m.HandleFunc("/kick", cors(h.kick))
 	h.mux = m
@@ -488,11 +489,32 @@ func (h *Harness) reject(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, fmt.Sprintf("harness: rejected with %d", status), status)
 }
 
+// hang never answers: the handshake hangs until the client gives up, hold
+// passes or the harness closes.
+func (h *Harness) hang(w http.ResponseWriter, r *http.Request) {
+	q := query{r.URL.Query()}
+	hold, err := q.duration("hold", time.Minute, 0)
+	if err != nil {
+		h.refuse(w, r, http.StatusBadRequest, err)
+		return
+	}
+	t := time.NewTimer(hold)
+	defer t.Stop()
+	select {
+	case <-r.Context().Done(): // the client gave up
+		h.refuse(w, r, 0, nil)
+	case <-h.ctx.Done():
+		h.refuse(w, r, http.StatusServiceUnavailable, errors.New("hang: harness closing"))
+	case <-t.C:
+		h.refuse(w, r, http.StatusServiceUnavailable, fmt.Errorf("hang: held for %v", hold))
+	}
+}
+
 func (h *Harness) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprint(w, `duplex test harness: WebSocket scenarios
 
-/echo /clock /chat /drop /close /reject /flood /slow /silent /badutf8
+/echo /clock /chat /drop /close /reject /hang /flood /slow /silent /badutf8
 /stats?id= /kick?id=
 
 See https://pkg.go.dev/github.com/duplex-go/duplex/server_test_harness/harness

@@ -410,6 +410,21 @@ func TestReject(t *testing.T) {
 	assert.Equal(t, int64(0), st.Handshakes, "handshakes")
 }
 
+func TestHang(t *testing.T) {
+	t.Parallel()
+	s := start(t, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, _, err := websocket.Dial(ctx, s.ws+"/hang", nil)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the handshake never completes")
+
+	_, resp, err := websocket.Dial(testCtx(t), s.ws+"/hang?hold=20ms&id=h", nil)
+	require.Error(t, err)
+	require.NotNil(t, resp)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "after hold")
+	assert.Equal(t, int64(1), getStats(t, s, "h").Refused)
+}
+
 func TestFlood(t *testing.T) {
 	t.Parallel()
 	s := start(t, nil)
@@ -632,6 +647,7 @@ func TestBadParameters(t *testing.T) {
 		"/flood?size=-1",
 		"/slow?delay=-1s",
 		"/silent?hold=x",
+		"/hang?hold=x",
 		"/reject?status=101",
 		"/reject?status=200",
 		"/kick",
