@@ -5,7 +5,17 @@
 // listener comes with one release func that removes it and releases its
 // js.Func.
 //
-// Every file but this one builds for js && wasm only.
+//	ws, err := jsbridge.New(js.Global().Get("WebSocket"), "ftp://x") // a *Error named "SyntaxError"
+//	release, err := jsbridge.Listen(ws, "message", func(e js.Value) { ... })
+//	defer release()
+//	buf, err := jsbridge.Await(ctx, blob.Call("arrayBuffer"))
+//	p, err := jsbridge.CopyToGo(buf)
 //
-// The API lands with the browser WebSocket issue; see DESIGN.md.
+// Every js.Func this package creates is counted until released
+// ([LiveFuncs]), so a test can prove that nothing leaks.
+//
+// # Browsers (GOOS=js)
+//
+// Every file but this one builds for js && wasm only: natively the package
+// is empty.
 package jsbridge
