@@ -18,7 +18,7 @@ BROWSER_TEST := $(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmbrowsertes
 
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser lint fmt vet staticcheck guard tools chrome demo demo-build bench clean help
+.PHONY: all test test-native test-browser lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-browser clean help
 
 all: test
 
@@ -85,8 +85,12 @@ demo-build:
 demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
 	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
 
-bench: ## benchmarks (none yet: the benchmark issue adds them)
-	@echo "bench: no benchmarks yet; the benchmark issue adds native and browser benchmarks here"
+bench: bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
+
+# The browser benchmarks compare duplex with the page's own JavaScript in
+# the same run; each -benchtime iteration is one interleaved round.
+bench-browser: tools chrome ## browser benchmarks: duplex against the page's own JavaScript WebSocket
+	$(BROWSER_TEST) -run '^$$' -bench . -benchtime=5x ./wasm
 
 clean: ## remove bin/
 	rm -rf $(BIN)

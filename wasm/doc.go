@@ -1,12 +1,36 @@
 // Package wasm is the browser's WebSocket for Go programs built with
-// GOOS=js GOARCH=wasm, complete: both binaryType values with blobs decoded
-// in arrival order, bufferedAmount and write backpressure, a bounded receive
-// queue, protocol, extensions, readyState, and close codes, reasons and
-// wasClean as the browser reports them.
+// GOOS=js GOARCH=wasm, complete and safe: both binary types (Blobs read in
+// arrival order), backpressure both ways, a bounded receive queue, close
+// codes the browser accepts, and every close code, reason and wasClean the
+// browser reports.
 //
-// It knows nothing of reconnecting or codecs, and never imports client:
-// client's browser transport translates between the two. Every file but
-// this one builds for js && wasm only.
+//	c, err := wasm.Dial(ctx, "wss://example.com/chat", &wasm.Options{Protocols: []string{"chat.v1"}})
+//	if err != nil { ... }
+//	defer c.Close(ctx, 1000, "bye")
+//	err = c.WriteText(ctx, "hello")
+//	typ, p, err := c.Read(ctx)
 //
-// The API lands with the browser WebSocket issue; see DESIGN.md.
+// It knows nothing of reconnecting or codecs, and never imports package
+// client: client's browser transport translates between the two.
+//
+// # How it reaches JavaScript
+//
+// Calling from JavaScript into Go costs far more than a call the other way,
+// so the package keeps received messages in a small piece of JavaScript
+// (built once per page with the Function constructor) and wakes Go once per
+// batch of messages, not once per message. Limits are enforced there,
+// before a byte is copied into Go memory. Where a Content Security Policy
+// forbids building code from a string ('unsafe-eval'), Dial falls back to
+// the classic WebSocket with one Go listener per event: the same behaviour,
+// slower under load, and without WebSocketStream.
+//
+// # Browsers (GOOS=js)
+//
+//   - The browser sends only close codes 1000 and 3000-4999: Close maps the
+//     protocol's 1001-1015 onto 4001-4015 (BrowserCloseCode).
+//   - A handshake the server refuses looks like any other failure: close
+//     1006, never the HTTP status (DialError).
+//   - The classic WebSocket has no event for bufferedAmount falling: a
+//     write waiting on backpressure polls it, from 1 ms to 64 ms.
+//   - Every file but this one builds for js && wasm only.
 package wasm

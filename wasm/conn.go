@@ -1,0 +1,440 @@
+//go:build js && wasm
+
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"syscall/js"
+	"unicode/utf8"
+
+	"github.com/duplex-go/duplex/jsbridge"
+)
+
+// Conn is a browser WebSocket. One goroutine may Read while others Write
+// and Close: reads are serialized with each other and writes with each
+// other, each wait bounded by its ctx. Once the connection has ended, every
+// method returns an error with ErrClosed in its chain.
+type Conn struct {
+	url        string
+	opts       Options
+	transport  Transport
+	binaryType BinaryType
+	b          backend
+	wake       *jsbridge.Func // the shim's way into Go; nil for the fallback
+
+	readSem   chan struct{}
+	writeSem  chan struct{}
+	readWake  chan struct{}
+	writeWake chan struct{}
+	final     chan struct{} // closed when nothing will call into Go again
+	finalOnce sync.Once
+	closing   chan struct{} // closed by Close
+
+	// Read's state, under readSem.
+	pending   []js.Value
+	buf       []js.Value
+	delivered int
+
+	mu          sync.Mutex
+	closeCalled bool
+}
+
+// Dial opens a WebSocket to url and waits for the handshake, for ctx, or
+// for Options.HandshakeTimeout, whichever ends first.
+//
+// url may be ws:// or wss://; http:// and https:// are rewritten to ws://
+// and wss://, and a relative URL is resolved against the page's location.
+// Anything else is an error naming the URL, as is what the browser's
+// constructor throws (a SyntaxError for a bad subprotocol, say). A
+// WebSocket that never opens is a *DialError: browsers do not tell a page
+// why.
+func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
+	o := opts.withDefaults()
+	u, err := resolveURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if o.BinaryType != ArrayBuffer && o.BinaryType != Blob {
+		return nil, fmt.Errorf("wasm: dial %s: binary type %q: want %q or %q", u, o.BinaryType, ArrayBuffer, Blob)
+	}
+	c := &Conn{
+		url:        u,
+		opts:       o,
+		binaryType: o.BinaryType,
+		readSem:    make(chan struct{}, 1),
+		writeSem:   make(chan struct{}, 1),
+		readWake:   make(chan struct{}, 1),
+		writeWake:  make(chan struct{}, 1),
+		final:      make(chan struct{}),
+		closing:    make(chan struct{}),
+	}
+	protocols := make([]any, len(o.Protocols))
+	for i, p := range o.Protocols {
+		protocols[i] = p
+	}
+
+	lib, haveShim := shim()
+	haveStream := haveShim && lib.Call("hasStream").Bool()
+	switch o.Transport {
+	case TransportWebSocket:
+		c.transport = TransportWebSocket
+	case TransportStream:
+		if !haveStream {
+			return nil, fmt.Errorf("wasm: dial %s: WebSocketStream: %w", u, ErrUnsupported)
+		}
+		if o.BinaryType == Blob {
+			return nil, fmt.Errorf("wasm: dial %s: WebSocketStream has no Blob binary type: %w", u, ErrUnsupported)
+		}
+		c.transport = TransportStream
+	case TransportPreferStream:
+		c.transport = TransportWebSocket
+		if haveStream && o.BinaryType == ArrayBuffer {
+			c.transport = TransportStream
+		}
+	default:
+		return nil, fmt.Errorf("wasm: dial %s: unknown %v", u, o.Transport)
+	}
+
+	if haveShim {
+		c.wake = jsbridge.FuncOf(func(_ js.Value, args []js.Value) any {
+			c.notify(args[0].Int())
+			return nil
+		})
+		var s js.Value
+		err = jsbridge.Try(func() {
+			if c.transport == TransportStream {
+				s = lib.Call("stream", u, protocols, float64(o.ReadLimit), float64(o.QueueLimit), c.wake.Value)
+			} else {
+				s = lib.Call("classic", u, protocols, string(o.BinaryType), float64(o.ReadLimit), float64(o.QueueLimit), c.wake.Value)
+			}
+		})
+		c.b = shimSock{s}
+	} else {
+		c.b, err = newGoSock(u, protocols, o.BinaryType, o.ReadLimit, o.QueueLimit, c.notify)
+	}
+	if err != nil {
+		c.finalize()
+		return nil, fmt.Errorf("wasm: dial %s: %w", u, err)
+	}
+
+	hctx := ctx
+	if o.HandshakeTimeout > 0 {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(ctx, o.HandshakeTimeout)
+		defer cancel()
+	}
+	for {
+		e, ended := c.b.closed()
+		if c.b.readyState() == Open || ended && e.opened {
+			return c, nil // if it has closed since, Read reports how
+		}
+		if ended {
+			c.b.detach()
+			c.finalize()
+			return nil, &DialError{URL: u, Code: e.code, Reason: e.reason, WasClean: e.wasClean}
+		}
+		select {
+		case <-c.readWake:
+		case <-hctx.Done():
+			_ = c.b.close(1000, "")
+			c.b.detach()
+			c.finalize()
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("wasm: dial %s: %w", u, ctx.Err())
+			}
+			return nil, fmt.Errorf("wasm: dial %s: no handshake within %v: %w", u, o.HandshakeTimeout, context.DeadlineExceeded)
+		}
+	}
+}
+
+// notify is how the backend wakes Conn's waiters.
+func (c *Conn) notify(bits int) {
+	if bits&1 != 0 {
+		select {
+		case c.readWake <- struct{}{}:
+		default:
+		}
+	}
+	if bits&2 != 0 {
+		select {
+		case c.writeWake <- struct{}{}:
+		default:
+		}
+	}
+	if bits&4 != 0 {
+		c.finalize()
+	}
+}
+
+// finalize releases the wake func: nothing calls into Go after it.
+func (c *Conn) finalize() {
+	c.finalOnce.Do(func() {
+		if c.wake != nil {
+			c.wake.Release()
+		}
+		close(c.final)
+	})
+}
+
+func acquire(ctx context.Context, sem chan struct{}) error {
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Conn) isClosing() bool {
+	select {
+	case <-c.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Read returns the next message, in the order the browser received them,
+// whatever their type and size. A Read whose ctx ends returns ctx.Err()
+// and leaves the connection open. After the last message before the end of
+// the connection, Read returns how it ended: a *CloseError (the peer's code
+// and reason), an error wrapping ErrMessageTooBig or ErrQueueFull if a
+// limit ended it, or ErrClosed after Close.
+func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
+	if err := acquire(ctx, c.readSem); err != nil {
+		return 0, nil, err
+	}
+	defer func() { <-c.readSem }()
+	for {
+		if c.isClosing() {
+			return 0, nil, fmt.Errorf("wasm: read: %w", ErrClosed)
+		}
+		if len(c.pending) > 0 {
+			typ, p, err := c.convert(ctx, c.pending[0])
+			if err != nil {
+				return 0, nil, err
+			}
+			c.pending[0] = js.Value{}
+			c.pending = c.pending[1:]
+			c.delivered++
+			return typ, p, nil
+		}
+		c.pending = c.b.take(c.buf[:0], c.delivered, true)
+		c.buf = c.pending[:0]
+		c.delivered = 0
+		if len(c.pending) > 0 {
+			continue
+		}
+		if e, ok := c.b.ended(); ok {
+			return 0, nil, c.endError("read", e)
+		}
+		select {
+		case <-c.readWake:
+		case <-c.closing:
+		case <-ctx.Done():
+			c.b.disarmRead()
+			return 0, nil, ctx.Err()
+		}
+	}
+}
+
+// convert copies a message into Go memory.
+func (c *Conn) convert(ctx context.Context, v js.Value) (MessageType, []byte, error) {
+	if v.Type() == js.TypeString {
+		return MessageText, []byte(v.String()), nil
+	}
+	if v.InstanceOf(blobCtor) { // the fallback backend reads Blobs here
+		p, err := jsbridge.BlobBytes(ctx, v)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, nil, ctx.Err()
+			}
+			return 0, nil, fmt.Errorf("wasm: read: %w", err)
+		}
+		return MessageBinary, p, nil
+	}
+	p := make([]byte, v.Length())
+	js.CopyBytesToGo(p, v)
+	return MessageBinary, p, nil
+}
+
+func (c *Conn) endError(op string, e end) error {
+	switch e.failure {
+	case "toobig":
+		return fmt.Errorf("wasm: %s: a message of %d bytes is over the read limit of %d bytes; the connection was closed with 4009: %w",
+			op, e.size, c.opts.ReadLimit, ErrMessageTooBig)
+	case "queuefull":
+		return fmt.Errorf("wasm: %s: the receive queue limit of %d bytes was reached; the connection was closed with 4008: %w",
+			op, c.opts.QueueLimit, ErrQueueFull)
+	case "blob":
+		return fmt.Errorf("wasm: %s: the browser could not read a received Blob; the connection was closed with 4011: %w", op, ErrClosed)
+	}
+	ce := &CloseError{Code: e.code, Reason: e.reason, WasClean: e.wasClean}
+	if op == "read" {
+		return ce
+	}
+	return fmt.Errorf("wasm: %s: %w", op, ce)
+}
+
+// WriteText sends a text message. Text that is not valid UTF-8 is refused
+// with ErrInvalidUTF8 before anything is sent.
+//
+// Like WriteBinary, it waits first while BufferedAmount is at or above
+// Options.SendHighWater, until it falls below SendLowWater (bounded by ctx),
+// then hands the message to the browser and returns. An error means the
+// message was not sent.
+func (c *Conn) WriteText(ctx context.Context, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("wasm: write: %w", ErrInvalidUTF8)
+	}
+	return c.write(ctx, func() error { return c.b.sendText(s) })
+}
+
+// WriteBinary sends a binary message; see WriteText for how it waits. The
+// bytes are copied before it returns: p may be reused at once.
+func (c *Conn) WriteBinary(ctx context.Context, p []byte) error {
+	return c.write(ctx, func() error { return c.b.sendBinary(p) })
+}
+
+func (c *Conn) write(ctx context.Context, send func() error) error {
+	if err := acquire(ctx, c.writeSem); err != nil {
+		return err
+	}
+	defer func() { <-c.writeSem }()
+	if err := c.writeErr(); err != nil {
+		return err
+	}
+	if c.b.buffered() >= c.opts.SendHighWater {
+		for !c.b.armWrite(c.opts.SendLowWater) {
+			select {
+			case <-c.writeWake:
+			case <-c.closing:
+			case <-ctx.Done():
+				c.b.disarmWrite()
+				return ctx.Err()
+			}
+			if err := c.writeErr(); err != nil {
+				c.b.disarmWrite()
+				return err
+			}
+		}
+		if err := c.writeErr(); err != nil {
+			return err
+		}
+	}
+	if err := send(); err != nil {
+		return fmt.Errorf("wasm: write: %w", err)
+	}
+	return nil
+}
+
+// writeErr says why nothing may be sent now, if so: the browser silently
+// drops what is sent on a closing socket.
+func (c *Conn) writeErr() error {
+	if c.isClosing() {
+		return fmt.Errorf("wasm: write: %w", ErrClosed)
+	}
+	if e, ok := c.b.closed(); ok {
+		return c.endError("write", e)
+	}
+	if s := c.b.readyState(); s != Open {
+		return fmt.Errorf("wasm: write: the connection is %v: %w", s, ErrClosed)
+	}
+	return nil
+}
+
+// CloseResult is what Close sent and how the close ended.
+type CloseResult struct {
+	// Code and Reason are what was passed to the browser: see
+	// BrowserCloseCode, and MaxReasonBytes.
+	Code   int
+	Reason string
+	// WasClean reports that the closing handshake completed in time.
+	WasClean bool
+}
+
+// Close starts the closing handshake with code and reason and waits for it
+// to finish, for ctx, or, if ctx has no deadline, for Options.CloseTimeout;
+// then it gives up the socket. It never throws what the browser would:
+// codes the browser refuses are mapped (BrowserCloseCode) and the reason is
+// cut to MaxReasonBytes at a character boundary. The result says what was
+// sent and whether the close was clean.
+//
+// Close returns an error wrapping ErrInvalidCloseCode for a code no
+// WebSocket may send (it still closes, with 4011), ctx's error if the
+// handshake did not finish in time, and ErrClosed if the connection was
+// already closed or had ended. Reads and writes waiting when Close is
+// called return ErrClosed.
+func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult, error) {
+	c.mu.Lock()
+	if c.closeCalled {
+		c.mu.Unlock()
+		return CloseResult{}, fmt.Errorf("wasm: close: %w", ErrClosed)
+	}
+	c.closeCalled = true
+	close(c.closing)
+	c.mu.Unlock()
+
+	if e, ok := c.b.closed(); ok {
+		c.b.detach()
+		c.finalize()
+		return CloseResult{WasClean: e.wasClean}, fmt.Errorf("wasm: close: already ended: %w", c.endError("close", e))
+	}
+	sent, valid := BrowserCloseCode(code)
+	var codeErr error
+	if !valid {
+		codeErr = fmt.Errorf("wasm: close: code %d: %w; closed with 4011", code, ErrInvalidCloseCode)
+		reason = fmt.Sprintf("duplex: invalid close code %d", code)
+	}
+	res := CloseResult{Code: sent, Reason: closeReason(reason)}
+	if err := c.b.close(res.Code, res.Reason); err != nil {
+		c.b.detach()
+		c.finalize()
+		return res, fmt.Errorf("wasm: close: %w", err)
+	}
+
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opts.CloseTimeout)
+		defer cancel()
+	}
+	select {
+	case <-c.final:
+		if e, ok := c.b.closed(); ok {
+			res.WasClean = e.wasClean
+		}
+		return res, codeErr
+	case <-ctx.Done():
+		c.b.detach()
+		c.finalize()
+		return res, fmt.Errorf("wasm: close: the closing handshake did not finish: %w", errors.Join(ctx.Err(), codeErr))
+	}
+}
+
+// URL returns the URL dialed, after resolving and rewriting.
+func (c *Conn) URL() string { return c.url }
+
+// Protocol returns the negotiated subprotocol, or "".
+func (c *Conn) Protocol() string { return c.b.protocol() }
+
+// Extensions returns the negotiated extensions, such as
+// "permessage-deflate; client_max_window_bits", or "".
+func (c *Conn) Extensions() string { return c.b.extensions() }
+
+// BufferedAmount returns the bytes handed to the browser and not yet sent:
+// the WebSocket's bufferedAmount, or for WebSocketStream the bytes its
+// writer has not yet taken.
+func (c *Conn) BufferedAmount() int64 { return c.b.buffered() }
+
+// ReadyState returns the connection's state as the DOM names it.
+func (c *Conn) ReadyState() ReadyState { return c.b.readyState() }
+
+// BinaryType returns how the browser hands over binary messages.
+func (c *Conn) BinaryType() BinaryType { return c.binaryType }
+
+// Transport returns the browser API in use: TransportWebSocket or
+// TransportStream.
+func (c *Conn) Transport() Transport { return c.transport }

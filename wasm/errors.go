@@ -1,0 +1,68 @@
+//go:build js && wasm
+
+package wasm
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrClosed is in the chain of every error from a Conn that is
+	// closed: after Close, or after the connection has ended.
+	ErrClosed = errors.New("wasm: connection closed")
+	// ErrMessageTooBig: a message was over Options.ReadLimit.
+	ErrMessageTooBig = errors.New("wasm: message over the read limit")
+	// ErrQueueFull: received messages passed Options.QueueLimit.
+	ErrQueueFull = errors.New("wasm: receive queue full")
+	// ErrInvalidUTF8: WriteText was given text that is not UTF-8; nothing
+	// was sent.
+	ErrInvalidUTF8 = errors.New("wasm: text is not valid UTF-8")
+	// ErrUnsupported: the browser lacks what the Options ask for.
+	ErrUnsupported = errors.New("wasm: not supported by this browser")
+	// ErrInvalidCloseCode: Close was given a code no WebSocket may send.
+	ErrInvalidCloseCode = errors.New("wasm: invalid close code")
+)
+
+// CloseError is how a connection ended when this side did not close it:
+// the code and reason of the browser's close event, and whether the
+// closing handshake completed (wasClean). A connection cut without a close
+// frame reports 1006 and WasClean false.
+type CloseError struct {
+	Code     int
+	Reason   string
+	WasClean bool
+}
+
+// Error returns "wasm: closed with Code: Reason" (and "not clean").
+func (e *CloseError) Error() string {
+	s := fmt.Sprintf("wasm: closed with %d", e.Code)
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	if !e.WasClean {
+		s += " (not clean)"
+	}
+	return s
+}
+
+// Is reports ErrClosed as matching, so errors.Is(err, ErrClosed) holds for
+// every way a connection ends.
+func (e *CloseError) Is(target error) bool { return target == ErrClosed }
+
+// DialError is a WebSocket that never opened. Browsers do not tell a page
+// why: a refused connection, an HTTP 4xx or 5xx answer, a redirect and a
+// TLS failure all end as close code 1006 with WasClean false.
+type DialError struct {
+	URL      string
+	Code     int
+	Reason   string
+	WasClean bool
+}
+
+// Error says what can be known about the failure.
+func (e *DialError) Error() string {
+	return fmt.Sprintf("wasm: dial %s: the WebSocket never opened (close %d, clean %t); "+
+		"browsers do not tell pages why (a refused connection, an HTTP error status, a redirect and a TLS failure look alike)",
+		e.URL, e.Code, e.WasClean)
+}

@@ -1,0 +1,292 @@
+//go:build js && wasm
+
+package wasm
+
+import (
+	"sync"
+	"syscall/js"
+	"time"
+
+	"github.com/duplex-go/duplex/jsbridge"
+)
+
+var (
+	uint8Array  = js.Global().Get("Uint8Array")
+	blobCtor    = js.Global().Get("Blob")
+	objectCtor  = js.Global().Get("Object")
+	textEncoder js.Value // made on first use
+)
+
+// goSock is the backend for pages that forbid building the JavaScript shim:
+// the classic WebSocket with a Go listener per event. It keeps the shim's
+// contract (limits checked before bytes reach Go, order, one final notify)
+// at the cost of one call into Go per message, and reads Blobs one at a
+// time in Read.
+type goSock struct {
+	ws         js.Value
+	notify     func(bits int)
+	readLimit  int64
+	queueLimit int64
+
+	mu         sync.Mutex
+	releases   []func()
+	q          []queued
+	queued     int64
+	inflight   []int64
+	readArmed  bool
+	failure    string
+	failSize   int64
+	opened     bool
+	end        *end
+	scratch    js.Value
+	scratchLen int
+	poller     chan struct{} // closed to stop the write poller
+	low        int64
+	stopped    bool // detached
+}
+
+type queued struct {
+	v js.Value
+	n int64
+}
+
+func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (*goSock, error) {
+	ws, err := jsbridge.New(js.Global().Get("WebSocket"), url, protocols)
+	if err != nil {
+		return nil, err
+	}
+	ws.Set("binaryType", string(binaryType))
+	g := &goSock{ws: ws, notify: notify, readLimit: readLimit, queueLimit: queueLimit}
+	for event, fn := range map[string]func(js.Value){
+		"open":    g.onOpen,
+		"message": g.onMessage,
+		"close":   g.onClose,
+	} {
+		release, err := jsbridge.Listen(ws, event, fn)
+		if err != nil {
+			g.detach()
+			_ = jsbridge.Try(func() { ws.Call("close") })
+			return nil, err
+		}
+		g.releases = append(g.releases, release)
+	}
+	return g, nil
+}
+
+func (g *goSock) onOpen(js.Value) {
+	g.mu.Lock()
+	g.opened = true
+	g.mu.Unlock()
+	g.notify(1)
+}
+
+func (g *goSock) onMessage(e js.Value) {
+	d := e.Get("data")
+	var size, bytes int64
+	switch {
+	case d.Type() == js.TypeString:
+		size = int64(objectCtor.Invoke(d).Get("length").Int()) // syscall/js has no Get on a string
+		bytes = size
+		if g.readLimit >= 0 && size*3 > g.readLimit {
+			if textEncoder.IsUndefined() {
+				textEncoder = js.Global().Get("TextEncoder").New()
+			}
+			bytes = int64(textEncoder.Call("encode", d).Get("length").Int())
+		}
+	case d.InstanceOf(blobCtor):
+		size = int64(d.Get("size").Float())
+		bytes = size
+	default:
+		size = int64(d.Get("byteLength").Float())
+		bytes = size
+		d = uint8Array.New(d)
+	}
+	g.mu.Lock()
+	if g.failure != "" || g.end != nil {
+		g.mu.Unlock()
+		return
+	}
+	switch {
+	case g.readLimit >= 0 && bytes > g.readLimit:
+		g.failLocked("toobig", bytes, 4009, "message too big")
+		g.mu.Unlock()
+		return
+	case g.queued > 0 && g.queued+size > g.queueLimit:
+		g.failLocked("queuefull", size, 4008, "receive queue full")
+		g.mu.Unlock()
+		return
+	}
+	g.q = append(g.q, queued{d, size})
+	g.queued += size
+	wake := g.readArmed
+	g.readArmed = false
+	g.mu.Unlock()
+	if wake {
+		g.notify(1)
+	}
+}
+
+func (g *goSock) failLocked(kind string, size int64, code int, reason string) {
+	g.failure, g.failSize = kind, size
+	_ = jsbridge.Try(func() { g.ws.Call("close", code, "duplex: "+reason) })
+}
+
+func (g *goSock) onClose(e js.Value) {
+	g.mu.Lock()
+	if g.end != nil {
+		g.mu.Unlock()
+		return
+	}
+	g.end = &end{
+		code:     e.Get("code").Int(),
+		reason:   e.Get("reason").String(),
+		wasClean: e.Get("wasClean").Bool(),
+		failure:  g.failure,
+		size:     g.failSize,
+		opened:   g.opened,
+	}
+	g.mu.Unlock()
+	g.detach()
+	g.notify(1 | 2 | 4)
+}
+
+func (g *goSock) take(dst []js.Value, delivered int, arm bool) []js.Value {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, n := range g.inflight[:delivered] {
+		g.queued -= n
+	}
+	g.inflight = append(g.inflight[:0], g.inflight[delivered:]...)
+	for _, e := range g.q {
+		dst = append(dst, e.v)
+		g.inflight = append(g.inflight, e.n)
+	}
+	clear(g.q)
+	g.q = g.q[:0]
+	if len(dst) == 0 && arm && g.end == nil {
+		g.readArmed = true
+	}
+	return dst
+}
+
+func (g *goSock) disarmRead() {
+	g.mu.Lock()
+	g.readArmed = false
+	g.mu.Unlock()
+}
+
+func (g *goSock) ended() (end, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.end == nil || len(g.q) > 0 {
+		return end{}, false
+	}
+	return *g.end, true
+}
+
+func (g *goSock) closed() (end, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.end == nil {
+		return end{}, false
+	}
+	return *g.end, true
+}
+
+func (g *goSock) readyState() ReadyState {
+	g.mu.Lock()
+	ended := g.end != nil
+	g.mu.Unlock()
+	if ended {
+		return Closed
+	}
+	return ReadyState(g.ws.Get("readyState").Int())
+}
+
+func (g *goSock) protocol() string   { return g.ws.Get("protocol").String() }
+func (g *goSock) extensions() string { return g.ws.Get("extensions").String() }
+func (g *goSock) buffered() int64    { return int64(g.ws.Get("bufferedAmount").Float()) }
+
+// armWrite polls bufferedAmount, which has no event, from 1 ms doubling to
+// 64 ms, in a goroutine that lives only while a write waits.
+func (g *goSock) armWrite(low int64) bool {
+	if g.writable(low) {
+		return true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.poller != nil || g.stopped {
+		return g.stopped
+	}
+	stop := make(chan struct{})
+	g.poller, g.low = stop, low
+	go func() {
+		delay := time.Millisecond
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			if g.writable(low) {
+				g.mu.Lock()
+				if g.poller == stop {
+					g.poller = nil
+				}
+				g.mu.Unlock()
+				g.notify(2)
+				return
+			}
+			delay = min(2*delay, 64*time.Millisecond)
+			t.Reset(delay)
+		}
+	}()
+	return false
+}
+
+func (g *goSock) writable(low int64) bool {
+	return g.readyState() != Open || g.buffered() < low
+}
+
+func (g *goSock) disarmWrite() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.poller != nil {
+		close(g.poller)
+		g.poller = nil
+	}
+}
+
+func (g *goSock) sendText(s string) error {
+	return jsbridge.Try(func() { g.ws.Call("send", s) })
+}
+
+func (g *goSock) sendBinary(p []byte) error {
+	return jsbridge.Try(func() {
+		if g.scratch.IsUndefined() || g.scratchLen < len(p) {
+			g.scratchLen = max(len(p), 2*g.scratchLen, 4096)
+			g.scratch = uint8Array.New(g.scratchLen)
+		}
+		js.CopyBytesToJS(g.scratch, p)
+		// send copies the bytes at once: the scratch buffer is free again.
+		g.ws.Call("send", g.scratch.Call("subarray", 0, len(p)))
+	})
+}
+
+func (g *goSock) close(code int, reason string) error {
+	return jsbridge.Try(func() { g.ws.Call("close", code, reason) })
+}
+
+func (g *goSock) detach() {
+	g.disarmWrite()
+	g.mu.Lock()
+	releases := g.releases
+	g.releases = nil
+	g.stopped = true
+	g.mu.Unlock()
+	for _, release := range releases {
+		release()
+	}
+}

@@ -1,0 +1,195 @@
+//go:build js && wasm
+
+package wasm
+
+import (
+	"fmt"
+	"time"
+)
+
+// MessageType is the kind of a WebSocket message. Its values match
+// client.MessageType's.
+type MessageType int
+
+const (
+	// MessageText is a UTF-8 text message.
+	MessageText MessageType = iota + 1
+	// MessageBinary is a binary message.
+	MessageBinary
+)
+
+// String returns "text" or "binary".
+func (t MessageType) String() string {
+	switch t {
+	case MessageText:
+		return "text"
+	case MessageBinary:
+		return "binary"
+	}
+	return fmt.Sprintf("MessageType(%d)", int(t))
+}
+
+// BinaryType is the WebSocket's binaryType: how the browser hands over
+// binary messages. Read returns bytes either way.
+type BinaryType string
+
+const (
+	// ArrayBuffer makes the browser hand over binary messages in memory.
+	ArrayBuffer BinaryType = "arraybuffer"
+	// Blob makes the browser hand over binary messages as Blobs, which it
+	// may keep outside the JavaScript heap; Read reads each one, in
+	// arrival order. Only the classic WebSocket has it.
+	Blob BinaryType = "blob"
+)
+
+// ReadyState is the DOM's WebSocket readyState.
+type ReadyState int
+
+const (
+	// Connecting: the handshake has not finished.
+	Connecting ReadyState = 0
+	// Open: messages flow.
+	Open ReadyState = 1
+	// Closing: the closing handshake has started.
+	Closing ReadyState = 2
+	// Closed: the connection is closed or could not open.
+	Closed ReadyState = 3
+)
+
+// String returns the state's DOM name, such as "OPEN".
+func (s ReadyState) String() string {
+	switch s {
+	case Connecting:
+		return "CONNECTING"
+	case Open:
+		return "OPEN"
+	case Closing:
+		return "CLOSING"
+	case Closed:
+		return "CLOSED"
+	}
+	return fmt.Sprintf("ReadyState(%d)", int(s))
+}
+
+// Transport chooses the browser API under a Conn.
+type Transport int
+
+const (
+	// TransportWebSocket is the page's classic WebSocket, which every
+	// browser has. A full receive queue closes the connection (see
+	// Options.QueueLimit); writes wait on bufferedAmount.
+	TransportWebSocket Transport = iota
+	// TransportStream is WebSocketStream (Chromium 124 and later): when
+	// the receive queue is full it stops reading, and the server's writes
+	// stall, instead of closing. Dial fails with ErrUnsupported where the
+	// browser lacks it.
+	TransportStream
+	// TransportPreferStream is WebSocketStream where the browser has it
+	// (and the BinaryType is ArrayBuffer), else the classic WebSocket.
+	TransportPreferStream
+)
+
+// String returns "WebSocket", "WebSocketStream" or "prefer WebSocketStream".
+func (t Transport) String() string {
+	switch t {
+	case TransportWebSocket:
+		return "WebSocket"
+	case TransportStream:
+		return "WebSocketStream"
+	case TransportPreferStream:
+		return "prefer WebSocketStream"
+	}
+	return fmt.Sprintf("Transport(%d)", int(t))
+}
+
+// Defaults for the zero Options.
+const (
+	DefaultReadLimit        = 32 << 10
+	DefaultQueueLimit       = 8 << 20
+	DefaultSendHighWater    = 1 << 20
+	DefaultHandshakeTimeout = 30 * time.Second
+	DefaultCloseTimeout     = 5 * time.Second
+)
+
+// Options configures Dial. The zero value is ready to use; a nil *Options
+// means the zero value.
+type Options struct {
+	// Protocols lists the subprotocols to offer, in order of preference.
+	Protocols []string
+
+	// BinaryType is how the browser hands over binary messages: "" means
+	// ArrayBuffer.
+	BinaryType BinaryType
+
+	// Transport chooses the browser API: the zero value is the classic
+	// WebSocket.
+	Transport Transport
+
+	// ReadLimit is the largest message Read accepts, in bytes: 0 means
+	// DefaultReadLimit (32 KiB), -1 means no limit. A larger message is
+	// refused before it is copied into Go memory (its byteLength, its
+	// Blob size or its text's UTF-8 length is checked): the connection
+	// closes with 4009 and Read returns ErrMessageTooBig after the
+	// messages before it.
+	ReadLimit int64
+
+	// QueueLimit bounds the bytes received and not yet read: 0 means
+	// DefaultQueueLimit (8 MiB), and it is raised to ReadLimit if that is
+	// larger. When a message would pass it, the classic WebSocket closes
+	// with 4008 and Read returns ErrQueueFull after the messages before
+	// it; WebSocketStream stops reading from the network until Read makes
+	// room.
+	QueueLimit int64
+
+	// SendHighWater and SendLowWater bound what the browser buffers for
+	// sending. A write that finds BufferedAmount at or above SendHighWater
+	// waits, before sending, until it falls below SendLowWater. 0 means
+	// DefaultSendHighWater (1 MiB) and a quarter of the high-water mark.
+	SendHighWater int64
+	SendLowWater  int64
+
+	// HandshakeTimeout bounds Dial's wait for the handshake when ctx has
+	// no earlier deadline: 0 means DefaultHandshakeTimeout (30 s; Chromium
+	// waits 240 s by itself), a negative value means only ctx bounds it.
+	HandshakeTimeout time.Duration
+
+	// CloseTimeout bounds Close's wait for the closing handshake when its
+	// ctx has no deadline: 0 means DefaultCloseTimeout (5 s).
+	CloseTimeout time.Duration
+}
+
+func (o *Options) withDefaults() Options {
+	var out Options
+	if o != nil {
+		out = *o
+		out.Protocols = append([]string(nil), o.Protocols...)
+	}
+	if out.BinaryType == "" {
+		out.BinaryType = ArrayBuffer
+	}
+	if out.ReadLimit == 0 {
+		out.ReadLimit = DefaultReadLimit
+	}
+	if out.QueueLimit <= 0 {
+		out.QueueLimit = DefaultQueueLimit
+	}
+	if out.ReadLimit > out.QueueLimit {
+		out.QueueLimit = out.ReadLimit
+	}
+	if out.SendHighWater <= 0 {
+		out.SendHighWater = DefaultSendHighWater
+	}
+	if out.SendLowWater <= 0 {
+		out.SendLowWater = out.SendHighWater / 4
+	}
+	if out.SendLowWater > out.SendHighWater {
+		out.SendLowWater = out.SendHighWater
+	}
+	if out.HandshakeTimeout == 0 {
+		out.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if out.CloseTimeout <= 0 {
+		out.CloseTimeout = DefaultCloseTimeout
+	}
+	return out
+}
