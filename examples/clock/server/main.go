@@ -73,18 +73,23 @@ func newHandler(ctx context.Context, dir string, every time.Duration) http.Handl
 			return // Accept wrote the HTTP error
 		}
 		defer c.CloseNow()
-		// The page sends nothing; CloseRead handles its close frame.
-		ctx := c.CloseRead(ctx)
+		// The page sends nothing; CloseRead handles its close frame, and its
+		// context ends when the page goes. It must not derive from ctx: a
+		// cancelled CloseRead cuts the connection without a close frame,
+		// racing the 1001 below.
+		gone := c.CloseRead(context.Background())
 		start := time.Now()
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
+			case <-gone.Done():
+				return
 			case <-ctx.Done():
 				c.Close(websocket.StatusGoingAway, "demo: server stopping")
 				return
 			case now := <-t.C:
-				if wsjson.Write(ctx, c, Tick{Seconds: now.Sub(start).Round(every).Seconds()}) != nil {
+				if wsjson.Write(gone, c, Tick{Seconds: now.Sub(start).Round(every).Seconds()}) != nil {
 					return
 				}
 			}
