@@ -2,38 +2,59 @@
 
 package wasm
 
-import "syscall/js"
-
 // backend is what a Conn drives: the JavaScript shim (shim.go) for both
 // transports or, where the page forbids building it, a Go implementation
 // of the same over the classic WebSocket (fallback.go). Both call the
 // Conn's notify with 1 (something to read), 2 (room to write) and 4
 // (final: nothing will call again).
 type backend interface {
-	// take appends to dst the messages ready to read, in order (strings,
-	// Uint8Arrays and, from the fallback, Blobs), after accounting for the
-	// delivered messages read since the last take. With arm set and
-	// nothing ready, it asks for a notify(1) when there is.
-	take(dst []js.Value, delivered int, arm bool) []js.Value
+	// fill appends to dst the messages ready to read, in order, packed as
+	// [type: 1 text, 2 binary][length: uint32 little-endian][bytes], after
+	// accounting for the delivered messages read since the last fill.
+	// With arm set and nothing ready, it asks for a notify(1) when there
+	// is (fillEmpty).
+	fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus)
 	disarmRead()
-	// ended reports how the socket ended, once every message before the
-	// end has been taken; closed reports it as soon as it is known.
-	ended() (end, bool)
+	// closed reports how the socket ended, as soon as it is known.
 	closed() (end, bool)
 	readyState() ReadyState
 	protocol() string
 	extensions() string
 	buffered() int64
+	// send sends p as a text (kindText) or binary (kindBinary) message,
+	// unless high or more bytes are buffered (sendFull) or the socket is
+	// not open (sendNotOpen); the bytes are copied before it returns.
+	send(kind int, p []byte, high int64) (sendStatus, error)
 	// armWrite reports whether a write may go now (buffered below low, or
 	// the socket ending); if not, it asks for a notify(2) when it may.
 	armWrite(low int64) bool
 	disarmWrite()
-	sendText(s string) error
-	sendBinary(p []byte) error
 	close(code int, reason string) error
 	// detach stops every call into Go and releases what the backend holds.
 	detach()
 }
+
+type fillStatus int
+
+const (
+	fillOK    fillStatus = iota // dst holds messages
+	fillEmpty                   // nothing to read yet
+	fillEnded                   // the socket ended and everything before has been read
+	fillBlob                    // the fallback's next message is a Blob: see goSock.readBlob
+)
+
+type sendStatus int
+
+const (
+	sendOK sendStatus = iota
+	sendFull
+	sendNotOpen
+)
+
+const (
+	kindText   = 1
+	kindBinary = 2
+)
 
 // end is how a socket ended.
 type end struct {

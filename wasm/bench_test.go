@@ -18,64 +18,63 @@ import (
 // The benchmarks compare duplex with the page's own JavaScript talking to
 // the same echo server in the same run, since absolute figures depend on
 // the machine and the browser. Run them with `make bench-browser`.
+//
+// Every implementation keeps one connection open for the whole benchmark,
+// and they take turns in short rounds, so that the machine's drift (large
+// on a small machine running a browser, a server and the tests) hits all
+// alike: the ratios reported are medians of each round's ratio to
+// JavaScript.
 
 // jsFunc builds a benchmark helper written in JavaScript.
 func jsFunc(src string) js.Value {
 	return js.Global().Get("Function").New("return (" + src + ")").Invoke()
 }
 
-// rawEcho keeps inflight messages in flight until count have come back,
-// and returns the elapsed milliseconds.
-var rawEcho = jsFunc(`async function(url, size, text, count, inflight) {
+// rawSocket opens the page's own WebSocket and returns two benchmarks on
+// it: run keeps inflight messages in flight until count have come back and
+// returns the elapsed milliseconds; ping sends one message at a time, n
+// times, and returns each round trip in milliseconds.
+var rawSocket = jsFunc(`async function(url) {
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
   await new Promise((res, rej) => { ws.onopen = res; ws.onerror = rej; });
-  const payload = text ? "x".repeat(size) : new Uint8Array(size);
-  let sent = 0, recv = 0, bytes = 0;
-  const t0 = performance.now();
-  await new Promise((res) => {
-    ws.onmessage = (e) => {
-      const d = e.data;
-      bytes += text ? d.length : d.byteLength;
-      if (++recv === count) { res(); return; }
-      if (sent < count) { ws.send(payload); sent++; }
-    };
-    for (; sent < Math.min(inflight, count); sent++) ws.send(payload);
-  });
-  const ms = performance.now() - t0;
-  ws.close();
-  return ms;
+  return {
+    run: async (size, text, count, inflight) => {
+      const payload = text ? "x".repeat(size) : new Uint8Array(size);
+      let sent = 0, recv = 0, bytes = 0;
+      const t0 = performance.now();
+      await new Promise((res) => {
+        ws.onmessage = (e) => {
+          const d = e.data;
+          bytes += text ? d.length : d.byteLength;
+          if (++recv === count) { res(); return; }
+          if (sent < count) { ws.send(payload); sent++; }
+        };
+        for (; sent < Math.min(inflight, count); sent++) ws.send(payload);
+      });
+      return performance.now() - t0;
+    },
+    ping: async (size, n) => {
+      const payload = new Uint8Array(size);
+      const rtts = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        await new Promise((res) => { ws.onmessage = res; ws.send(payload); });
+        rtts.push(performance.now() - t0);
+      }
+      return rtts;
+    },
+    close: () => ws.close(),
+  };
 }`)
 
-// rawRTT sends one message at a time and returns each round trip in
-// milliseconds.
-var rawRTT = jsFunc(`async function(url, size, count) {
-  const ws = new WebSocket(url);
-  ws.binaryType = "arraybuffer";
-  await new Promise((res, rej) => { ws.onopen = res; ws.onerror = rej; });
-  const payload = new Uint8Array(size);
-  const rtts = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await new Promise((res) => { ws.onmessage = res; ws.send(payload); });
-    rtts.push(performance.now() - t0);
-  }
-  ws.close();
-  return rtts;
-}`)
-
-type echoCase struct {
-	name  string
-	size  int
-	text  bool
-	count int // messages per round
-}
-
-var echoCases = []echoCase{
-	{"16B", 16, false, 4000},
-	{"1KiB", 1024, false, 4000},
-	{"1KiB-text", 1024, true, 4000},
-	{"64KiB", 64 << 10, false, 600},
+func openRaw(b *testing.B, url string) js.Value {
+	raw, err := jsbridge.Await(context.Background(), rawSocket.Invoke(url))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { raw.Call("close") })
+	return raw
 }
 
 type impl struct {
@@ -90,17 +89,41 @@ var impls = []impl{
 	{name: "fallback", fallback: true},
 }
 
-func goEcho(b *testing.B, url string, im impl, ec echoCase, inflight int) time.Duration {
-	old := wasm.SetForceFallback(im.fallback)
-	defer wasm.SetForceFallback(old)
-	ctx := context.Background()
-	o := im.opts
-	o.ReadLimit = 1 << 20
-	c, err := wasm.Dial(ctx, url, &o)
-	if err != nil {
-		b.Fatal(err)
+// dialImpls opens one Conn per implementation.
+func dialImpls(b *testing.B, url string) []*wasm.Conn {
+	conns := make([]*wasm.Conn, len(impls))
+	for i, im := range impls {
+		old := wasm.SetForceFallback(im.fallback)
+		o := im.opts
+		o.ReadLimit = 1 << 20
+		c, err := wasm.Dial(context.Background(), url, &o)
+		wasm.SetForceFallback(old)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close(context.Background(), 1000, "") })
+		conns[i] = c
 	}
-	defer c.Close(ctx, 1000, "")
+	return conns
+}
+
+type echoCase struct {
+	name  string
+	size  int
+	text  bool
+	count int // messages per round
+}
+
+var echoCases = []echoCase{
+	{"16B", 16, false, 600},
+	{"1KiB", 1024, false, 600},
+	{"1KiB-text", 1024, true, 600},
+	{"64KiB", 64 << 10, false, 60},
+}
+
+// goEcho is rawSocket's run, in Go.
+func goEcho(b *testing.B, c *wasm.Conn, ec echoCase, inflight int) time.Duration {
+	ctx := context.Background()
 	bin := make([]byte, ec.size)
 	text := strings.Repeat("x", ec.size)
 	send := func() error {
@@ -131,89 +154,81 @@ func goEcho(b *testing.B, url string, im impl, ec echoCase, inflight int) time.D
 }
 
 // BenchmarkEcho measures messages per second with 64 in flight against the
-// harness's echo, for the page's own JavaScript and for each backend. Each
-// b.N iteration is one round of every implementation, interleaved so that
-// the machine's drift hits all alike; the ratios are of medians.
+// harness's echo. Each b.N iteration is 10 rounds.
 func BenchmarkEcho(b *testing.B) {
 	url := wstest.URL(b, "/echo")
+	ctx := context.Background()
+	raw := openRaw(b, url)
+	conns := dialImpls(b, url)
 	for _, ec := range echoCases {
 		b.Run(ec.name, func(b *testing.B) {
-			raw := make([]float64, 0, b.N)
+			var jsRates []float64
 			rates := make(map[string][]float64)
-			for range b.N {
-				v, err := jsbridge.Await(context.Background(), rawEcho.Invoke(url, ec.size, ec.text, ec.count, 64))
+			ratios := make(map[string][]float64)
+			for range b.N * 10 {
+				v, err := jsbridge.Await(ctx, raw.Call("run", ec.size, ec.text, ec.count, 64))
 				if err != nil {
 					b.Fatal(err)
 				}
-				raw = append(raw, float64(ec.count)/(v.Float()/1000))
-				for _, im := range impls {
-					d := goEcho(b, url, im, ec, 64)
-					rates[im.name] = append(rates[im.name], float64(ec.count)/d.Seconds())
+				jsRate := float64(ec.count) / (v.Float() / 1000)
+				jsRates = append(jsRates, jsRate)
+				for i, im := range impls {
+					rate := float64(ec.count) / goEcho(b, conns[i], ec, 64).Seconds()
+					rates[im.name] = append(rates[im.name], rate)
+					ratios[im.name] = append(ratios[im.name], rate/jsRate)
 				}
 			}
-			b.ReportMetric(median(raw), "js-msgs/s")
+			b.ReportMetric(median(jsRates), "js-msgs/s")
 			for _, im := range impls {
-				m := median(rates[im.name])
-				b.ReportMetric(m, im.name+"-msgs/s")
-				b.ReportMetric(m/median(raw), im.name+"/js")
+				b.ReportMetric(median(rates[im.name]), im.name+"-msgs/s")
+				b.ReportMetric(median(ratios[im.name]), im.name+"/js")
 			}
 		})
 	}
 }
 
-// BenchmarkRTT measures one 16-byte message's round trip, one at a time.
-// The page's clock is coarse (Chrome rounds performance.now() to 100 µs
-// on pages that are not cross-origin isolated), so the mean over all round
-// trips is reported beside the median.
+// BenchmarkRTT measures one 16-byte message's round trip, one at a time;
+// each b.N iteration is 40 rounds of 25 round trips per implementation.
+// The page's clock is coarse (Chrome rounds performance.now() to 100 µs on
+// pages that are not cross-origin isolated, and Go's clock in the browser
+// is the same one), so the mean is reported beside the median.
 func BenchmarkRTT(b *testing.B) {
 	url := wstest.URL(b, "/echo")
-	const count = 1000
 	ctx := context.Background()
-	var raw, rawMean []float64
-	p50 := make(map[string][]float64)
-	mean := make(map[string][]float64)
-	for range b.N {
-		v, err := jsbridge.Await(ctx, rawRTT.Invoke(url, 16, count))
+	raw := openRaw(b, url)
+	conns := dialImpls(b, url)
+	const chunk, rounds = 25, 40
+	samples := make(map[string][]float64)
+	msg := make([]byte, 16)
+	b.ResetTimer()
+	for range b.N * rounds {
+		v, err := jsbridge.Await(ctx, raw.Call("ping", 16, chunk))
 		if err != nil {
 			b.Fatal(err)
 		}
-		rtts := make([]float64, v.Length())
-		for i := range rtts {
-			rtts[i] = v.Index(i).Float() * 1000
+		for i := range v.Length() {
+			samples["js"] = append(samples["js"], v.Index(i).Float()*1000)
 		}
-		raw = append(raw, median(rtts))
-		rawMean = append(rawMean, avg(rtts))
-		for _, im := range impls {
-			old := wasm.SetForceFallback(im.fallback)
-			o := im.opts
-			c, err := wasm.Dial(ctx, url, &o)
-			if err != nil {
-				b.Fatal(err)
-			}
-			msg := make([]byte, 16)
-			rtts := make([]float64, 0, count)
-			for range count {
+		for i, im := range impls {
+			for range chunk {
 				t0 := time.Now()
-				if err := c.WriteBinary(ctx, msg); err != nil {
+				if err := conns[i].WriteBinary(ctx, msg); err != nil {
 					b.Fatal(err)
 				}
-				if _, _, err := c.Read(ctx); err != nil {
+				if _, _, err := conns[i].Read(ctx); err != nil {
 					b.Fatal(err)
 				}
-				rtts = append(rtts, float64(time.Since(t0).Microseconds()))
+				samples[im.name] = append(samples[im.name], float64(time.Since(t0).Nanoseconds())/1000)
 			}
-			c.Close(ctx, 1000, "")
-			wasm.SetForceFallback(old)
-			p50[im.name] = append(p50[im.name], median(rtts))
-			mean[im.name] = append(mean[im.name], avg(rtts))
 		}
 	}
-	b.ReportMetric(median(raw), "js-p50-µs")
-	b.ReportMetric(median(rawMean), "js-mean-µs")
+	js := avg(samples["js"])
+	b.ReportMetric(median(samples["js"]), "js-p50-µs")
+	b.ReportMetric(js, "js-mean-µs")
 	for _, im := range impls {
-		b.ReportMetric(median(p50[im.name]), im.name+"-p50-µs")
-		b.ReportMetric(median(mean[im.name]), im.name+"-mean-µs")
-		b.ReportMetric(median(mean[im.name])/median(rawMean), im.name+"-mean/js")
+		b.ReportMetric(median(samples[im.name]), im.name+"-p50-µs")
+		b.ReportMetric(avg(samples[im.name]), im.name+"-mean-µs")
+		b.ReportMetric(avg(samples[im.name])/js, im.name+"-mean/js")
 	}
 }
 

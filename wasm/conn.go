@@ -4,11 +4,13 @@ package wasm
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
 	"syscall/js"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/duplex-go/duplex/jsbridge"
 )
@@ -33,9 +35,10 @@ type Conn struct {
 	finalOnce sync.Once
 	closing   chan struct{} // closed by Close
 
-	// Read's state, under readSem.
-	pending   []js.Value
-	buf       []js.Value
+	// Read's state, under readSem: rbuf holds what the backend packed
+	// (see backend.fill), batch what of it is still to be read.
+	rbuf      []byte
+	batch     []byte
 	delivered int
 
 	mu          sync.Mutex
@@ -111,7 +114,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 				s = lib.Call("classic", u, protocols, string(o.BinaryType), float64(o.ReadLimit), float64(o.QueueLimit), c.wake.Value)
 			}
 		})
-		c.b = shimSock{s}
+		if err == nil {
+			c.b = newShimSock(s)
+		}
 	} else {
 		c.b, err = newGoSock(u, protocols, o.BinaryType, o.ReadLimit, o.QueueLimit, c.notify)
 	}
@@ -212,24 +217,34 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 		if c.isClosing() {
 			return 0, nil, fmt.Errorf("wasm: read: %w", ErrClosed)
 		}
-		if len(c.pending) > 0 {
-			typ, p, err := c.convert(ctx, c.pending[0])
-			if err != nil {
-				return 0, nil, err
-			}
-			c.pending[0] = js.Value{}
-			c.pending = c.pending[1:]
+		if len(c.batch) > 0 {
+			typ := MessageType(c.batch[0])
+			n := int(binary.LittleEndian.Uint32(c.batch[1:5]))
+			p := make([]byte, n)
+			copy(p, c.batch[5:5+n])
+			c.batch = c.batch[5+n:]
 			c.delivered++
 			return typ, p, nil
 		}
-		c.pending = c.b.take(c.buf[:0], c.delivered, true)
-		c.buf = c.pending[:0]
+		var st fillStatus
+		c.rbuf, st = c.b.fill(c.rbuf[:0], c.delivered, true)
 		c.delivered = 0
-		if len(c.pending) > 0 {
+		switch st {
+		case fillOK:
+			c.batch = c.rbuf
 			continue
-		}
-		if e, ok := c.b.ended(); ok {
+		case fillEnded:
+			e, _ := c.b.closed()
 			return 0, nil, c.endError("read", e)
+		case fillBlob:
+			p, err := c.b.(*goSock).readBlob(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return 0, nil, ctx.Err()
+				}
+				return 0, nil, fmt.Errorf("wasm: read: %w", err)
+			}
+			return MessageBinary, p, nil
 		}
 		select {
 		case <-c.readWake:
@@ -239,26 +254,6 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 			return 0, nil, ctx.Err()
 		}
 	}
-}
-
-// convert copies a message into Go memory.
-func (c *Conn) convert(ctx context.Context, v js.Value) (MessageType, []byte, error) {
-	if v.Type() == js.TypeString {
-		return MessageText, []byte(v.String()), nil
-	}
-	if v.InstanceOf(blobCtor) { // the fallback backend reads Blobs here
-		p, err := jsbridge.BlobBytes(ctx, v)
-		if err != nil {
-			if ctx.Err() != nil {
-				return 0, nil, ctx.Err()
-			}
-			return 0, nil, fmt.Errorf("wasm: read: %w", err)
-		}
-		return MessageBinary, p, nil
-	}
-	p := make([]byte, v.Length())
-	js.CopyBytesToGo(p, v)
-	return MessageBinary, p, nil
 }
 
 func (c *Conn) endError(op string, e end) error {
@@ -290,60 +285,50 @@ func (c *Conn) WriteText(ctx context.Context, s string) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("wasm: write: %w", ErrInvalidUTF8)
 	}
-	return c.write(ctx, func() error { return c.b.sendText(s) })
+	// The bytes are only read, and copied before write returns.
+	return c.write(ctx, kindText, unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // WriteBinary sends a binary message; see WriteText for how it waits. The
 // bytes are copied before it returns: p may be reused at once.
 func (c *Conn) WriteBinary(ctx context.Context, p []byte) error {
-	return c.write(ctx, func() error { return c.b.sendBinary(p) })
+	return c.write(ctx, kindBinary, p)
 }
 
-func (c *Conn) write(ctx context.Context, send func() error) error {
+func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
 	if err := acquire(ctx, c.writeSem); err != nil {
 		return err
 	}
 	defer func() { <-c.writeSem }()
-	if err := c.writeErr(); err != nil {
-		return err
-	}
-	if c.b.buffered() >= c.opts.SendHighWater {
+	for {
+		if c.isClosing() {
+			return fmt.Errorf("wasm: write: %w", ErrClosed)
+		}
+		st, err := c.b.send(kind, p, c.opts.SendHighWater)
+		switch {
+		case err != nil:
+			return fmt.Errorf("wasm: write: %w", err)
+		case st == sendOK:
+			return nil
+		case st == sendNotOpen:
+			if e, ok := c.b.closed(); ok {
+				return c.endError("write", e)
+			}
+			return fmt.Errorf("wasm: write: the connection is %v: %w", c.b.readyState(), ErrClosed)
+		}
+		// sendFull: wait for the buffer to drain below the low-water mark.
 		for !c.b.armWrite(c.opts.SendLowWater) {
 			select {
 			case <-c.writeWake:
 			case <-c.closing:
+				c.b.disarmWrite()
+				return fmt.Errorf("wasm: write: %w", ErrClosed)
 			case <-ctx.Done():
 				c.b.disarmWrite()
 				return ctx.Err()
 			}
-			if err := c.writeErr(); err != nil {
-				c.b.disarmWrite()
-				return err
-			}
-		}
-		if err := c.writeErr(); err != nil {
-			return err
 		}
 	}
-	if err := send(); err != nil {
-		return fmt.Errorf("wasm: write: %w", err)
-	}
-	return nil
-}
-
-// writeErr says why nothing may be sent now, if so: the browser silently
-// drops what is sent on a closing socket.
-func (c *Conn) writeErr() error {
-	if c.isClosing() {
-		return fmt.Errorf("wasm: write: %w", ErrClosed)
-	}
-	if e, ok := c.b.closed(); ok {
-		return c.endError("write", e)
-	}
-	if s := c.b.readyState(); s != Open {
-		return fmt.Errorf("wasm: write: the connection is %v: %w", s, ErrClosed)
-	}
-	return nil
 }
 
 // CloseResult is what Close sent and how the close ended.

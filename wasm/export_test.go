@@ -16,13 +16,13 @@ func SetForceFallback(v bool) bool {
 }
 
 // UsesShim reports whether c runs on the JavaScript shim.
-func UsesShim(c *Conn) bool { _, ok := c.b.(shimSock); return ok }
+func UsesShim(c *Conn) bool { _, ok := c.b.(*shimSock); return ok }
 
 // QueuedBytes returns the bytes the backend holds for c: received and not
 // yet read.
 func QueuedBytes(c *Conn) int64 {
 	switch b := c.b.(type) {
-	case shimSock:
+	case *shimSock:
 		return int64(b.s.Get("queued").Float())
 	case *goSock:
 		b.mu.Lock()

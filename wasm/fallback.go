@@ -3,6 +3,9 @@
 package wasm
 
 import (
+	"context"
+	"encoding/binary"
+	"errors"
 	"sync"
 	"syscall/js"
 	"time"
@@ -46,8 +49,9 @@ type goSock struct {
 }
 
 type queued struct {
-	v js.Value
-	n int64
+	v    js.Value
+	n    int64
+	blob bool
 }
 
 func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (*goSock, error) {
@@ -83,6 +87,7 @@ func (g *goSock) onOpen(js.Value) {
 func (g *goSock) onMessage(e js.Value) {
 	d := e.Get("data")
 	var size, bytes int64
+	var blob bool
 	switch {
 	case d.Type() == js.TypeString:
 		size = int64(objectCtor.Invoke(d).Get("length").Int()) // syscall/js has no Get on a string
@@ -96,6 +101,7 @@ func (g *goSock) onMessage(e js.Value) {
 	case d.InstanceOf(blobCtor):
 		size = int64(d.Get("size").Float())
 		bytes = size
+		blob = true
 	default:
 		size = int64(d.Get("byteLength").Float())
 		bytes = size
@@ -116,7 +122,7 @@ func (g *goSock) onMessage(e js.Value) {
 		g.mu.Unlock()
 		return
 	}
-	g.q = append(g.q, queued{d, size})
+	g.q = append(g.q, queued{v: d, n: size, blob: blob})
 	g.queued += size
 	wake := g.readArmed
 	g.readArmed = false
@@ -150,38 +156,76 @@ func (g *goSock) onClose(e js.Value) {
 	g.notify(1 | 2 | 4)
 }
 
-func (g *goSock) take(dst []js.Value, delivered int, arm bool) []js.Value {
+func (g *goSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.accountLocked(delivered)
+	i := 0
+	for ; i < len(g.q) && !g.q[i].blob; i++ {
+		v := g.q[i].v
+		var kind byte = kindBinary
+		var p []byte
+		if v.Type() == js.TypeString {
+			kind, p = kindText, []byte(v.String())
+		} else {
+			p = make([]byte, v.Length())
+			js.CopyBytesToGo(p, v)
+		}
+		dst = append(dst, kind, 0, 0, 0, 0)
+		binary.LittleEndian.PutUint32(dst[len(dst)-4:], uint32(len(p)))
+		dst = append(dst, p...)
+		g.inflight = append(g.inflight, g.q[i].n)
+		g.q[i] = queued{}
+	}
+	g.q = append(g.q[:0], g.q[i:]...)
+	switch {
+	case i > 0:
+		return dst, fillOK
+	case len(g.q) > 0: // a Blob at the head
+		return dst, fillBlob
+	case g.end != nil:
+		return dst, fillEnded
+	}
+	if arm {
+		g.readArmed = true
+	}
+	return dst, fillEmpty
+}
+
+func (g *goSock) accountLocked(delivered int) {
 	for _, n := range g.inflight[:delivered] {
 		g.queued -= n
 	}
 	g.inflight = append(g.inflight[:0], g.inflight[delivered:]...)
-	for _, e := range g.q {
-		dst = append(dst, e.v)
-		g.inflight = append(g.inflight, e.n)
+}
+
+// readBlob reads the Blob at the head of the queue, for Read: the page's
+// Blobs are read one at a time, in order. If ctx ends first, the Blob stays
+// at the head.
+func (g *goSock) readBlob(ctx context.Context) ([]byte, error) {
+	g.mu.Lock()
+	if len(g.q) == 0 || !g.q[0].blob {
+		g.mu.Unlock()
+		return nil, errors.New("wasm: no Blob to read")
 	}
-	clear(g.q)
-	g.q = g.q[:0]
-	if len(dst) == 0 && arm && g.end == nil {
-		g.readArmed = true
+	e := g.q[0]
+	g.mu.Unlock()
+	p, err := jsbridge.BlobBytes(ctx, e.v)
+	if err != nil {
+		return nil, err
 	}
-	return dst
+	g.mu.Lock()
+	g.q[0] = queued{}
+	g.q = g.q[1:]
+	g.queued -= e.n
+	g.mu.Unlock()
+	return p, nil
 }
 
 func (g *goSock) disarmRead() {
 	g.mu.Lock()
 	g.readArmed = false
 	g.mu.Unlock()
-}
-
-func (g *goSock) ended() (end, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.end == nil || len(g.q) > 0 {
-		return end{}, false
-	}
-	return *g.end, true
 }
 
 func (g *goSock) closed() (end, bool) {
@@ -259,12 +303,18 @@ func (g *goSock) disarmWrite() {
 	}
 }
 
-func (g *goSock) sendText(s string) error {
-	return jsbridge.Try(func() { g.ws.Call("send", s) })
-}
-
-func (g *goSock) sendBinary(p []byte) error {
-	return jsbridge.Try(func() {
+func (g *goSock) send(kind int, p []byte, high int64) (sendStatus, error) {
+	if g.readyState() != Open {
+		return sendNotOpen, nil
+	}
+	if g.buffered() >= high {
+		return sendFull, nil
+	}
+	err := jsbridge.Try(func() {
+		if kind == kindText {
+			g.ws.Call("send", string(p))
+			return
+		}
 		if g.scratch.IsUndefined() || g.scratchLen < len(p) {
 			g.scratchLen = max(len(p), 2*g.scratchLen, 4096)
 			g.scratch = uint8Array.New(g.scratchLen)
@@ -273,6 +323,7 @@ func (g *goSock) sendBinary(p []byte) error {
 		// send copies the bytes at once: the scratch buffer is free again.
 		g.ws.Call("send", g.scratch.Call("subarray", 0, len(p)))
 	})
+	return sendOK, err
 }
 
 func (g *goSock) close(code int, reason string) error {

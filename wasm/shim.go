@@ -37,25 +37,47 @@ func shim() (js.Value, bool) {
 	return shimLib, true
 }
 
-// shimSock is a backend over a Sock of shim.js.
+// shimSock is a backend over a Sock of shim.js. It holds on to the Sock's
+// two buffers so that the hot paths cross into JavaScript only with calls
+// that return numbers.
 type shimSock struct {
-	s js.Value
+	s      js.Value
+	fillFn js.Value // s.fill and s.send, bound
+	sendFn js.Value
+	rbuf   js.Value // the Sock's rbuf, rcap bytes
+	rcap   int
+	wbuf   js.Value // the Sock's wbuf, wcap bytes
+	wcap   int
 }
 
-func (b shimSock) take(dst []js.Value, delivered int, arm bool) []js.Value {
-	arr := b.s.Call("take", delivered, arm)
-	n := arr.Length()
-	for i := 0; i < n; i++ {
-		dst = append(dst, arr.Index(i))
+func newShimSock(s js.Value) *shimSock {
+	return &shimSock{s: s, fillFn: s.Get("fillFn"), sendFn: s.Get("sendFn"), rcap: -1, wcap: -1}
+}
+
+func (b *shimSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus) {
+	for {
+		n := b.fillFn.Invoke(delivered, arm, b.rcap).Int()
+		switch n {
+		case -1:
+			return dst, fillEmpty
+		case -2:
+			return dst, fillEnded
+		case -3: // rbuf is new
+			b.rbuf = b.s.Get("rbuf")
+			b.rcap = b.rbuf.Length()
+			delivered = 0
+			continue
+		}
+		start := len(dst)
+		dst = append(dst, make([]byte, n)...)
+		js.CopyBytesToGo(dst[start:], b.rbuf)
+		return dst, fillOK
 	}
-	return dst
 }
 
-func (b shimSock) disarmRead() { b.s.Call("disarmRead") }
+func (b *shimSock) disarmRead() { b.s.Call("disarmRead") }
 
-func (b shimSock) ended() (end, bool) { return endOf(b.s.Call("ended")) }
-
-func (b shimSock) closed() (end, bool) { return endOf(b.s.Get("end")) }
+func (b *shimSock) closed() (end, bool) { return endOf(b.s.Get("end")) }
 
 func endOf(v js.Value) (end, bool) {
 	if v.Type() != js.TypeObject {
@@ -74,28 +96,32 @@ func endOf(v js.Value) (end, bool) {
 	return e, true
 }
 
-func (b shimSock) readyState() ReadyState { return ReadyState(b.s.Call("readyState").Int()) }
-func (b shimSock) protocol() string       { return b.s.Get("protocol").String() }
-func (b shimSock) extensions() string     { return b.s.Get("extensions").String() }
-func (b shimSock) buffered() int64        { return int64(b.s.Call("buffered").Float()) }
-func (b shimSock) armWrite(low int64) bool {
+func (b *shimSock) readyState() ReadyState { return ReadyState(b.s.Call("readyState").Int()) }
+func (b *shimSock) protocol() string       { return b.s.Get("protocol").String() }
+func (b *shimSock) extensions() string     { return b.s.Get("extensions").String() }
+func (b *shimSock) buffered() int64        { return int64(b.s.Call("buffered").Float()) }
+func (b *shimSock) armWrite(low int64) bool {
 	return b.s.Call("armWrite", float64(low)).Bool()
 }
-func (b shimSock) disarmWrite() { b.s.Call("disarmWrite") }
+func (b *shimSock) disarmWrite() { b.s.Call("disarmWrite") }
 
-func (b shimSock) sendText(s string) error {
-	return jsbridge.Try(func() { b.s.Call("sendText", s) })
-}
-
-func (b shimSock) sendBinary(p []byte) error {
-	return jsbridge.Try(func() {
-		js.CopyBytesToJS(b.s.Call("buffer", len(p)), p)
-		b.s.Call("sendBinary", len(p))
+func (b *shimSock) send(kind int, p []byte, high int64) (sendStatus, error) {
+	var st sendStatus
+	err := jsbridge.Try(func() {
+		if len(p) > b.wcap {
+			b.wcap = b.s.Call("growWbuf", len(p)).Int()
+			b.wbuf = b.s.Get("wbuf")
+		}
+		if len(p) > 0 {
+			js.CopyBytesToJS(b.wbuf, p)
+		}
+		st = sendStatus(b.sendFn.Invoke(kind, len(p), float64(high)).Int())
 	})
+	return st, err
 }
 
-func (b shimSock) close(code int, reason string) error {
+func (b *shimSock) close(code int, reason string) error {
 	return jsbridge.Try(func() { b.s.Call("close", code, reason) })
 }
 
-func (b shimSock) detach() { b.s.Call("detach") }
+func (b *shimSock) detach() { b.s.Call("detach") }

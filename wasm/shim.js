@@ -7,11 +7,18 @@
 //
 // A socket calls wake(bits) with 1 (something to read), 2 (room to write)
 // and 4 (final: the socket has closed and will never call again).
+//
+// Go talks to a socket through calls that return numbers only, and two
+// buffers it holds on to: handing Go a new JavaScript object costs about
+// ten times a call that returns a number. Received messages are packed
+// into rbuf as [type: 1 text, 2 binary][length: uint32 LE][bytes]...;
+// messages to send are copied into wbuf.
 "use strict";
 
-// One MessageChannel defers every wake to a later task, so that the
-// messages already waiting in the browser's task queue are taken in one
-// batch rather than one callback each.
+// One MessageChannel defers wakes to a later task, so that the messages
+// already waiting in the browser's task queue are taken in one batch rather
+// than one callback each. A socket that has been quiet wakes Go at once
+// instead: a lone message should not wait for the hop (see _notifyRead).
 const pending = new Set();
 let posted = false;
 const channel = new MessageChannel();
@@ -29,6 +36,13 @@ const schedule = (s, bits) => {
     channel.port2.postMessage(0);
   }
 };
+
+// QUIET_MS is the average gap between messages above which a message
+// counts as a lone one rather than part of a burst.
+const QUIET_MS = 0.4;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 // utf8Length is the UTF-8 length of a JavaScript string.
 const utf8Length = (s) => {
@@ -58,6 +72,8 @@ class Sock {
     this.inflight = []; // sizes of entries Go has taken and not yet read
     this.inflightHead = 0;
     this.bits = 0;
+    this.lastMessage = -Infinity;
+    this.gap = 10; // ms, averaged
     this.readArmed = false;
     this.writeArmed = false;
     this.low = 0;
@@ -67,7 +83,12 @@ class Sock {
     this.extensions = "";
     this.failure = null; // {kind, size} when a limit made us close
     this.end = null; // {code, reason, wasClean, failure, opened} once closed
-    this.scratch = new Uint8Array(4096);
+    this.rbuf = new Uint8Array(64 << 10);
+    this.wbuf = new Uint8Array(4096);
+    // Bound once, so that Go calls them with Invoke: Call would have
+    // syscall/js decode the method's name on every call.
+    this.fillFn = (delivered, arm, cap) => this.fill(delivered, arm, cap);
+    this.sendFn = (kind, n, high) => this.send(kind, n, high);
   }
 
   _fire() {
@@ -76,11 +97,22 @@ class Sock {
     if (this.wake && bits) this.wake(bits);
   }
 
+  // _notifyRead wakes a waiting Read: at once when the previous message
+  // came long enough ago that no burst is under way (a lone message, as in
+  // request/response), else in the next batch.
   _notifyRead() {
-    if (this.readArmed) {
-      this.readArmed = false;
-      schedule(this, 1);
+    const now = performance.now();
+    // An average of the gaps between messages: the page's clock is coarse.
+    this.gap = 0.75 * this.gap + 0.25 * Math.min(now - this.lastMessage, 10);
+    this.lastMessage = now;
+    const quiet = this.gap >= QUIET_MS;
+    if (!this.readArmed) return;
+    this.readArmed = false;
+    if (quiet && this.wake && !pending.has(this)) {
+      this.wake(1);
+      return;
     }
+    schedule(this, 1);
   }
 
   _notifyWrite() {
@@ -152,7 +184,7 @@ class Sock {
     if (typeof d !== "string") {
       if (d instanceof Blob) {
         // Convert at once, in parallel, but deliver in arrival order:
-        // take() stops at the first entry not yet ready.
+        // fill() stops at the first entry not yet ready.
         e.ready = false;
         d.arrayBuffer().then(
           (buf) => {
@@ -190,27 +222,55 @@ class Sock {
     }
   }
 
-  // take returns the messages ready to read, in order (strings and
-  // Uint8Arrays), after accounting for the `delivered` messages Go has
-  // read since the last take. With arm set and nothing to return, it asks
-  // for a wake when there is.
-  take(delivered, arm) {
+  // fill packs the messages ready to read into rbuf, in order, after
+  // accounting for the `delivered` messages Go has read since the last
+  // fill, and returns the bytes packed. It returns -1 when nothing is ready
+  // (and, with arm set, asks for a wake when something is), -2 once the
+  // socket has ended and everything before the end has been taken, and -3
+  // when rbuf is not the cap bytes Go holds: Go fetches rbuf and asks
+  // again.
+  fill(delivered, arm, cap) {
     for (let i = 0; i < delivered; i++) this.queued -= this.inflight[this.inflightHead++];
     if (this.inflightHead > 1024 && this.inflightHead * 2 > this.inflight.length) {
       this.inflight = this.inflight.slice(this.inflightHead);
       this.inflightHead = 0;
     }
-    const out = [];
     let i = 0;
-    while (i < this.q.length && this.q[i].ready) {
-      out.push(this.q[i].v);
-      this.inflight.push(this.q[i].n);
-      i++;
+    let off = 0;
+    for (; i < this.q.length && this.q[i].ready; i++) {
+      const e = this.q[i];
+      const text = typeof e.v === "string";
+      const need = 5 + (text ? e.v.length * 3 : e.v.length);
+      if (off + need > this.rbuf.length) {
+        if (i > 0) break;
+        this.rbuf = new Uint8Array(Math.max(need, this.rbuf.length * 2));
+      }
+      if (this.rbuf.length !== cap) return -3;
+      let n;
+      if (text) {
+        n = encoder.encodeInto(e.v, this.rbuf.subarray(off + 5)).written;
+      } else {
+        n = e.v.length;
+        this.rbuf.set(e.v, off + 5);
+      }
+      this.rbuf[off] = text ? 1 : 2;
+      this.rbuf[off + 1] = n & 0xff;
+      this.rbuf[off + 2] = (n >>> 8) & 0xff;
+      this.rbuf[off + 3] = (n >>> 16) & 0xff;
+      this.rbuf[off + 4] = (n >>> 24) & 0xff;
+      off += 5 + n;
+      this.inflight.push(e.n);
+      if (off >= 256 << 10) {
+        i++;
+        break;
+      }
     }
     if (i > 0) this.q.splice(0, i);
     this._resume();
-    if (out.length === 0 && arm && this.wake) this.readArmed = true;
-    return out;
+    if (off > 0) return off;
+    if (this.end && this.q.length === 0) return -2;
+    if (arm && this.wake) this.readArmed = true;
+    return -1;
   }
 
   disarmRead() {
@@ -235,9 +295,23 @@ class Sock {
 
   _pollWrite() {}
 
-  buffer(n) {
-    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, this.scratch.length * 2));
-    return this.scratch;
+  // send sends the first n bytes of wbuf as a text (kind 1) or binary
+  // (kind 2) message. It returns 0 when sent, 1 when nothing was sent
+  // because high or more bytes are buffered, 2 when nothing was sent
+  // because the socket is not open.
+  send(kind, n, high) {
+    if (this.end || this.readyState() !== 1) return 2;
+    if (this.buffered() >= high) return 1;
+    const view = this.wbuf.subarray(0, n);
+    if (kind === 1) this._send(decoder.decode(view), n);
+    else this._sendBytes(view, n);
+    return 0;
+  }
+
+  // growWbuf makes wbuf at least n bytes; Go fetches it afterwards.
+  growWbuf(n) {
+    if (this.wbuf.length < n) this.wbuf = new Uint8Array(Math.max(n, this.wbuf.length * 2));
+    return this.wbuf.length;
   }
 
   // detach stops every call into Go: for a socket Go has given up on.
@@ -269,14 +343,13 @@ class Classic extends Sock {
     return this.ws.bufferedAmount;
   }
 
-  sendText(s) {
+  _send(s) {
     this.ws.send(s);
   }
 
-  // sendBinary sends the first n bytes of the scratch buffer: send copies
-  // them at once, so the buffer is free again when it returns.
-  sendBinary(n) {
-    this.ws.send(this.scratch.subarray(0, n));
+  // send copies the bytes at once: wbuf is free again when it returns.
+  _sendBytes(view) {
+    this.ws.send(view);
   }
 
   close(code, reason) {
@@ -350,7 +423,7 @@ class Stream extends Sock {
         }
         if (r.done) return;
         if (!this._message(r.value, true)) {
-          this.held = r.value; // wait for room: take() resumes
+          this.held = r.value; // wait for room: fill() resumes
           return;
         }
       }
@@ -380,13 +453,13 @@ class Stream extends Sock {
     this.writer.write(chunk).then(done, done);
   }
 
-  sendText(s) {
-    this._write(s, s.length);
+  _send(s, n) {
+    this._write(s, n);
   }
 
-  // The stream keeps the chunk until it sends it: copy out of scratch.
-  sendBinary(n) {
-    this._write(this.scratch.slice(0, n), n);
+  // The stream keeps the chunk until it sends it: copy out of wbuf.
+  _sendBytes(view, n) {
+    this._write(view.slice(), n);
   }
 
   close(code, reason) {
