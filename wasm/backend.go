@@ -30,6 +30,9 @@ type backend interface {
 	armWrite(low int64) bool
 	disarmWrite()
 	close(code int, reason string) error
+	// setLimits changes the read and receive-queue limits for messages
+	// that arrive from now on.
+	setLimits(read, queue int64)
 	// detach stops every call into Go and releases what the backend holds.
 	detach()
 }

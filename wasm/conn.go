@@ -257,13 +257,16 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 }
 
 func (c *Conn) endError(op string, e end) error {
+	c.mu.Lock()
+	readLimit, queueLimit := c.opts.ReadLimit, c.opts.QueueLimit
+	c.mu.Unlock()
 	switch e.failure {
 	case "toobig":
 		return fmt.Errorf("wasm: %s: a message of %d bytes is over the read limit of %d bytes; the connection was closed with 4009: %w",
-			op, e.size, c.opts.ReadLimit, ErrMessageTooBig)
+			op, e.size, readLimit, ErrMessageTooBig)
 	case "queuefull":
 		return fmt.Errorf("wasm: %s: the receive queue limit of %d bytes was reached; the connection was closed with 4008: %w",
-			op, c.opts.QueueLimit, ErrQueueFull)
+			op, queueLimit, ErrQueueFull)
 	case "blob":
 		return fmt.Errorf("wasm: %s: the browser could not read a received Blob; the connection was closed with 4011: %w", op, ErrClosed)
 	}
@@ -397,6 +400,23 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 		c.finalize()
 		return res, fmt.Errorf("wasm: close: the closing handshake did not finish: %w", errors.Join(ctx.Err(), codeErr))
 	}
+}
+
+// SetReadLimit changes Options.ReadLimit for the messages that arrive from
+// now on (n <= 0 other than -1 means DefaultReadLimit, -1 no limit; the
+// queue limit is raised to n if it is lower). Messages already received
+// were checked against the limit of their time.
+func (c *Conn) SetReadLimit(n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n == 0 || n < -1 {
+		n = DefaultReadLimit
+	}
+	c.opts.ReadLimit = n
+	if n > c.opts.QueueLimit {
+		c.opts.QueueLimit = n
+	}
+	c.b.setLimits(c.opts.ReadLimit, c.opts.QueueLimit)
 }
 
 // URL returns the URL dialed, after resolving and rewriting.

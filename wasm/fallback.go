@@ -54,6 +54,12 @@ type queued struct {
 	blob bool
 }
 
+func (g *goSock) setLimits(read, queue int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.readLimit, g.queueLimit = read, queue
+}
+
 func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (*goSock, error) {
 	ws, err := jsbridge.New(js.Global().Get("WebSocket"), url, protocols)
 	if err != nil {

@@ -124,4 +124,9 @@ func (b *shimSock) close(code int, reason string) error {
 	return jsbridge.Try(func() { b.s.Call("close", code, reason) })
 }
 
+func (b *shimSock) setLimits(read, queue int64) {
+	b.s.Set("readLimit", float64(read))
+	b.s.Set("queueLimit", float64(queue))
+}
+
 func (b *shimSock) detach() { b.s.Call("detach") }

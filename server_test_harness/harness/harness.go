@@ -367,19 +367,26 @@ func (c *conn) read() (websocket.MessageType, []byte, error) {
 	return typ, p, nil
 }
 
-// write writes a message and counts it.
+// write writes a message and counts it. It counts first, so that a client
+// which has read the message finds it in the stats; a write that fails is
+// taken back out.
 func (c *conn) write(typ websocket.MessageType, p []byte) error {
+	c.count(1, len(p))
 	if err := c.ws.Write(c.ctx, typ, p); err != nil {
+		c.count(-1, -len(p))
 		return err
 	}
+	return nil
+}
+
+func (c *conn) count(messages, bytes int) {
 	c.h.update(c.id, func(s *Stats) {
-		s.MessagesSent++
-		s.BytesSent += int64(len(p))
+		s.MessagesSent += int64(messages)
+		s.BytesSent += int64(bytes)
 	})
 	c.h.mu.Lock()
-	c.st.MessagesSent++
+	c.st.MessagesSent += int64(messages)
 	c.h.mu.Unlock()
-	return nil
 }
 
 // drain reads and discards messages in a goroutine until the connection
