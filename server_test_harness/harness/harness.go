@@ -184,6 +184,7 @@ type conn struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	cutOnce sync.Once
+	kicked  bool // guarded by h.mu: a kick is ending it
 }
 
 // recorder sits between coder/websocket's Accept and the
@@ -456,7 +457,8 @@ func (h *Harness) kick(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	var kicked []*conn
 	for c := range h.conns {
-		if c.id == id {
+		if c.id == id && !c.kicked { // one still ending counts once
+			c.kicked = true
 			kicked = append(kicked, c)
 		}
 	}
