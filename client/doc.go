@@ -3,11 +3,27 @@
 // github.com/coder/websocket) and in the browser (GOOS=js GOARCH=wasm, on
 // the page's own WebSocket through package wasm).
 //
-// It owns Dial, Conn, MessageType, StatusCode, CloseError and Options,
-// declared once in files with no build tag; each platform supplies only a
-// small unexported transport. It never imports reconnect or codec, which
-// are layers above it, and its browser build imports neither net/http nor
-// coder/websocket.
+//	c, err := client.Dial(ctx, "wss://example.com/ws", nil)
+//	if err != nil { return err }
+//	defer c.CloseNow()
+//	err = c.Write(ctx, client.MessageText, []byte("hello"))
+//	typ, p, err := c.Read(ctx)
 //
-// The API lands with the client issue; see DESIGN.md for the map.
+// Types are declared once, in files with no build tag; each platform
+// supplies only a small unexported transport. The same test file runs on
+// both (client_test.go), natively and in headless Chrome.
+//
+// # Browsers (GOOS=js)
+//
+// Browsers let a page do less, and duplex says so instead of pretending
+// (docs/platforms.md lists every difference):
+//
+//   - Options.Header, Proxy and TLS are errors (ErrUnsupported): a page
+//     cannot send headers or choose a proxy or certificates.
+//   - A refused handshake is a *DialError without the HTTP status, which
+//     browsers hide.
+//   - Close codes: browsers send only 1000 and 3000-4999, so both platforms
+//     send 1001-1015 as 4001-4015 (WireCode).
+//   - CloseNow sends a close frame: a page cannot cut a connection.
+//   - Writer sends the message whole at Close: a page cannot send frames.
 package client

@@ -1,0 +1,264 @@
+package client
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// MessageType is the type of a WebSocket data message. The zero value is
+// not a message type.
+type MessageType int
+
+const (
+	// MessageText is a text message: UTF-8, checked on both sides.
+	MessageText MessageType = iota + 1
+	// MessageBinary is a binary message.
+	MessageBinary
+)
+
+// String returns "text", "binary", or "MessageType(N)".
+func (t MessageType) String() string {
+	switch t {
+	case MessageText:
+		return "text"
+	case MessageBinary:
+		return "binary"
+	}
+	return fmt.Sprintf("MessageType(%d)", int(t))
+}
+
+// StatusCode is a WebSocket close code (RFC 6455 section 7.4). The zero
+// value is not a close code.
+type StatusCode int
+
+// The close codes of RFC 6455 and its registry. 1005, 1006 and 1015 are
+// never sent: they only report what happened.
+const (
+	StatusNormalClosure   StatusCode = 1000
+	StatusGoingAway       StatusCode = 1001
+	StatusProtocolError   StatusCode = 1002
+	StatusUnsupportedData StatusCode = 1003
+	// StatusNoStatusRcvd: the peer's close frame had no code.
+	StatusNoStatusRcvd StatusCode = 1005
+	// StatusAbnormalClosure: the connection ended without a close frame.
+	StatusAbnormalClosure         StatusCode = 1006
+	StatusInvalidFramePayloadData StatusCode = 1007
+	StatusPolicyViolation         StatusCode = 1008
+	StatusMessageTooBig           StatusCode = 1009
+	StatusMandatoryExtension      StatusCode = 1010
+	StatusInternalError           StatusCode = 1011
+	StatusServiceRestart          StatusCode = 1012
+	StatusTryAgainLater           StatusCode = 1013
+	StatusBadGateway              StatusCode = 1014
+	// StatusTLSHandshake: the TLS handshake failed (never sent).
+	StatusTLSHandshake StatusCode = 1015
+)
+
+var statusNames = map[StatusCode]string{
+	StatusNormalClosure:           "StatusNormalClosure",
+	StatusGoingAway:               "StatusGoingAway",
+	StatusProtocolError:           "StatusProtocolError",
+	StatusUnsupportedData:         "StatusUnsupportedData",
+	StatusNoStatusRcvd:            "StatusNoStatusRcvd",
+	StatusAbnormalClosure:         "StatusAbnormalClosure",
+	StatusInvalidFramePayloadData: "StatusInvalidFramePayloadData",
+	StatusPolicyViolation:         "StatusPolicyViolation",
+	StatusMessageTooBig:           "StatusMessageTooBig",
+	StatusMandatoryExtension:      "StatusMandatoryExtension",
+	StatusInternalError:           "StatusInternalError",
+	StatusServiceRestart:          "StatusServiceRestart",
+	StatusTryAgainLater:           "StatusTryAgainLater",
+	StatusBadGateway:              "StatusBadGateway",
+	StatusTLSHandshake:            "StatusTLSHandshake",
+}
+
+// String returns the code's name, such as "StatusGoingAway", or
+// "StatusCode(4001)" for codes without one.
+func (c StatusCode) String() string {
+	if s, ok := statusNames[c]; ok {
+		return s
+	}
+	return fmt.Sprintf("StatusCode(%d)", int(c))
+}
+
+// WireCode returns the code Close sends for c, the same on both
+// platforms, since browsers only let a page send 1000 and 3000-4999:
+//
+//   - 1000 and 3000-4999 are sent as they are;
+//   - 1001-1015 (going away, policy violation, message too big, internal
+//     error, ...) are sent as 4001-4015, 4000 plus the last three digits,
+//     so that a server can map them back;
+//   - anything else is not a close code a client may send: WireCode
+//     reports false, and Close sends 4011 and returns ErrInvalidCloseCode.
+func WireCode(c StatusCode) (StatusCode, bool) {
+	switch {
+	case c == StatusNormalClosure, c >= 3000 && c <= 4999:
+		return c, true
+	case c >= 1001 && c <= 1015:
+		return 4000 + c - 1000, true
+	}
+	return 4011, false
+}
+
+// Defaults for the zero Options.
+const (
+	DefaultReadLimit        = 32 << 10
+	DefaultHandshakeTimeout = 30 * time.Second
+	DefaultCloseTimeout     = 5 * time.Second
+)
+
+// Options configures Dial. The zero value is ready to use and a nil
+// *Options means the zero value. Every field exists on both platforms;
+// each says what it does where. A field the browser cannot honour, set to
+// anything but its zero value, makes Dial in the browser fail with an
+// error naming it (wrapping ErrUnsupported): a credential is never dropped
+// silently.
+type Options struct {
+	// Subprotocols lists the subprotocols to offer, in order of
+	// preference; Conn.Subprotocol reports the server's choice.
+	Subprotocols []string
+
+	// ReadLimit is the largest message Read and Reader accept, in bytes: 0
+	// means DefaultReadLimit (32 KiB), -1 no limit. A larger message
+	// closes the connection with 4009 and reads return ErrMessageTooBig
+	// (in the browser, the size is checked before anything is copied into
+	// Go memory).
+	ReadLimit int64
+
+	// HandshakeTimeout bounds Dial when ctx has no earlier deadline: 0
+	// means DefaultHandshakeTimeout (30 s), a negative value only ctx.
+	HandshakeTimeout time.Duration
+
+	// CloseTimeout bounds Close's wait for the peer's close frame: 0
+	// means DefaultCloseTimeout (5 s).
+	CloseTimeout time.Duration
+
+	// Header is sent with the handshake request natively (an http.Header
+	// assigns to it). Browsers have no API for it: in the browser a
+	// non-empty Header is an error.
+	Header map[string][]string
+
+	// Proxy returns the proxy for a connection to a URL (given with
+	// scheme http or https, as proxy settings name them), or nil for none:
+	// ProxyURL(u) always returns u. A nil Proxy means the environment's
+	// HTTPS_PROXY,
+	// HTTP_PROXY and NO_PROXY (which never proxy loopback). Both ws://
+	// and wss:// go through an HTTP CONNECT tunnel, as browsers do.
+	// Natively only: browsers use their own proxy settings, and a non-nil
+	// Proxy is an error there.
+	Proxy func(*url.URL) (*url.URL, error)
+
+	// TLS configures wss:// natively. Browsers use their own trust store
+	// and client certificates: in the browser a non-nil TLS is an error.
+	TLS *TLSOptions
+
+	// Compression asks for permessage-deflate natively (the zero value
+	// does not). Browsers decide for themselves (Chrome always offers it):
+	// in the browser it is a no-op.
+	Compression Compression
+
+	// BinaryType chooses how the browser hands over binary messages:
+	// ArrayBuffer (the zero value) or Blob. A no-op natively.
+	BinaryType BinaryType
+
+	// Transport chooses the browser API: the classic WebSocket (the zero
+	// value), WebSocketStream, or WebSocketStream where the browser has
+	// it. A no-op natively.
+	Transport Transport
+
+	// QueueLimit bounds the bytes the browser has received and Read has
+	// not yet returned: 0 means 8 MiB. With the classic WebSocket a full
+	// queue closes the connection with 4008 and reads return
+	// ErrQueueFull; WebSocketStream stops reading from the network
+	// instead. A no-op natively, where messages wait in the network
+	// (TCP pushes back).
+	QueueLimit int64
+
+	// SendHighWater and SendLowWater bound what the browser buffers for
+	// sending: a Write that finds bufferedAmount at or above the high
+	// mark waits, before sending, until it is below the low mark. 0 means
+	// 1 MiB and a quarter of the high mark. A no-op natively, where Write
+	// returns once the message is written to the network.
+	SendHighWater int64
+	SendLowWater  int64
+}
+
+// ProxyURL returns an Options.Proxy that sends every connection through
+// the HTTP proxy at u (http:// or https://, with user:password@ for Basic
+// authentication).
+func ProxyURL(u *url.URL) func(*url.URL) (*url.URL, error) {
+	return func(*url.URL) (*url.URL, error) { return u, nil }
+}
+
+// TLSOptions configures TLS for wss:// natively, in plain types: the
+// portable API imports no crypto/tls, which would weigh on every page.
+type TLSOptions struct {
+	// RootCAs are PEM certificates to trust instead of the system's.
+	RootCAs []byte
+	// ServerName overrides the name checked in the server's certificate.
+	ServerName string
+	// InsecureSkipVerify accepts any certificate. For tests only.
+	InsecureSkipVerify bool
+	// Certificate and Key are a PEM client certificate and its key.
+	Certificate, Key []byte
+}
+
+// Compression is the permessage-deflate mode asked for natively.
+type Compression int
+
+const (
+	// CompressionDisabled does not offer permessage-deflate.
+	CompressionDisabled Compression = iota
+	// CompressionNoContextTakeover compresses each message on its own:
+	// little memory per connection.
+	CompressionNoContextTakeover
+	// CompressionContextTakeover keeps the window between messages:
+	// better ratios for similar messages, 32 KiB or more per connection.
+	CompressionContextTakeover
+)
+
+// BinaryType is how the browser hands over binary messages.
+type BinaryType int
+
+const (
+	// ArrayBuffer has the browser deliver an ArrayBuffer.
+	ArrayBuffer BinaryType = iota
+	// Blob has the browser deliver a Blob, which it may keep on disk;
+	// duplex reads blobs in arrival order.
+	Blob
+)
+
+// Transport is the browser API a Conn runs on.
+type Transport int
+
+const (
+	// TransportWebSocket is the classic WebSocket, in every browser.
+	TransportWebSocket Transport = iota
+	// TransportStream is WebSocketStream (Chromium 124+): backpressure
+	// both ways. Dial fails with ErrUnsupported where it is missing, and
+	// with Blob.
+	TransportStream
+	// TransportPreferStream is WebSocketStream where the browser has it
+	// (and BinaryType is ArrayBuffer), else the classic WebSocket.
+	TransportPreferStream
+)
+
+// withDefaults returns a copy of o with its defaults filled in.
+func (o *Options) withDefaults() Options {
+	var out Options
+	if o != nil {
+		out = *o
+		out.Subprotocols = append([]string(nil), o.Subprotocols...)
+	}
+	if out.ReadLimit == 0 || out.ReadLimit < -1 {
+		out.ReadLimit = DefaultReadLimit
+	}
+	if out.HandshakeTimeout == 0 {
+		out.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if out.CloseTimeout <= 0 {
+		out.CloseTimeout = DefaultCloseTimeout
+	}
+	return out
+}

@@ -1,0 +1,273 @@
+//go:build !js
+
+package client_test
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/wstest"
+	"github.com/duplex-go/duplex/server_test_harness/harness"
+)
+
+func connInfo(t *testing.T, c *client.Conn) harness.ConnInfo {
+	t.Helper()
+	typ, p, err := c.Read(ctxFor(t, 5*time.Second))
+	require.NoError(t, err)
+	require.Equal(t, client.MessageText, typ)
+	var info harness.ConnInfo
+	require.NoError(t, json.Unmarshal(p, &info))
+	return info
+}
+
+func TestHeader(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo?info=1", &client.Options{Header: http.Header{
+		"Authorization": {"Bearer t0ken"},
+		"X-Duplex":      {"a", "b"},
+	}})
+	info := connInfo(t, c)
+	assert.Equal(t, []string{"Bearer t0ken"}, info.Header["Authorization"])
+	assert.Equal(t, []string{"a", "b"}, info.Header["X-Duplex"])
+}
+
+func TestRefusal(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, 10*time.Second)
+	for _, tt := range []struct {
+		path       string
+		status     int
+		retryAfter time.Duration
+		location   string
+	}{
+		{"/reject?status=403", 403, 0, ""},
+		{"/reject?status=429&retry_after=7", 429, 7 * time.Second, ""},
+		{"/reject?status=503&retry_after=1", 503, time.Second, ""},
+		{"/reject?status=302&location=/echo", 302, 0, "/echo"},
+		{"/reject?status=307&location=ws://127.0.0.1:1/elsewhere", 307, 0, "ws://127.0.0.1:1/elsewhere"},
+	} {
+		_, err := client.Dial(ctx, wstest.URL(t, tt.path), nil)
+		var de *client.DialError
+		require.ErrorAs(t, err, &de, tt.path)
+		assert.Equal(t, tt.status, de.StatusCode, "%s: status", tt.path)
+		assert.Equal(t, tt.retryAfter, de.RetryAfter, "%s: Retry-After", tt.path)
+		assert.Equal(t, tt.location, de.Location, "%s: Location (not followed)", tt.path)
+	}
+}
+
+func TestCompression(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []client.Compression{client.CompressionNoContextTakeover, client.CompressionContextTakeover} {
+		id := wstest.ID(t)
+		c := dial(t, "/echo?compress=context&id="+id, &client.Options{Compression: mode})
+		ctx := ctxFor(t, 5*time.Second)
+		msg := strings.Repeat("compress me ", 1000)
+		require.NoError(t, c.Write(ctx, client.MessageText, []byte(msg)))
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, msg, string(p))
+		assert.Contains(t, wstest.Stats(t, id).Conns[0].Extensions, "permessage-deflate", "mode %d", mode)
+	}
+	id := wstest.ID(t)
+	dial(t, "/echo?compress=context&id="+id, nil)
+	assert.Equal(t, "", wstest.Stats(t, id).Conns[0].Extensions, "not asked for")
+}
+
+// proxy is an HTTP CONNECT proxy on loopback that records what it was
+// asked for.
+type proxy struct {
+	*httptest.Server
+	mu       sync.Mutex
+	connects []string
+	auth     []string
+}
+
+func newProxy(t *testing.T, refuse bool) *proxy {
+	p := &proxy{}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.connects = append(p.connects, r.Method+" "+r.Host)
+		p.auth = append(p.auth, r.Header.Get("Proxy-Authorization"))
+		p.mu.Unlock()
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		if refuse {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		up, err := net.Dial("tcp", r.Host)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			t.Errorf("proxy: no hijacker")
+			up.Close()
+			return
+		}
+		down, rw, err := hj.Hijack()
+		if err != nil {
+			t.Errorf("proxy: %v", err)
+			up.Close()
+			return
+		}
+		if _, err := down.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
+			down.Close()
+			up.Close()
+			return
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { _, _ = io.Copy(up, rw); up.(*net.TCPConn).CloseWrite() })
+		wg.Go(func() { _, _ = io.Copy(down, up); down.Close() })
+		wg.Wait()
+		up.Close()
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *proxy) seen() ([]string, []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.connects...), append([]string(nil), p.auth...)
+}
+
+func TestProxy(t *testing.T) {
+	t.Parallel()
+	// ws:// through a CONNECT tunnel, with the proxy's credentials.
+	p := newProxy(t, false)
+	pu, err := url.Parse(p.URL)
+	require.NoError(t, err)
+	pu.User = url.UserPassword("user", "pass")
+	target := wstest.URL(t, "/echo")
+	c, err := client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: client.ProxyURL(pu)})
+	require.NoError(t, err)
+	ctx := ctxFor(t, 5*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("via the proxy")))
+	_, msg, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "via the proxy", string(msg))
+	require.NoError(t, c.Close(client.StatusNormalClosure, ""))
+	tu, _ := url.Parse(target)
+	connects, auth := p.seen()
+	assert.Equal(t, []string{"CONNECT " + tu.Host}, connects, "a CONNECT tunnel, not a forward GET")
+	assert.Equal(t, []string{"Basic dXNlcjpwYXNz"}, auth, "Proxy-Authorization")
+
+	// wss:// through the tunnel, TLS end to end.
+	srv := httptest.NewTLSServer(harness.New(nil))
+	t.Cleanup(srv.Close)
+	wssURL := "wss" + strings.TrimPrefix(srv.URL, "https") + "/echo"
+	c, err = client.Dial(ctxFor(t, 5*time.Second), wssURL, &client.Options{
+		Proxy: client.ProxyURL(pu),
+		TLS:   &client.TLSOptions{RootCAs: certPEM(srv)},
+	})
+	require.NoError(t, err)
+	require.NoError(t, c.Write(ctx, client.MessageBinary, []byte{1, 2, 3}))
+	_, msg, err = c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []byte{1, 2, 3}, msg)
+	require.NoError(t, c.Close(client.StatusNormalClosure, ""))
+	connects, _ = p.seen()
+	assert.Equal(t, "CONNECT "+strings.TrimPrefix(srv.URL, "https://"), connects[1])
+
+	// A proxy that refuses.
+	refusing := newProxy(t, true)
+	_, err = client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: client.ProxyURL(mustParse(t, refusing.URL))})
+	var de *client.DialError
+	require.ErrorAs(t, err, &de)
+	assert.Contains(t, err.Error(), "403")
+	assert.Contains(t, err.Error(), "proxy")
+}
+
+func mustParse(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	require.NoError(t, err)
+	return u
+}
+
+func certPEM(srv *httptest.Server) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+}
+
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(harness.New(nil))
+	t.Cleanup(srv.Close)
+	u := "wss" + strings.TrimPrefix(srv.URL, "https") + "/echo"
+	ctx := ctxFor(t, 5*time.Second)
+
+	_, err := client.Dial(ctx, u, nil)
+	var de *client.DialError
+	require.ErrorAs(t, err, &de, "an unknown certificate")
+	assert.Contains(t, err.Error(), "certificate")
+
+	for name, o := range map[string]*client.TLSOptions{
+		"root CAs":             {RootCAs: certPEM(srv)},
+		"insecure skip verify": {InsecureSkipVerify: true},
+		"https:// URL":         {RootCAs: certPEM(srv)},
+	} {
+		url := u
+		if name == "https:// URL" {
+			url = srv.URL + "/echo"
+		}
+		c, err := client.Dial(ctx, url, &client.Options{TLS: o})
+		require.NoError(t, err, name)
+		require.NoError(t, c.Write(ctx, client.MessageText, []byte(name)))
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err, name)
+		assert.Equal(t, name, string(p))
+		require.NoError(t, c.Close(client.StatusNormalClosure, ""), name)
+	}
+
+	_, err = client.Dial(ctx, u, &client.Options{TLS: &client.TLSOptions{RootCAs: []byte("not PEM")}})
+	assert.ErrorContains(t, err, "RootCAs")
+}
+
+// TestReadTimeoutDoesNotClose is the promise coder/websocket does not keep
+// natively: a Read whose ctx ends leaves the connection usable, and the
+// message that arrives after is the next Read's.
+func TestReadTimeoutDoesNotClose(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", nil)
+	for i := range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		_, _, err := c.Read(ctx)
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded, "round %d", i)
+	}
+	ctx := ctxFor(t, 5*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("still here")))
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "still here", string(p))
+}
+
+// TestServerCloseWhileNotReading: control frames are answered while the
+// program does not read, as in browsers.
+func TestServerCloseWhileNotReading(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	c := dial(t, "/echo?id="+id, nil)
+	require.Equal(t, 1, wstest.Kick(t, id, 4002, "kicked"))
+	// Nobody reads, yet the closing handshake completes.
+	require.Eventually(t, func() bool { return wstest.Stats(t, id).Open == 0 }, 5*time.Second, 10*time.Millisecond)
+	_, _, err := c.Read(ctxFor(t, time.Second))
+	assert.Equal(t, client.StatusCode(4002), client.CloseStatus(err))
+}

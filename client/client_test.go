@@ -1,0 +1,492 @@
+package client_test
+
+// This file has no build tag: the same tests run natively, on
+// coder/websocket, and in headless Chrome, on the browser's WebSocket.
+// That they pass on both is the package's promise.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/leakcheck"
+	"github.com/duplex-go/duplex/internal/wstest"
+	"github.com/duplex-go/duplex/server_test_harness/harness"
+)
+
+func TestMain(m *testing.M) {
+	leakcheck.Main(m)
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// dial opens path on the harness and closes it when the test ends.
+func dial(t *testing.T, path string, o *client.Options) *client.Conn {
+	t.Helper()
+	c, err := client.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, path), o)
+	require.NoError(t, err, "dial %s", path)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	return c
+}
+
+// closeSeen waits until the harness has recorded the close frame of the
+// one connection tagged id (it records it after answering it), and
+// returns that connection's stats.
+func closeSeen(t *testing.T, id string) harness.ConnStats {
+	t.Helper()
+	var cs harness.ConnStats
+	require.Eventually(t, func() bool {
+		s := wstest.Stats(t, id)
+		if len(s.Conns) != 1 || s.Conns[0].ClientCloseCode == 0 {
+			return false
+		}
+		cs = s.Conns[0]
+		return true
+	}, 5*time.Second, 10*time.Millisecond, "the harness records the close of %s", id)
+	return cs
+}
+
+func pattern(n int, seed byte) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = seed + byte(i*7)
+	}
+	return p
+}
+
+func TestEcho(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", &client.Options{ReadLimit: 5 << 20})
+	ctx := ctxFor(t, 30*time.Second)
+	for _, size := range []int{0, 1, 125, 126, 65535, 65536, 1 << 20, 4 << 20} {
+		for _, typ := range []client.MessageType{client.MessageText, client.MessageBinary} {
+			p := pattern(size, byte(size))
+			if typ == client.MessageText {
+				p = bytes.Repeat([]byte("a"), size)
+			}
+			require.NoError(t, c.Write(ctx, typ, p), "%v of %d bytes", typ, size)
+			got, q, err := c.Read(ctx)
+			require.NoError(t, err, "%v of %d bytes", typ, size)
+			assert.Equal(t, typ, got, "%v of %d bytes: type", typ, size)
+			assert.True(t, bytes.Equal(p, q), "%v of %d bytes: got %d bytes", typ, size, len(q))
+		}
+	}
+}
+
+func TestStreaming(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", nil)
+	ctx := ctxFor(t, 10*time.Second)
+
+	// Text written in pieces that cut characters in two.
+	text := "héllo, wörld ✓ 🙂"
+	w, err := c.Writer(ctx, client.MessageText)
+	require.NoError(t, err)
+	for i := 0; i < len(text); i += 3 {
+		_, err := w.Write([]byte(text[i:min(i+3, len(text))]))
+		require.NoError(t, err, "piece at %d", i)
+	}
+	_, err = w.Write([]byte{0xff})
+	require.ErrorIs(t, err, client.ErrInvalidUTF8, "a piece that is not UTF-8")
+	require.NoError(t, w.Close())
+
+	typ, r, err := c.Reader(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, client.MessageText, typ)
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	assert.Equal(t, text, string(got))
+
+	// A body left unread is skipped by the next Reader.
+	require.NoError(t, c.Write(ctx, client.MessageBinary, pattern(1000, 1)))
+	require.NoError(t, c.Write(ctx, client.MessageBinary, []byte("second")))
+	_, r, err = c.Reader(ctx)
+	require.NoError(t, err)
+	buf := make([]byte, 10)
+	_, err = io.ReadFull(r, buf)
+	require.NoError(t, err)
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "second", string(p))
+
+	// A cut character at the end of a text message is refused.
+	w, err = c.Writer(ctx, client.MessageText)
+	require.NoError(t, err)
+	_, err = w.Write([]byte("ok\xe2\x9c"))
+	require.NoError(t, err)
+	require.ErrorIs(t, w.Close(), client.ErrInvalidUTF8)
+	_, p, err = c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "ok", string(p), "the text before the cut character")
+}
+
+func TestSubprotocol(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", &client.Options{Subprotocols: []string{"b.duplex", "a.duplex"}})
+	assert.Equal(t, "b.duplex", c.Subprotocol(), "the first offered")
+	c = dial(t, "/echo?protocols=a.duplex", &client.Options{Subprotocols: []string{"b.duplex", "a.duplex"}})
+	assert.Equal(t, "a.duplex", c.Subprotocol(), "the server's choice")
+	c = dial(t, "/echo", nil)
+	assert.Equal(t, "", c.Subprotocol(), "none offered")
+}
+
+func TestServerClose(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		query  string
+		code   client.StatusCode
+		reason string
+	}{
+		{"?code=4001&reason=bye", 4001, "bye"},
+		{"?code=1001&reason=restarting", client.StatusGoingAway, "restarting"},
+		{"?code=1000", client.StatusNormalClosure, ""},
+		{"?code=1011&reason=" + strings.Repeat("r", 123), client.StatusInternalError, strings.Repeat("r", 123)},
+	} {
+		c := dial(t, "/close"+tt.query, nil)
+		_, _, err := c.Read(ctxFor(t, 10*time.Second))
+		var ce *client.CloseError
+		require.ErrorAs(t, err, &ce, tt.query)
+		assert.Equal(t, client.CloseError{Code: tt.code, Reason: tt.reason, WasClean: true}, *ce, tt.query)
+		assert.Equal(t, tt.code, client.CloseStatus(err), "CloseStatus")
+		assert.ErrorIs(t, err, net.ErrClosed)
+
+		err = c.Write(ctxFor(t, time.Second), client.MessageText, []byte("late"))
+		require.ErrorIs(t, err, net.ErrClosed, "%s: write after the server closed", tt.query)
+		assert.Equal(t, tt.code, client.CloseStatus(err), "%s: the write says how", tt.query)
+	}
+	assert.Equal(t, client.StatusCode(0), client.CloseStatus(errors.New("other")))
+}
+
+func TestDrop(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/drop?after=1", nil)
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("one")))
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "one", string(p))
+	_, _, err = c.Read(ctx)
+	var ce *client.CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, client.CloseError{Code: client.StatusAbnormalClosure}, *ce, "cut without a close frame")
+}
+
+func TestCloseCodes(t *testing.T) {
+	t.Parallel()
+	type tc struct {
+		code, sent client.StatusCode
+		valid      bool
+	}
+	cases := []tc{{0, 4011, false}, {999, 4011, false}, {1000, 1000, true}}
+	for code := client.StatusCode(1001); code <= 1015; code++ {
+		cases = append(cases, tc{code, 4000 + code - 1000, true})
+	}
+	cases = append(cases, tc{1016, 4011, false}, tc{2999, 4011, false}, tc{3000, 3000, true},
+		tc{4999, 4999, true}, tc{5000, 4011, false})
+	var wg sync.WaitGroup
+	for _, tt := range cases {
+		id := wstest.ID(t)
+		c := dial(t, "/echo?id="+id, nil)
+		wg.Go(func() {
+			err := c.CloseContext(ctxFor(t, 5*time.Second), tt.code, "why")
+			reason := "why"
+			if tt.valid {
+				assert.NoError(t, err, "code %d", tt.code)
+			} else {
+				assert.ErrorIs(t, err, client.ErrInvalidCloseCode, "code %d", tt.code)
+				reason = fmt.Sprintf("duplex: invalid close code %d", tt.code)
+			}
+			cs := closeSeen(t, id)
+			assert.Equal(t, int(tt.sent), cs.ClientCloseCode, "code %d: what the server got", tt.code)
+			assert.Equal(t, reason, cs.ClientCloseReason, "code %d: reason", tt.code)
+		})
+	}
+	wg.Wait()
+}
+
+func TestCloseReason(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, reason, want string
+	}{
+		{"123 bytes", strings.Repeat("r", 123), strings.Repeat("r", 123)},
+		{"200 bytes", strings.Repeat("r", 200), strings.Repeat("r", 123)},
+		{"multibyte at the edge", strings.Repeat("é", 100), strings.Repeat("é", 61)},
+		{"invalid UTF-8", "a\xffb", "a\uFFFDb"},
+	} {
+		id := wstest.ID(t)
+		c := dial(t, "/echo?id="+id, nil)
+		require.NoError(t, c.Close(4000, tt.reason), tt.name)
+		cs := closeSeen(t, id)
+		assert.Equal(t, tt.want, cs.ClientCloseReason, "%s: what the server got", tt.name)
+		assert.True(t, utf8.ValidString(cs.ClientCloseReason))
+	}
+}
+
+func TestReadLimit(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	c := dial(t, "/echo?id="+id, &client.Options{ReadLimit: 1024})
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageBinary, pattern(1024, 1)))
+	// 500 characters, 1500 bytes of UTF-8.
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte(strings.Repeat("✓", 500))))
+	require.NoError(t, c.Write(ctx, client.MessageBinary, []byte("after")))
+
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Len(t, p, 1024, "a message at the limit")
+	_, _, err = c.Read(ctx)
+	require.ErrorIs(t, err, client.ErrMessageTooBig)
+	assert.Contains(t, err.Error(), "1024")
+	_, _, err = c.Read(ctx)
+	require.ErrorIs(t, err, client.ErrMessageTooBig, "every later Read")
+	assert.Equal(t, 4009, closeSeen(t, id).ClientCloseCode, "the server got 4009")
+
+	// SetReadLimit raises it for what comes next.
+	c = dial(t, "/echo", &client.Options{ReadLimit: 1024})
+	c.SetReadLimit(4096)
+	require.NoError(t, c.Write(ctx, client.MessageBinary, pattern(4000, 2)))
+	_, p, err = c.Read(ctx)
+	require.NoError(t, err)
+	assert.Len(t, p, 4000)
+	c.SetReadLimit(-1)
+	require.NoError(t, c.Write(ctx, client.MessageBinary, pattern(1<<20, 3)))
+	_, p, err = c.Read(ctx)
+	require.NoError(t, err)
+	assert.Len(t, p, 1<<20, "no limit")
+}
+
+func TestInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	c := dial(t, "/echo?id="+id, nil)
+	ctx := ctxFor(t, 10*time.Second)
+	err := c.Write(ctx, client.MessageText, []byte("ok\xff"))
+	require.ErrorIs(t, err, client.ErrInvalidUTF8)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("valid")))
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "valid", string(p))
+	assert.Equal(t, int64(1), wstest.Stats(t, id).MessagesReceived, "only the valid message reached the server")
+
+	// Received: the connection fails as Chrome fails it.
+	id = wstest.ID(t)
+	c = dial(t, "/badutf8?id="+id, nil)
+	_, _, err = c.Read(ctx)
+	var ce *client.CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, client.CloseError{Code: client.StatusAbnormalClosure}, *ce, "what the page sees")
+	cs := closeSeen(t, id)
+	assert.Equal(t, 1002, cs.ClientCloseCode, "what the server gets")
+	assert.Equal(t, "Invalid UTF-8 in text frame", cs.ClientCloseReason)
+}
+
+func TestDialErrors(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, 10*time.Second)
+	for _, tt := range []struct{ url, want string }{
+		{"ftp://127.0.0.1/echo", `scheme "ftp"`},
+		{"ws:///echo", "no host"},
+		{"ws://127.0.0.1/echo#frag", "no fragment"},
+	} {
+		_, err := client.Dial(ctx, tt.url, nil)
+		require.Error(t, err, tt.url)
+		assert.Contains(t, err.Error(), tt.want, tt.url)
+		assert.Contains(t, err.Error(), tt.url, "the error names the URL")
+	}
+	for _, path := range []string{"/reject?status=403", "/reject?status=503&retry_after=1", "/reject?status=302&location=/echo"} {
+		_, err := client.Dial(ctx, wstest.URL(t, path), nil)
+		var de *client.DialError
+		require.ErrorAs(t, err, &de, path)
+		assert.Contains(t, err.Error(), path)
+	}
+
+	// http:// means ws://.
+	c, err := client.Dial(ctx, wstest.HTTPURL(t, "/echo"), nil)
+	require.NoError(t, err)
+	require.NoError(t, c.Close(client.StatusNormalClosure, ""))
+}
+
+func TestContexts(t *testing.T) {
+	t.Parallel()
+	// Dial.
+	_, err := client.Dial(ctxFor(t, 100*time.Millisecond), wstest.URL(t, "/hang"), nil)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "dial: ctx")
+	var de *client.DialError
+	require.ErrorAs(t, err, &de)
+	_, err = client.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/hang"), &client.Options{HandshakeTimeout: 100 * time.Millisecond})
+	require.ErrorIs(t, err, context.DeadlineExceeded, "dial: handshake timeout")
+
+	// Read: the connection stays usable.
+	c := dial(t, "/echo", nil)
+	_, _, err = c.Read(ctxFor(t, 30*time.Millisecond))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("after the timeout")))
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "after the timeout", string(p))
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err = c.Read(cancelled)
+	require.ErrorIs(t, err, context.Canceled, "read")
+	_, _, err = c.Reader(cancelled)
+	require.ErrorIs(t, err, context.Canceled, "reader")
+
+	// Write with a context already done sends nothing.
+	err = c.Write(cancelled, client.MessageText, []byte("never"))
+	require.ErrorIs(t, err, context.Canceled, "write")
+
+	// Close against a server that never answers.
+	c = dial(t, "/silent", nil)
+	start := time.Now()
+	err = c.CloseContext(ctxFor(t, 200*time.Millisecond), client.StatusNormalClosure, "anyone?")
+	require.ErrorIs(t, err, context.DeadlineExceeded, "close")
+	assert.Less(t, time.Since(start), 3*time.Second, "close returns at its bound")
+	c = dial(t, "/silent", &client.Options{CloseTimeout: 100 * time.Millisecond})
+	require.ErrorIs(t, c.Close(client.StatusNormalClosure, ""), context.DeadlineExceeded, "Options.CloseTimeout")
+}
+
+func TestClosed(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", nil)
+	ctx := ctxFor(t, 10*time.Second)
+	readErr := make(chan error, 1)
+	go func() {
+		_, _, err := c.Read(ctx)
+		readErr <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // let the Read start waiting
+	require.NoError(t, c.Close(client.StatusNormalClosure, "done"))
+	require.ErrorIs(t, <-readErr, net.ErrClosed, "a Read waiting during Close")
+
+	require.ErrorIs(t, c.Close(client.StatusNormalClosure, ""), net.ErrClosed, "Close twice")
+	require.ErrorIs(t, c.CloseNow(), net.ErrClosed, "CloseNow after Close")
+	require.ErrorIs(t, c.Write(ctx, client.MessageText, []byte("x")), net.ErrClosed, "Write after Close")
+	_, err := c.Writer(ctx, client.MessageBinary)
+	require.ErrorIs(t, err, net.ErrClosed, "Writer after Close")
+	_, _, err = c.Read(ctx)
+	require.ErrorIs(t, err, net.ErrClosed, "Read after Close")
+	_, _, err = c.Reader(ctx)
+	require.ErrorIs(t, err, net.ErrClosed, "Reader after Close")
+
+	c = dial(t, "/echo", nil)
+	require.NoError(t, c.CloseNow())
+	_, _, err = c.Read(ctx)
+	require.ErrorIs(t, err, net.ErrClosed, "Read after CloseNow")
+
+	err = c.Write(ctx, 0, []byte("x"))
+	require.Error(t, err, "message type 0")
+	assert.Contains(t, err.Error(), "not a message type")
+}
+
+func TestConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", &client.Options{ReadLimit: 1 << 20})
+	ctx := ctxFor(t, 30*time.Second)
+	const writers, each = 100, 5
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				p := append(pattern(1000+w*97+i, byte(w)), byte(w), byte(i))
+				if err := c.Write(ctx, client.MessageBinary, p); err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+			}
+		})
+	}
+	next := make([]int, writers)
+	for range writers * each {
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err)
+		w, i := int(p[len(p)-2]), int(p[len(p)-1])
+		require.Equal(t, next[w], i, "writer %d's order", w)
+		next[w]++
+		require.True(t, bytes.Equal(append(pattern(1000+w*97+i, byte(w)), byte(w), byte(i)), p), "message intact")
+	}
+	wg.Wait()
+}
+
+func TestNetConn(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", nil)
+	ctx := ctxFor(t, 60*time.Second)
+	nc := client.NetConn(ctx, c, client.MessageBinary)
+
+	const size = 10 << 20
+	src := pattern(size, 5)
+	copied := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(nc, bytes.NewReader(src))
+		copied <- err
+	}()
+	h := sha256.New()
+	n, err := io.CopyN(h, nc, size)
+	require.NoError(t, err)
+	require.Equal(t, int64(size), n)
+	require.NoError(t, <-copied)
+	assert.Equal(t, sha256.Sum256(src), [32]byte(h.Sum(nil)), "the bytes that came back")
+
+	// Deadlines: a Read past it times out and the stream stays usable.
+	require.NoError(t, nc.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
+	_, err = nc.Read(make([]byte, 1))
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout(), "a timeout")
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+	require.NoError(t, nc.SetReadDeadline(time.Time{}))
+	_, err = nc.Write([]byte("more"))
+	require.NoError(t, err)
+	buf := make([]byte, 4)
+	_, err = io.ReadFull(nc, buf)
+	require.NoError(t, err)
+	assert.Equal(t, "more", string(buf))
+
+	// A deadline set while a Read waits ends it.
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := nc.Read(buf)
+		readErr <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	require.NoError(t, nc.SetReadDeadline(time.Now()))
+	require.ErrorIs(t, <-readErr, os.ErrDeadlineExceeded)
+
+	assert.Equal(t, "websocket", nc.RemoteAddr().Network())
+	require.NoError(t, nc.Close())
+	_, err = nc.Write([]byte("x"))
+	require.ErrorIs(t, err, net.ErrClosed)
+}
+
+// TestNetConnWrongType: a message of the other type fails the stream.
+func TestNetConnWrongType(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", nil)
+	ctx := ctxFor(t, 10*time.Second)
+	nc := client.NetConn(ctx, c, client.MessageBinary)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("text")))
+	_, err := nc.Read(make([]byte, 10))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "text message")
+}

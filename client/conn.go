@@ -1,0 +1,272 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// MaxReasonBytes is the longest close reason sent: what browsers allow,
+// and what fits a close frame with its code.
+const MaxReasonBytes = 123
+
+// Conn is a WebSocket connection, the same natively and in the browser.
+//
+// Read and Reader may be called by one goroutine at a time, Write and
+// Writer by any number (messages never interleave), Close and CloseNow by
+// any goroutine at any time. Every wait takes a context; a Read or Write
+// whose context ends returns ctx.Err() (see the methods for what it leaves
+// behind). After Close or CloseNow, and after the connection has ended,
+// every method returns an error with net.ErrClosed in its chain; how the
+// connection ended (a *CloseError with the peer's code and reason, or a
+// limit) is what Read returns first.
+type Conn struct {
+	t            transport
+	url          string
+	closeTimeout func() (context.Context, context.CancelFunc)
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// Dial opens a WebSocket connection to url: ws:// or wss:// (http:// and
+// https:// mean the same). It waits for the handshake, bounded by ctx and
+// Options.HandshakeTimeout. A failed handshake is a *DialError: natively
+// with the HTTP status, Retry-After and redirect target of a refusal;
+// browsers hide those, and say only that the socket never opened.
+// Redirects are not followed, on either platform.
+func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
+	o := opts.withDefaults()
+	if o.HandshakeTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.HandshakeTimeout)
+		defer cancel()
+	}
+	t, err := dialTransport(ctx, url, &o)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{t: t, url: url}
+	c.closeTimeout = func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), o.CloseTimeout)
+	}
+	return c, nil
+}
+
+func (c *Conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// Read returns the next message, whole. A message over the read limit
+// ends the connection (ErrMessageTooBig), as does a text message that is
+// not UTF-8 (browsers fail the connection then: Read returns a
+// *CloseError with 1006, and the peer gets 1002). A Read whose ctx ends
+// returns ctx.Err() and the connection stays usable: the next Read
+// returns the next message.
+func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
+	if c.isClosed() {
+		return 0, nil, closedError("read")
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	return c.t.read(ctx)
+}
+
+// Reader returns the next message's type and a reader of its body; ctx
+// bounds the wait for the message. Read the body to io.EOF: a body left
+// unread is discarded by the next Reader or Read (natively, that reads it
+// from the network). Limits and UTF-8 are checked as the body is read.
+//
+// Natively the body is read from the network as it arrives, bounded by
+// the connection (Close or CloseNow end a stuck body); in browsers the
+// whole message has already arrived.
+func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
+	if c.isClosed() {
+		return 0, nil, closedError("read")
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	return c.t.reader(ctx)
+}
+
+func checkType(op string, typ MessageType) error {
+	if typ != MessageText && typ != MessageBinary {
+		return fmt.Errorf("client: %s: %v is not a message type", op, typ)
+	}
+	return nil
+}
+
+// Write sends p as one message of type typ. Text that is not UTF-8 is
+// refused with ErrInvalidUTF8 before anything is sent. p may be reused as
+// soon as Write returns.
+//
+// Natively Write returns once the message is written to the network; a
+// ctx that ends while a message is half written fails the connection (a
+// partial frame cannot be taken back). In browsers Write waits, before
+// sending, while the browser holds Options.SendHighWater or more unsent
+// bytes; a ctx that ends then returns ctx.Err() with nothing sent and the
+// connection usable.
+func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
+	if err := checkType("write", typ); err != nil {
+		return err
+	}
+	if typ == MessageText && !utf8.Valid(p) {
+		return fmt.Errorf("client: write: %w; nothing was sent", ErrInvalidUTF8)
+	}
+	if c.isClosed() {
+		return closedError("write")
+	}
+	if err := ctx.Err(); err != nil {
+		return err // nothing sent, on either platform
+	}
+	return c.t.write(ctx, typ, p)
+}
+
+// Writer returns a writer for one message of type typ, sent by the time
+// its Close returns; messages from other goroutines wait until then. For
+// text, a Write whose bytes are not UTF-8 is refused (ErrInvalidUTF8) and
+// nothing of it is sent, and a character cut at the end is an error at
+// Close.
+//
+// Natively the message goes out in frames as it is written; browsers have
+// no API for that, so there it is sent whole at Close.
+func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
+	if err := checkType("writer", typ); err != nil {
+		return nil, err
+	}
+	if c.isClosed() {
+		return nil, closedError("writer")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w, err := c.t.writer(ctx, typ)
+	if err != nil {
+		return nil, err
+	}
+	if typ == MessageText {
+		return &textWriter{w: w}, nil
+	}
+	return w, nil
+}
+
+// textWriter passes on only whole, valid characters.
+type textWriter struct {
+	w io.WriteCloser
+	u utf8Stream
+}
+
+func (w *textWriter) Write(p []byte) (int, error) {
+	held := w.u.n
+	old := w.u.carry
+	if !w.u.check(p) {
+		return 0, fmt.Errorf("client: write: %w; nothing of this write was sent", ErrInvalidUTF8)
+	}
+	// The text so far is old[:held] then p; its last w.u.n bytes are a
+	// character still cut, held back. Send the rest.
+	send := held + len(p) - w.u.n
+	if k := min(send, held); k > 0 {
+		if _, err := w.w.Write(old[:k]); err != nil {
+			return 0, err
+		}
+	}
+	if send > held {
+		if _, err := w.w.Write(p[:send-held]); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+func (w *textWriter) Close() error {
+	if !w.u.complete() {
+		err := w.w.Close()
+		return errors.Join(fmt.Errorf("client: write: text ends inside a character, which was not sent: %w", ErrInvalidUTF8), err)
+	}
+	return w.w.Close()
+}
+
+// Close starts the closing handshake with code and reason and waits for
+// the peer's answer, for at most Options.CloseTimeout; see CloseContext.
+func (c *Conn) Close(code StatusCode, reason string) error {
+	ctx, cancel := c.closeTimeout()
+	defer cancel()
+	return c.CloseContext(ctx, code, reason)
+}
+
+// CloseContext starts the closing handshake and waits for the peer's close
+// frame, bounded by ctx; then it gives up the connection. Reads and writes
+// waiting meanwhile return errors with net.ErrClosed in their chain.
+//
+// The code sent is the same on both platforms, and never thrown back as
+// browsers would: see WireCode (1001-1015 go out as 4001-4015; a code no
+// client may send goes out as 4011 and CloseContext returns
+// ErrInvalidCloseCode). The reason is cut to MaxReasonBytes at a character
+// boundary, and made valid UTF-8. Closing a connection already closed
+// returns an error with net.ErrClosed in its chain.
+func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return closedError("close")
+	}
+	c.closed = true
+	c.mu.Unlock()
+
+	wire, ok := WireCode(code)
+	var codeErr error
+	if !ok {
+		codeErr = fmt.Errorf("client: close: code %d: %w; closed with 4011", int(code), ErrInvalidCloseCode)
+		reason = fmt.Sprintf("duplex: invalid close code %d", int(code))
+	}
+	err := c.t.close(ctx, wire, closeReason(reason))
+	return errors.Join(codeErr, err)
+}
+
+// CloseNow closes the connection without waiting. Natively it cuts the
+// TCP connection (the peer sees 1006); browsers cannot, so there it sends
+// a close frame with 1000 and gives up the socket at once.
+func (c *Conn) CloseNow() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return closedError("close")
+	}
+	c.closed = true
+	c.mu.Unlock()
+	return c.t.closeNow()
+}
+
+// Subprotocol returns the subprotocol the server chose, or "".
+func (c *Conn) Subprotocol() string { return c.t.subprotocol() }
+
+// SetReadLimit changes Options.ReadLimit for the messages that arrive from
+// now on: n bytes, or -1 for no limit (0 means DefaultReadLimit).
+func (c *Conn) SetReadLimit(n int64) {
+	if n == 0 || n < -1 {
+		n = DefaultReadLimit
+	}
+	c.t.setReadLimit(n)
+}
+
+// closeReason makes reason sendable: valid UTF-8, cut to MaxReasonBytes at
+// a character boundary.
+func closeReason(reason string) string {
+	reason = strings.ToValidUTF8(reason, "\uFFFD")
+	if len(reason) <= MaxReasonBytes {
+		return reason
+	}
+	n := MaxReasonBytes
+	for n > 0 && !utf8.RuneStart(reason[n]) {
+		n--
+	}
+	return reason[:n]
+}

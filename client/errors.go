@@ -1,0 +1,107 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+var (
+	// ErrMessageTooBig: a received message was over the read limit. The
+	// connection was closed with 4009.
+	ErrMessageTooBig = errors.New("client: message over the read limit")
+	// ErrInvalidUTF8: text that is not UTF-8. A Write of it sends
+	// nothing; a received one fails the connection, as browsers do.
+	ErrInvalidUTF8 = errors.New("client: text is not valid UTF-8")
+	// ErrQueueFull: in the browser, received messages passed
+	// Options.QueueLimit; the connection was closed with 4008.
+	ErrQueueFull = errors.New("client: receive queue full")
+	// ErrInvalidCloseCode: Close was given a code no client may send; it
+	// closed with 4011 instead.
+	ErrInvalidCloseCode = errors.New("client: invalid close code")
+	// ErrUnsupported: the Options ask for something this platform cannot
+	// do; the error names the field.
+	ErrUnsupported = errors.New("client: not supported on this platform")
+)
+
+// CloseError is how the connection ended when this side did not close it:
+// the close frame's code and reason, or StatusAbnormalClosure (1006) when
+// it ended without one. Its chain holds net.ErrClosed.
+type CloseError struct {
+	Code   StatusCode
+	Reason string
+	// WasClean reports that the closing handshake completed, as the
+	// browser's close event does.
+	WasClean bool
+}
+
+// Error returns "client: closed with CODE: REASON".
+func (e *CloseError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "client: closed with %d", int(e.Code))
+	if e.Reason != "" {
+		b.WriteString(": " + e.Reason)
+	}
+	if !e.WasClean {
+		b.WriteString(" (not clean)")
+	}
+	return b.String()
+}
+
+// Is reports net.ErrClosed as matching: every way a connection ends is
+// errors.Is(err, net.ErrClosed).
+func (e *CloseError) Is(target error) bool { return target == net.ErrClosed }
+
+// CloseStatus returns the code of the *CloseError in err's chain, or 0 if
+// there is none.
+func CloseStatus(err error) StatusCode {
+	if ce, ok := errors.AsType[*CloseError](err); ok {
+		return ce.Code
+	}
+	return 0
+}
+
+// DialError is a handshake that failed. Natively it carries the HTTP
+// answer when there was one; browsers hide it from pages, so there
+// StatusCode is 0 and the error says the socket never opened.
+type DialError struct {
+	URL string
+	// StatusCode is the HTTP status of a refused handshake, 0 if unknown.
+	StatusCode int
+	// RetryAfter is the refusal's Retry-After, 0 if none.
+	RetryAfter time.Duration
+	// Location is a redirect's target: redirects are not followed, as in
+	// browsers.
+	Location string
+	// Err is the cause.
+	Err error
+}
+
+// Error says what is known.
+func (e *DialError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "client: dial %s", e.URL)
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, ": HTTP %d", e.StatusCode)
+	}
+	if e.Location != "" {
+		fmt.Fprintf(&b, " redirecting to %s (not followed)", e.Location)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *DialError) Unwrap() error { return e.Err }
+
+// closedError is the error of a Conn used after Close.
+func closedError(op string) error {
+	return fmt.Errorf("client: %s: %w", op, net.ErrClosed)
+}

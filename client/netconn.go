@@ -1,0 +1,188 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+// NetConn returns a net.Conn that carries a byte stream over c, on both
+// platforms: each Write is a message of type typ (or several, of at most
+// 32 KiB each, for a longer one), and Read reads the
+// messages' bytes in order, so HTTP/2, gRPC or yamux can run over a
+// WebSocket from the browser. A message of the other type fails the
+// stream: the connection is closed with StatusUnsupportedData (sent as
+// 4003).
+//
+// ctx bounds the net.Conn's life: when it ends, the connection is closed
+// at once (CloseNow). Close closes the WebSocket with StatusNormalClosure.
+// Deadlines work as net.Conn says: an expired one fails Read or Write
+// with an error whose Timeout method reports true (os.ErrDeadlineExceeded
+// in its chain), and the connection stays usable. A read deadline bounds
+// the wait for a message; once one has started, its bytes are read as
+// they come.
+func NetConn(ctx context.Context, c *Conn, typ MessageType) net.Conn {
+	nc := &netConn{c: c, typ: typ, rd: newDeadline(), wd: newDeadline()}
+	nc.stop = context.AfterFunc(ctx, func() { _ = c.CloseNow() })
+	return nc
+}
+
+type netConn struct {
+	c    *Conn
+	typ  MessageType
+	stop func() bool
+
+	readMu sync.Mutex
+	r      io.Reader // the message being read
+
+	rd, wd *deadline
+}
+
+// deadline is a net.Conn deadline as a context: pending operations see
+// it moved, brought forward or passed.
+type deadline struct {
+	mu    sync.Mutex
+	timer *time.Timer
+	done  chan struct{} // closed when the deadline passes
+}
+
+func newDeadline() *deadline { return &deadline{done: make(chan struct{})} }
+
+func (d *deadline) set(t time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	select {
+	case <-d.done: // passed: a new deadline needs a new channel
+		d.done = make(chan struct{})
+	default:
+	}
+	if t.IsZero() {
+		return
+	}
+	if wait := time.Until(t); wait > 0 {
+		done := d.done
+		d.timer = time.AfterFunc(wait, func() { close(done) })
+		return
+	}
+	close(d.done)
+}
+
+// context returns a context that ends when the deadline passes.
+func (d *deadline) context() context.Context {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return deadlineContext{done: d.done}
+}
+
+type deadlineContext struct{ done chan struct{} }
+
+func (deadlineContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c deadlineContext) Done() <-chan struct{}     { return c.done }
+func (deadlineContext) Value(any) any               { return nil }
+func (c deadlineContext) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+func (nc *netConn) opError(op string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = os.ErrDeadlineExceeded
+	}
+	return &net.OpError{Op: op, Net: "websocket", Err: err}
+}
+
+func (nc *netConn) Read(p []byte) (int, error) {
+	nc.readMu.Lock()
+	defer nc.readMu.Unlock()
+	for {
+		if nc.r == nil {
+			typ, r, err := nc.c.Reader(nc.rd.context())
+			if err != nil {
+				if s := CloseStatus(err); s == StatusNormalClosure || s == StatusGoingAway || s == 4001 {
+					return 0, io.EOF
+				}
+				return 0, nc.opError("read", err)
+			}
+			if typ != nc.typ {
+				_ = nc.c.Close(StatusUnsupportedData, fmt.Sprintf("expected %v messages", nc.typ))
+				return 0, nc.opError("read", fmt.Errorf("client: a %v message in a stream of %v messages", typ, nc.typ))
+			}
+			nc.r = r
+		}
+		n, err := nc.r.Read(p)
+		if err == io.EOF {
+			nc.r = nil
+			if n == 0 {
+				continue
+			}
+			return n, nil
+		}
+		if err != nil {
+			return n, nc.opError("read", err)
+		}
+		return n, nil
+	}
+}
+
+// maxChunk is the largest message a net.Conn Write sends: a bigger Write
+// goes out in several, which a peer reading the stream cannot tell apart,
+// and each stays within the peer's default read limit (32 KiB, here and
+// in coder/websocket).
+const maxChunk = DefaultReadLimit
+
+func (nc *netConn) Write(p []byte) (int, error) {
+	n := 0
+	for {
+		chunk := p[n:min(len(p), n+maxChunk)]
+		if err := nc.c.Write(nc.wd.context(), nc.typ, chunk); err != nil {
+			return n, nc.opError("write", err)
+		}
+		n += len(chunk)
+		if n == len(p) {
+			return n, nil
+		}
+	}
+}
+
+func (nc *netConn) Close() error {
+	nc.stop()
+	return nc.c.Close(StatusNormalClosure, "")
+}
+
+func (nc *netConn) LocalAddr() net.Addr  { return addr{} }
+func (nc *netConn) RemoteAddr() net.Addr { return addr{nc.c.url} }
+
+func (nc *netConn) SetDeadline(t time.Time) error {
+	nc.rd.set(t)
+	nc.wd.set(t)
+	return nil
+}
+
+func (nc *netConn) SetReadDeadline(t time.Time) error {
+	nc.rd.set(t)
+	return nil
+}
+
+func (nc *netConn) SetWriteDeadline(t time.Time) error {
+	nc.wd.set(t)
+	return nil
+}
+
+// addr is a net.Addr for the WebSocket: its URL, for the remote end.
+type addr struct{ url string }
+
+func (a addr) Network() string { return "websocket" }
+func (a addr) String() string  { return a.url }

@@ -1,0 +1,183 @@
+//go:build js && wasm
+
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"unsafe"
+
+	"github.com/duplex-go/duplex/wasm"
+)
+
+// browser is the transport on package wasm, the page's own WebSocket (or
+// WebSocketStream).
+type browser struct {
+	c *wasm.Conn
+}
+
+func dialTransport(ctx context.Context, url string, o *Options) (transport, error) {
+	unsupported := func(field, why string) error {
+		return fmt.Errorf("client: dial %s: Options.%s: %s: %w", url, field, why, ErrUnsupported)
+	}
+	switch {
+	case len(o.Header) > 0:
+		return nil, unsupported("Header", "browsers let pages send no request headers (use a subprotocol, a cookie or a first message)")
+	case o.Proxy != nil:
+		return nil, unsupported("Proxy", "browsers use their own proxy settings")
+	case o.TLS != nil:
+		return nil, unsupported("TLS", "browsers use their own certificates")
+	}
+	wo := &wasm.Options{
+		Protocols:        o.Subprotocols,
+		BinaryType:       wasm.ArrayBuffer,
+		ReadLimit:        o.ReadLimit,
+		QueueLimit:       o.QueueLimit,
+		SendHighWater:    o.SendHighWater,
+		SendLowWater:     o.SendLowWater,
+		HandshakeTimeout: -1, // Dial's ctx carries it
+		CloseTimeout:     o.CloseTimeout,
+	}
+	if o.BinaryType == Blob {
+		wo.BinaryType = wasm.Blob
+	}
+	switch o.Transport {
+	case TransportStream:
+		wo.Transport = wasm.TransportStream
+	case TransportPreferStream:
+		wo.Transport = wasm.TransportPreferStream
+	}
+	c, err := wasm.Dial(ctx, url, wo)
+	if err != nil {
+		if de, ok := errors.AsType[*wasm.DialError](err); ok {
+			return nil, &DialError{URL: url, Err: fmt.Errorf(
+				"the WebSocket never opened (close %d); browsers do not tell pages why (a refused connection, an HTTP error status, a redirect and a TLS failure look alike)", de.Code)}
+		}
+		if ctx.Err() != nil {
+			return nil, &DialError{URL: url, Err: fmt.Errorf("no handshake: %w", ctx.Err())}
+		}
+		return nil, translate(err)
+	}
+	return &browser{c: c}, nil
+}
+
+// translate turns package wasm's errors into this package's, keeping the
+// detail of the message.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ce, ok := errors.AsType[*wasm.CloseError](err); ok {
+		cerr := &CloseError{Code: StatusCode(ce.Code), Reason: ce.Reason, WasClean: ce.WasClean}
+		if err == error(ce) {
+			return cerr
+		}
+		return fmt.Errorf("%s: %w", detail(err, ce), cerr)
+	}
+	for _, m := range []struct{ from, to error }{
+		{wasm.ErrMessageTooBig, ErrMessageTooBig},
+		{wasm.ErrQueueFull, ErrQueueFull},
+		{wasm.ErrInvalidUTF8, ErrInvalidUTF8},
+		{wasm.ErrUnsupported, ErrUnsupported},
+		{wasm.ErrInvalidCloseCode, ErrInvalidCloseCode},
+		{wasm.ErrClosed, net.ErrClosed},
+	} {
+		if errors.Is(err, m.from) {
+			return fmt.Errorf("%s: %w", detail(err, m.from), m.to)
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("client: %s", strings.TrimPrefix(err.Error(), "wasm: "))
+}
+
+// detail is err's message without its "wasm: " prefix and without the
+// text of the wrapped error at its end.
+func detail(err, wrapped error) string {
+	s := strings.TrimPrefix(err.Error(), "wasm: ")
+	s = strings.TrimSuffix(s, ": "+wrapped.Error())
+	return "client: " + s
+}
+
+func (b *browser) reader(ctx context.Context) (MessageType, io.Reader, error) {
+	typ, p, err := b.read(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	return typ, bytes.NewReader(p), nil
+}
+
+func (b *browser) read(ctx context.Context) (MessageType, []byte, error) {
+	typ, p, err := b.c.Read(ctx)
+	if err != nil {
+		return 0, nil, translate(err)
+	}
+	if typ == wasm.MessageText {
+		return MessageText, p, nil
+	}
+	return MessageBinary, p, nil
+}
+
+func (b *browser) write(ctx context.Context, typ MessageType, p []byte) error {
+	var err error
+	if typ == MessageText {
+		// WriteText copies before it returns and keeps nothing.
+		err = b.c.WriteText(ctx, unsafe.String(unsafe.SliceData(p), len(p)))
+	} else {
+		err = b.c.WriteBinary(ctx, p)
+	}
+	return translate(err)
+}
+
+func (b *browser) writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
+	return &browserWriter{b: b, ctx: ctx, typ: typ}, nil
+}
+
+// browserWriter collects a message: browsers send only whole messages.
+type browserWriter struct {
+	b      *browser
+	ctx    context.Context
+	typ    MessageType
+	buf    bytes.Buffer
+	closed bool
+}
+
+func (w *browserWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, errors.New("client: write: the message writer is closed")
+	}
+	return w.buf.Write(p)
+}
+
+func (w *browserWriter) Close() error {
+	if w.closed {
+		return errors.New("client: write: the message writer is closed")
+	}
+	w.closed = true
+	return w.b.write(w.ctx, w.typ, w.buf.Bytes())
+}
+
+func (b *browser) close(ctx context.Context, code StatusCode, reason string) error {
+	_, err := b.c.Close(ctx, int(code), reason)
+	return translate(err)
+}
+
+func (b *browser) closeNow() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // send the close frame, wait for nothing
+	_, err := b.c.Close(ctx, 1000, "")
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return translate(err)
+	}
+	return nil
+}
+
+func (b *browser) subprotocol() string { return b.c.Protocol() }
+
+func (b *browser) setReadLimit(n int64) { b.c.SetReadLimit(n) }
