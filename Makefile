@@ -18,7 +18,7 @@ BROWSER_TEST := $(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmbrowsertes
 
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-browser clean help
+.PHONY: all test test-native test-browser lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser size clean help
 
 all: test
 
@@ -85,12 +85,26 @@ demo-build:
 demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
 	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
 
-bench: bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
+bench: bench-native bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
+
+bench-native: ## native benchmarks: client against raw coder/websocket
+	go test -run '^$$' -bench . -benchtime=2s ./client
 
 # The browser benchmarks compare duplex with the page's own JavaScript in
 # the same run; each -benchtime iteration is one interleaved round.
 bench-browser: tools chrome ## browser benchmarks: duplex against the page's own JavaScript WebSocket
 	$(BROWSER_TEST) -run '^$$' -bench . -benchtime=5x ./wasm
+
+# What a page downloads for the smallest program on package client,
+# stripped and gzipped, against the budget of the client issue. Not yet part
+# of `make test`: the build is over budget (docs/benchmarks.md).
+SIZE_BUDGET := 737280
+size: ## the gzipped wasm of a minimal echo program on client, against its 720 KB budget
+	@mkdir -p $(BIN)
+	@$(JSGO) build -ldflags='-s -w' -o $(BIN)/sizeprobe.wasm ./internal/sizeprobe
+	@n=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); \
+	echo "size: internal/sizeprobe: $$(stat -c %s $(BIN)/sizeprobe.wasm) bytes of wasm, $$n gzipped (-9); budget $(SIZE_BUDGET)"; \
+	if [ $$n -gt $(SIZE_BUDGET) ]; then echo "size: over budget by $$((n - $(SIZE_BUDGET))) bytes"; exit 1; fi
 
 clean: ## remove bin/
 	rm -rf $(BIN)
