@@ -22,90 +22,74 @@ import (
 func BenchmarkEcho(b *testing.B) {
 	for _, size := range []int{16, 1024, 16 << 10} {
 		msg := make([]byte, size)
-		b.Run(fmt.Sprintf("%dB/client", size), func(b *testing.B) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			c, err := client.Dial(ctx, wstest.URL(b, "/echo"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.CloseNow()
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := c.Write(ctx, client.MessageBinary, msg); err != nil {
-					b.Fatal(err)
-				}
-				if _, _, err := c.Read(ctx); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(fmt.Sprintf("%dB/coder", size), func(b *testing.B) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			c, _, err := websocket.Dial(ctx, wstest.URL(b, "/echo"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.CloseNow()
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := c.Write(ctx, websocket.MessageBinary, msg); err != nil {
-					b.Fatal(err)
-				}
-				if _, _, err := c.Read(ctx); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
 		buf := make([]byte, size)
-		b.Run(fmt.Sprintf("%dB/client-stream", size), func(b *testing.B) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			c, err := client.Dial(ctx, wstest.URL(b, "/echo"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.CloseNow()
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := c.Write(ctx, client.MessageBinary, msg); err != nil {
-					b.Fatal(err)
-				}
-				_, r, err := c.Reader(ctx)
+		// dial opens a connection for one sub-benchmark and returns its
+		// round trip: write msg, then read the echo whole or streamed.
+		for _, impl := range []struct {
+			name string
+			dial func(ctx context.Context, b *testing.B, stream bool) func() error
+		}{
+			{"client", func(ctx context.Context, b *testing.B, stream bool) func() error {
+				c, err := client.Dial(ctx, wstest.URL(b, "/echo"), nil)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := io.ReadFull(r, buf); err != nil {
-					b.Fatal(err)
+				b.Cleanup(func() { _ = c.CloseNow() })
+				return func() error {
+					if err := c.Write(ctx, client.MessageBinary, msg); err != nil {
+						return err
+					}
+					if !stream {
+						_, _, err := c.Read(ctx)
+						return err
+					}
+					_, r, err := c.Reader(ctx)
+					if err == nil {
+						_, err = io.ReadFull(r, buf)
+					}
+					return err
 				}
-			}
-		})
-		b.Run(fmt.Sprintf("%dB/coder-stream", size), func(b *testing.B) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			c, _, err := websocket.Dial(ctx, wstest.URL(b, "/echo"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.CloseNow()
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := c.Write(ctx, websocket.MessageBinary, msg); err != nil {
-					b.Fatal(err)
-				}
-				_, r, err := c.Reader(ctx)
+			}},
+			{"coder", func(ctx context.Context, b *testing.B, stream bool) func() error {
+				c, _, err := websocket.Dial(ctx, wstest.URL(b, "/echo"), nil)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := io.ReadFull(r, buf); err != nil {
-					b.Fatal(err)
+				b.Cleanup(func() { _ = c.CloseNow() })
+				return func() error {
+					if err := c.Write(ctx, websocket.MessageBinary, msg); err != nil {
+						return err
+					}
+					if !stream {
+						_, _, err := c.Read(ctx)
+						return err
+					}
+					_, r, err := c.Reader(ctx)
+					if err == nil {
+						_, err = io.ReadFull(r, buf)
+					}
+					return err
 				}
+			}},
+		} {
+			for _, stream := range []bool{false, true} {
+				name := fmt.Sprintf("%dB/%s", size, impl.name)
+				if stream {
+					name += "-stream"
+				}
+				b.Run(name, func(b *testing.B) {
+					ctx, cancel := context.WithCancel(context.Background())
+					defer cancel()
+					roundTrip := impl.dial(ctx, b, stream)
+					b.SetBytes(int64(size))
+					b.ReportAllocs()
+					for b.Loop() {
+						if err := roundTrip(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
 			}
-		})
+		}
 	}
 }

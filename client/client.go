@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // MessageType is the type of a WebSocket data message. The zero value is
@@ -92,13 +94,8 @@ func (c StatusCode) String() string {
 //   - anything else is not a close code a client may send: WireCode
 //     reports false, and Close sends 4011 and returns ErrInvalidCloseCode.
 func WireCode(c StatusCode) (StatusCode, bool) {
-	switch {
-	case c == StatusNormalClosure, c >= 3000 && c <= 4999:
-		return c, true
-	case c >= 1001 && c <= 1015:
-		return 4000 + c - 1000, true
-	}
-	return 4011, false
+	code, ok := wsspec.CloseCode(int(c))
+	return StatusCode(code), ok
 }
 
 // Defaults for the zero Options.

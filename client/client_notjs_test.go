@@ -3,7 +3,6 @@
 package client_test
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -238,36 +237,4 @@ func TestTLS(t *testing.T) {
 
 	_, err = client.Dial(ctx, u, &client.Options{TLS: &client.TLSOptions{RootCAs: []byte("not PEM")}})
 	assert.ErrorContains(t, err, "RootCAs")
-}
-
-// TestReadTimeoutDoesNotClose is the promise coder/websocket does not keep
-// natively: a Read whose ctx ends leaves the connection usable, and the
-// message that arrives after is the next Read's.
-func TestReadTimeoutDoesNotClose(t *testing.T) {
-	t.Parallel()
-	c := dial(t, "/echo", nil)
-	for i := range 20 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-		_, _, err := c.Read(ctx)
-		cancel()
-		require.ErrorIs(t, err, context.DeadlineExceeded, "round %d", i)
-	}
-	ctx := ctxFor(t, 5*time.Second)
-	require.NoError(t, c.Write(ctx, client.MessageText, []byte("still here")))
-	_, p, err := c.Read(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, "still here", string(p))
-}
-
-// TestServerCloseWhileNotReading: control frames are answered while the
-// program does not read, as in browsers.
-func TestServerCloseWhileNotReading(t *testing.T) {
-	t.Parallel()
-	id := wstest.ID(t)
-	c := dial(t, "/echo?id="+id, nil)
-	require.Equal(t, 1, wstest.Kick(t, id, 4002, "kicked"))
-	// Nobody reads, yet the closing handshake completes.
-	require.Eventually(t, func() bool { return wstest.Stats(t, id).Open == 0 }, 5*time.Second, 10*time.Millisecond)
-	_, _, err := c.Read(ctxFor(t, time.Second))
-	assert.Equal(t, client.StatusCode(4002), client.CloseStatus(err))
 }

@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // MaxReasonBytes is the longest close reason sent: what browsers allow,
 // and what fits a close frame with its code.
-const MaxReasonBytes = 123
+const MaxReasonBytes = wsspec.MaxReasonBytes
 
 // Conn is a WebSocket connection, the same natively and in the browser.
 //
@@ -55,6 +56,16 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		return context.WithTimeout(context.Background(), o.CloseTimeout)
 	}
 	return c, nil
+}
+
+// markClosed records that Close or CloseNow was called, and reports
+// whether this is the first time.
+func (c *Conn) markClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	first := !c.closed
+	c.closed = true
+	return first
 }
 
 func (c *Conn) isClosed() bool {
@@ -213,13 +224,9 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 // boundary, and made valid UTF-8. Closing a connection already closed
 // returns an error with net.ErrClosed in its chain.
 func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string) error {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	if !c.markClosed() {
 		return closedError("close")
 	}
-	c.closed = true
-	c.mu.Unlock()
 
 	wire, ok := WireCode(code)
 	var codeErr error
@@ -227,7 +234,7 @@ func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string)
 		codeErr = fmt.Errorf("client: close: code %d: %w; closed with 4011", int(code), ErrInvalidCloseCode)
 		reason = fmt.Sprintf("duplex: invalid close code %d", int(code))
 	}
-	err := c.t.close(ctx, wire, closeReason(reason))
+	err := c.t.close(ctx, wire, wsspec.CloseReason(reason))
 	return errors.Join(codeErr, err)
 }
 
@@ -235,13 +242,9 @@ func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string)
 // TCP connection (the peer sees 1006); browsers cannot, so there it sends
 // a close frame with 1000 and gives up the socket at once.
 func (c *Conn) CloseNow() error {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	if !c.markClosed() {
 		return closedError("close")
 	}
-	c.closed = true
-	c.mu.Unlock()
 	return c.t.closeNow()
 }
 
@@ -255,18 +258,4 @@ func (c *Conn) SetReadLimit(n int64) {
 		n = DefaultReadLimit
 	}
 	c.t.setReadLimit(n)
-}
-
-// closeReason makes reason sendable: valid UTF-8, cut to MaxReasonBytes at
-// a character boundary.
-func closeReason(reason string) string {
-	reason = strings.ToValidUTF8(reason, "\uFFFD")
-	if len(reason) <= MaxReasonBytes {
-		return reason
-	}
-	n := MaxReasonBytes
-	for n > 0 && !utf8.RuneStart(reason[n]) {
-		n--
-	}
-	return reason[:n]
 }

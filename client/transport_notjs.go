@@ -13,12 +13,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // native is the transport on github.com/coder/websocket.
@@ -145,20 +146,8 @@ func checkURL(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: dial %s: %w", raw, err)
 	}
-	switch u.Scheme {
-	case "ws", "wss":
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	default:
-		return nil, fmt.Errorf("client: dial %s: scheme %q: want ws, wss, http or https", raw, u.Scheme)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("client: dial %s: no host", raw)
-	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return nil, fmt.Errorf("client: dial %s: a WebSocket URL has no fragment", raw)
+	if err := wsspec.CheckURL(u, raw); err != nil {
+		return nil, fmt.Errorf("client: dial %s: %w", raw, err)
 	}
 	return u, nil
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/jsbridge"
 )
 
@@ -377,7 +378,7 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 		codeErr = fmt.Errorf("wasm: close: code %d: %w; closed with 4011", code, ErrInvalidCloseCode)
 		reason = fmt.Sprintf("duplex: invalid close code %d", code)
 	}
-	res := CloseResult{Code: sent, Reason: closeReason(reason)}
+	res := CloseResult{Code: sent, Reason: wsspec.CloseReason(reason)}
 	if err := c.b.close(res.Code, res.Reason); err != nil {
 		c.b.detach()
 		c.finalize()

@@ -5,8 +5,9 @@ package wasm
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"syscall/js"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // resolveURL checks a WebSocket URL in Go before the browser sees it:
@@ -29,20 +30,8 @@ func resolveURL(raw string) (string, error) {
 		}
 		u = base.ResolveReference(u)
 	}
-	switch u.Scheme {
-	case "ws", "wss":
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	default:
-		return "", fmt.Errorf("wasm: dial %q: scheme %q: want ws, wss, http or https", raw, u.Scheme)
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("wasm: dial %q: no host", raw)
-	}
-	if strings.Contains(raw, "#") {
-		return "", fmt.Errorf("wasm: dial %q: a WebSocket URL has no fragment", raw)
+	if err := wsspec.CheckURL(u, raw); err != nil {
+		return "", fmt.Errorf("wasm: dial %q: %w", raw, err)
 	}
 	return u.String(), nil
 }

@@ -1,0 +1,40 @@
+package wsspec_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
+)
+
+func TestCloseCode(t *testing.T) {
+	for code, want := range map[int]int{1000: 1000, 1001: 4001, 1015: 4015, 2999: 4011, 3000: 3000, 4999: 4999, 0: 4011, 5000: 4011} {
+		got, ok := wsspec.CloseCode(code)
+		assert.Equal(t, want, got, "code %d", code)
+		assert.Equal(t, want != 4011 || code == 1011, ok, "code %d: valid", code)
+	}
+}
+
+func TestCloseReason(t *testing.T) {
+	assert.Equal(t, strings.Repeat("é", 61), wsspec.CloseReason(strings.Repeat("é", 100)), "cut at a character")
+	assert.Equal(t, "a\uFFFDb", wsspec.CloseReason("a\xffb"))
+}
+
+func TestCheckURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"ws://h/x": "ws://h/x", "wss://h": "wss://h", "http://h/x?from=http://y": "ws://h/x?from=http://y", "https://h": "wss://h",
+		"ftp://h": `scheme "ftp"`, "ws:///x": "no host", "ws://h/x#": "no fragment",
+	} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		if err := wsspec.CheckURL(u, raw); err != nil {
+			assert.Contains(t, err.Error(), want, raw)
+			continue
+		}
+		assert.Equal(t, want, u.String(), raw)
+	}
+}
