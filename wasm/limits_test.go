@@ -177,10 +177,7 @@ func TestCloseCodesAll(t *testing.T) {
 					reason = fmt.Sprintf("duplex: invalid close code %d", tt.code)
 				}
 				assert.Equal(t, wasm.CloseResult{Code: tt.sent, Reason: reason, WasClean: true}, res, "code %d", tt.code)
-				s := wstest.Stats(t, id)
-				if assert.Len(t, s.Conns, 1) {
-					assert.Equal(t, tt.sent, s.Conns[0].ClientCloseCode, "code %d: what the server got", tt.code)
-				}
+				assert.Equal(t, tt.sent, wstest.CloseSeen(t, id).ClientCloseCode, "code %d: what the server got", tt.code)
 			}()
 		}
 		wg.Wait()

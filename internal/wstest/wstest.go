@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duplex-go/duplex/server_test_harness/harness"
 )
@@ -57,6 +58,26 @@ func Stats(t testing.TB, id string) harness.Stats {
 	var s harness.Stats
 	getJSON(t, HTTPURL(t, "/stats?id="+url.QueryEscape(id)), &s)
 	return s
+}
+
+// CloseSeen waits (up to 5 s) until the harness has recorded the close
+// frame of the one connection tagged id, and returns that connection's
+// stats. The harness records a close frame after answering it, so a client
+// whose Close has returned may ask a moment too early; tests that check
+// what the server got use this instead of [Stats].
+func CloseSeen(t testing.TB, id string) harness.ConnStats {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := Stats(t, id)
+		if len(s.Conns) == 1 && s.Conns[0].ClientCloseCode != 0 {
+			return s.Conns[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("wstest: the harness recorded no close frame for %s: %+v", id, s.Conns)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Kick ends every open connection tagged id: with a close frame carrying
