@@ -1,8 +1,7 @@
 package client
 
 import (
-	"fmt"
-	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/duplex-go/duplex/internal/wsspec"
@@ -27,7 +26,7 @@ func (t MessageType) String() string {
 	case MessageBinary:
 		return "binary"
 	}
-	return fmt.Sprintf("MessageType(%d)", int(t))
+	return "MessageType(" + strconv.Itoa(int(t)) + ")"
 }
 
 // StatusCode is a WebSocket close code (RFC 6455 section 7.4). The zero
@@ -57,31 +56,42 @@ const (
 	StatusTLSHandshake StatusCode = 1015
 )
 
-var statusNames = map[StatusCode]string{
-	StatusNormalClosure:           "StatusNormalClosure",
-	StatusGoingAway:               "StatusGoingAway",
-	StatusProtocolError:           "StatusProtocolError",
-	StatusUnsupportedData:         "StatusUnsupportedData",
-	StatusNoStatusRcvd:            "StatusNoStatusRcvd",
-	StatusAbnormalClosure:         "StatusAbnormalClosure",
-	StatusInvalidFramePayloadData: "StatusInvalidFramePayloadData",
-	StatusPolicyViolation:         "StatusPolicyViolation",
-	StatusMessageTooBig:           "StatusMessageTooBig",
-	StatusMandatoryExtension:      "StatusMandatoryExtension",
-	StatusInternalError:           "StatusInternalError",
-	StatusServiceRestart:          "StatusServiceRestart",
-	StatusTryAgainLater:           "StatusTryAgainLater",
-	StatusBadGateway:              "StatusBadGateway",
-	StatusTLSHandshake:            "StatusTLSHandshake",
-}
-
 // String returns the code's name, such as "StatusGoingAway", or
 // "StatusCode(4001)" for codes without one.
 func (c StatusCode) String() string {
-	if s, ok := statusNames[c]; ok {
-		return s
+	switch c {
+	case StatusNormalClosure:
+		return "StatusNormalClosure"
+	case StatusGoingAway:
+		return "StatusGoingAway"
+	case StatusProtocolError:
+		return "StatusProtocolError"
+	case StatusUnsupportedData:
+		return "StatusUnsupportedData"
+	case StatusNoStatusRcvd:
+		return "StatusNoStatusRcvd"
+	case StatusAbnormalClosure:
+		return "StatusAbnormalClosure"
+	case StatusInvalidFramePayloadData:
+		return "StatusInvalidFramePayloadData"
+	case StatusPolicyViolation:
+		return "StatusPolicyViolation"
+	case StatusMessageTooBig:
+		return "StatusMessageTooBig"
+	case StatusMandatoryExtension:
+		return "StatusMandatoryExtension"
+	case StatusInternalError:
+		return "StatusInternalError"
+	case StatusServiceRestart:
+		return "StatusServiceRestart"
+	case StatusTryAgainLater:
+		return "StatusTryAgainLater"
+	case StatusBadGateway:
+		return "StatusBadGateway"
+	case StatusTLSHandshake:
+		return "StatusTLSHandshake"
 	}
-	return fmt.Sprintf("StatusCode(%d)", int(c))
+	return "StatusCode(" + strconv.Itoa(int(c)) + ")"
 }
 
 // WireCode returns the code Close sends for c, the same on both
@@ -136,15 +146,17 @@ type Options struct {
 	// non-empty Header is an error.
 	Header map[string][]string
 
-	// Proxy returns the proxy for a connection to a URL (given with
-	// scheme http or https, as proxy settings name them), or nil for none:
-	// ProxyURL(u) always returns u. A nil Proxy means the environment's
-	// HTTPS_PROXY,
-	// HTTP_PROXY and NO_PROXY (which never proxy loopback). Both ws://
-	// and wss:// go through an HTTP CONNECT tunnel, as browsers do.
-	// Natively only: browsers use their own proxy settings, and a non-nil
-	// Proxy is an error there.
-	Proxy func(*url.URL) (*url.URL, error)
+	// Proxy returns the URL of the HTTP proxy for a connection to target
+	// (the server's URL with scheme http or https, as proxy settings name
+	// them), or "" for none: ProxyURL(u) always returns u. A proxy URL is
+	// http:// or https://, with user:password@ for Basic authentication.
+	// A nil Proxy means the environment's HTTPS_PROXY, HTTP_PROXY and
+	// NO_PROXY (which never proxy loopback). Both ws:// and wss:// go
+	// through an HTTP CONNECT tunnel, as browsers do. Natively only:
+	// browsers use their own proxy settings, and a non-nil Proxy is an
+	// error there. URLs are strings so that the portable API needs no
+	// net/url, which would weigh on every page.
+	Proxy func(target string) (proxy string, err error)
 
 	// TLS configures wss:// natively. Browsers use their own trust store
 	// and client certificates: in the browser a non-nil TLS is an error.
@@ -184,8 +196,8 @@ type Options struct {
 // ProxyURL returns an Options.Proxy that sends every connection through
 // the HTTP proxy at u (http:// or https://, with user:password@ for Basic
 // authentication).
-func ProxyURL(u *url.URL) func(*url.URL) (*url.URL, error) {
-	return func(*url.URL) (*url.URL, error) { return u, nil }
+func ProxyURL(u string) func(target string) (string, error) {
+	return func(string) (string, error) { return u, nil }
 }
 
 // TLSOptions configures TLS for wss:// natively, in plain types: the

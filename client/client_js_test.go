@@ -4,7 +4,6 @@ package client_test
 
 import (
 	"bytes"
-	"net/url"
 	"testing"
 	"time"
 
@@ -21,7 +20,7 @@ func TestBrowserRefusesNativeOptions(t *testing.T) {
 	ctx := ctxFor(t, 5*time.Second)
 	for field, o := range map[string]*client.Options{
 		"Options.Header": {Header: map[string][]string{"Authorization": {"Bearer t0ken"}}},
-		"Options.Proxy":  {Proxy: client.ProxyURL(&url.URL{Scheme: "http", Host: "127.0.0.1:1"})},
+		"Options.Proxy":  {Proxy: client.ProxyURL("http://127.0.0.1:1")},
 		"Options.TLS":    {TLS: &client.TLSOptions{InsecureSkipVerify: true}},
 	} {
 		_, err := client.Dial(ctx, wstest.URL(t, "/echo"), o)

@@ -156,7 +156,7 @@ func TestProxy(t *testing.T) {
 	require.NoError(t, err)
 	pu.User = url.UserPassword("user", "pass")
 	target := wstest.URL(t, "/echo")
-	c, err := client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: client.ProxyURL(pu)})
+	c, err := client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: client.ProxyURL(pu.String())})
 	require.NoError(t, err)
 	ctx := ctxFor(t, 5*time.Second)
 	require.NoError(t, c.Write(ctx, client.MessageText, []byte("via the proxy")))
@@ -174,7 +174,7 @@ func TestProxy(t *testing.T) {
 	t.Cleanup(srv.Close)
 	wssURL := "wss" + strings.TrimPrefix(srv.URL, "https") + "/echo"
 	c, err = client.Dial(ctxFor(t, 5*time.Second), wssURL, &client.Options{
-		Proxy: client.ProxyURL(pu),
+		Proxy: client.ProxyURL(pu.String()),
 		TLS:   &client.TLSOptions{RootCAs: certPEM(srv)},
 	})
 	require.NoError(t, err)
@@ -188,17 +188,25 @@ func TestProxy(t *testing.T) {
 
 	// A proxy that refuses.
 	refusing := newProxy(t, true)
-	_, err = client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: client.ProxyURL(mustParse(t, refusing.URL))})
+	_, err = client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: client.ProxyURL(refusing.URL)})
 	var de *client.DialError
 	require.ErrorAs(t, err, &de)
 	assert.Contains(t, err.Error(), "403")
 	assert.Contains(t, err.Error(), "proxy")
-}
 
-func mustParse(t *testing.T, s string) *url.URL {
-	u, err := url.Parse(s)
+	// Proxy sees the target as proxy settings name it; "" means direct; a
+	// proxy URL that is not http(s) is an error naming it.
+	var seen string
+	c, err = client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: func(target string) (string, error) {
+		seen = target
+		return "", nil
+	}})
 	require.NoError(t, err)
-	return u
+	require.NoError(t, c.Close(client.StatusNormalClosure, ""))
+	assert.Equal(t, "http"+strings.TrimPrefix(target, "ws"), seen)
+	_, err = client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: client.ProxyURL("socks5://127.0.0.1:1")})
+	require.ErrorAs(t, err, &de)
+	assert.Contains(t, err.Error(), "socks5://127.0.0.1:1: want an http:// or https:// proxy URL")
 }
 
 func certPEM(srv *httptest.Server) []byte {

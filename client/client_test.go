@@ -7,12 +7,10 @@ package client_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -25,7 +23,6 @@ import (
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/leakcheck"
 	"github.com/duplex-go/duplex/internal/wstest"
-	"github.com/duplex-go/duplex/server_test_harness/harness"
 )
 
 func TestMain(m *testing.M) {
@@ -45,23 +42,6 @@ func dial(t *testing.T, path string, o *client.Options) *client.Conn {
 	require.NoError(t, err, "dial %s", path)
 	t.Cleanup(func() { _ = c.CloseNow() })
 	return c
-}
-
-// closeSeen waits until the harness has recorded the close frame of the
-// one connection tagged id (it records it after answering it), and
-// returns that connection's stats.
-func closeSeen(t *testing.T, id string) harness.ConnStats {
-	t.Helper()
-	var cs harness.ConnStats
-	require.Eventually(t, func() bool {
-		s := wstest.Stats(t, id)
-		if len(s.Conns) != 1 || s.Conns[0].ClientCloseCode == 0 {
-			return false
-		}
-		cs = s.Conns[0]
-		return true
-	}, 5*time.Second, 10*time.Millisecond, "the harness records the close of %s", id)
-	return cs
 }
 
 func pattern(n int, seed byte) []byte {
@@ -214,7 +194,7 @@ func TestCloseCodes(t *testing.T) {
 				assert.ErrorIs(t, err, client.ErrInvalidCloseCode, "code %d", tt.code)
 				reason = fmt.Sprintf("duplex: invalid close code %d", tt.code)
 			}
-			cs := closeSeen(t, id)
+			cs := wstest.CloseSeen(t, id)
 			assert.Equal(t, int(tt.sent), cs.ClientCloseCode, "code %d: what the server got", tt.code)
 			assert.Equal(t, reason, cs.ClientCloseReason, "code %d: reason", tt.code)
 		})
@@ -235,7 +215,7 @@ func TestCloseReason(t *testing.T) {
 		id := wstest.ID(t)
 		c := dial(t, "/echo?id="+id, nil)
 		require.NoError(t, c.Close(4000, tt.reason), tt.name)
-		cs := closeSeen(t, id)
+		cs := wstest.CloseSeen(t, id)
 		assert.Equal(t, tt.want, cs.ClientCloseReason, "%s: what the server got", tt.name)
 		assert.True(t, utf8.ValidString(cs.ClientCloseReason))
 	}
@@ -259,7 +239,7 @@ func TestReadLimit(t *testing.T) {
 	assert.Contains(t, err.Error(), "1024")
 	_, _, err = c.Read(ctx)
 	require.ErrorIs(t, err, client.ErrMessageTooBig, "every later Read")
-	assert.Equal(t, 4009, closeSeen(t, id).ClientCloseCode, "the server got 4009")
+	assert.Equal(t, 4009, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4009")
 
 	// SetReadLimit raises it for what comes next.
 	c = dial(t, "/echo", &client.Options{ReadLimit: 1024})
@@ -295,7 +275,7 @@ func TestInvalidUTF8(t *testing.T) {
 	var ce *client.CloseError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, client.CloseError{Code: client.StatusAbnormalClosure}, *ce, "what the page sees")
-	cs := closeSeen(t, id)
+	cs := wstest.CloseSeen(t, id)
 	assert.Equal(t, 1002, cs.ClientCloseCode, "what the server gets")
 	assert.Equal(t, "Invalid UTF-8 in text frame", cs.ClientCloseReason)
 }
@@ -426,69 +406,6 @@ func TestConcurrentWriters(t *testing.T) {
 		require.True(t, bytes.Equal(append(pattern(1000+w*97+i, byte(w)), byte(w), byte(i)), p), "message intact")
 	}
 	wg.Wait()
-}
-
-func TestNetConn(t *testing.T) {
-	t.Parallel()
-	c := dial(t, "/echo", nil)
-	ctx := ctxFor(t, 60*time.Second)
-	nc := client.NetConn(ctx, c, client.MessageBinary)
-
-	const size = 10 << 20
-	src := pattern(size, 5)
-	copied := make(chan error, 1)
-	go func() {
-		_, err := io.Copy(nc, bytes.NewReader(src))
-		copied <- err
-	}()
-	h := sha256.New()
-	n, err := io.CopyN(h, nc, size)
-	require.NoError(t, err)
-	require.Equal(t, int64(size), n)
-	require.NoError(t, <-copied)
-	assert.Equal(t, sha256.Sum256(src), [32]byte(h.Sum(nil)), "the bytes that came back")
-
-	// Deadlines: a Read past it times out and the stream stays usable.
-	require.NoError(t, nc.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
-	_, err = nc.Read(make([]byte, 1))
-	var ne net.Error
-	require.ErrorAs(t, err, &ne)
-	assert.True(t, ne.Timeout(), "a timeout")
-	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
-	require.NoError(t, nc.SetReadDeadline(time.Time{}))
-	_, err = nc.Write([]byte("more"))
-	require.NoError(t, err)
-	buf := make([]byte, 4)
-	_, err = io.ReadFull(nc, buf)
-	require.NoError(t, err)
-	assert.Equal(t, "more", string(buf))
-
-	// A deadline set while a Read waits ends it.
-	readErr := make(chan error, 1)
-	go func() {
-		_, err := nc.Read(buf)
-		readErr <- err
-	}()
-	time.Sleep(20 * time.Millisecond)
-	require.NoError(t, nc.SetReadDeadline(time.Now()))
-	require.ErrorIs(t, <-readErr, os.ErrDeadlineExceeded)
-
-	assert.Equal(t, "websocket", nc.RemoteAddr().Network())
-	require.NoError(t, nc.Close())
-	_, err = nc.Write([]byte("x"))
-	require.ErrorIs(t, err, net.ErrClosed)
-}
-
-// TestNetConnWrongType: a message of the other type fails the stream.
-func TestNetConnWrongType(t *testing.T) {
-	t.Parallel()
-	c := dial(t, "/echo", nil)
-	ctx := ctxFor(t, 10*time.Second)
-	nc := client.NetConn(ctx, c, client.MessageBinary)
-	require.NoError(t, c.Write(ctx, client.MessageText, []byte("text")))
-	_, err := nc.Read(make([]byte, 10))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "text message")
 }
 
 // TestReadTimeoutDoesNotClose is the promise coder/websocket does not keep

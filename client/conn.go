@@ -3,11 +3,12 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
@@ -33,6 +34,14 @@ type Conn struct {
 	mu     sync.Mutex
 	closed bool
 }
+
+// EnableCSPFallback lets Dial work in the browser on pages whose Content
+// Security Policy forbids building code from a string (no 'unsafe-eval'),
+// through a slower Go-only path; without it Dial there fails with an error
+// in the chain of ErrUnsupported that says so. It is opt-in because every
+// page that links it downloads about 12 KB more. Natively it does nothing.
+// See wasm.EnableCSPFallback.
+func EnableCSPFallback() { enableCSPFallback() }
 
 // Dial opens a WebSocket connection to url: ws:// or wss:// (http:// and
 // https:// mean the same). It waits for the handshake, bounded by ctx and
@@ -110,7 +119,7 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 
 func checkType(op string, typ MessageType) error {
 	if typ != MessageText && typ != MessageBinary {
-		return fmt.Errorf("client: %s: %v is not a message type", op, typ)
+		return errors.New("client: " + op + ": " + typ.String() + " is not a message type")
 	}
 	return nil
 }
@@ -130,7 +139,7 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 		return err
 	}
 	if typ == MessageText && !utf8.Valid(p) {
-		return fmt.Errorf("client: write: %w; nothing was sent", ErrInvalidUTF8)
+		return errs.Msg("client: write: "+ErrInvalidUTF8.Error()+"; nothing was sent", ErrInvalidUTF8)
 	}
 	if c.isClosed() {
 		return closedError("write")
@@ -179,7 +188,7 @@ func (w *textWriter) Write(p []byte) (int, error) {
 	held := w.u.n
 	old := w.u.carry
 	if !w.u.check(p) {
-		return 0, fmt.Errorf("client: write: %w; nothing of this write was sent", ErrInvalidUTF8)
+		return 0, errs.Msg("client: write: "+ErrInvalidUTF8.Error()+"; nothing of this write was sent", ErrInvalidUTF8)
 	}
 	// The text so far is old[:held] then p; its last w.u.n bytes are a
 	// character still cut, held back. Send the rest.
@@ -200,7 +209,7 @@ func (w *textWriter) Write(p []byte) (int, error) {
 func (w *textWriter) Close() error {
 	if !w.u.complete() {
 		err := w.w.Close()
-		return errors.Join(fmt.Errorf("client: write: text ends inside a character, which was not sent: %w", ErrInvalidUTF8), err)
+		return errors.Join(errs.Wrap("client: write: text ends inside a character, which was not sent", ErrInvalidUTF8), err)
 	}
 	return w.w.Close()
 }
@@ -231,8 +240,8 @@ func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string)
 	wire, ok := WireCode(code)
 	var codeErr error
 	if !ok {
-		codeErr = fmt.Errorf("client: close: code %d: %w; closed with 4011", int(code), ErrInvalidCloseCode)
-		reason = fmt.Sprintf("duplex: invalid close code %d", int(code))
+		codeErr = errs.Msg("client: close: code "+strconv.Itoa(int(code))+": "+ErrInvalidCloseCode.Error()+"; closed with 4011", ErrInvalidCloseCode)
+		reason = "duplex: invalid close code " + strconv.Itoa(int(code))
 	}
 	err := c.t.close(ctx, wire, wsspec.CloseReason(reason))
 	return errors.Join(codeErr, err)
@@ -247,6 +256,9 @@ func (c *Conn) CloseNow() error {
 	}
 	return c.t.closeNow()
 }
+
+// URL returns the URL Dial was given.
+func (c *Conn) URL() string { return c.url }
 
 // Subprotocol returns the subprotocol the server chose, or "".
 func (c *Conn) Subprotocol() string { return c.t.subprotocol() }

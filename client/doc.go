@@ -26,4 +26,9 @@
 //     send 1001-1015 as 4001-4015 (WireCode).
 //   - CloseNow sends a close frame: a page cannot cut a connection.
 //   - Writer sends the message whole at Close: a page cannot send frames.
+//   - A page whose Content Security Policy forbids 'unsafe-eval' needs
+//     EnableCSPFallback.
+//
+// A byte stream (HTTP/2, gRPC, yamux) runs over a Conn through package
+// client/netconn, kept apart because package net costs a page ~70 KB.
 package client

@@ -2,10 +2,10 @@ package client
 
 import (
 	"errors"
-	"fmt"
-	"net"
-	"strings"
+	"strconv"
 	"time"
+
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 var (
@@ -39,20 +39,19 @@ type CloseError struct {
 
 // Error returns "client: closed with CODE: REASON".
 func (e *CloseError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "client: closed with %d", int(e.Code))
+	s := "client: closed with " + strconv.Itoa(int(e.Code))
 	if e.Reason != "" {
-		b.WriteString(": " + e.Reason)
+		s += ": " + e.Reason
 	}
 	if !e.WasClean {
-		b.WriteString(" (not clean)")
+		s += " (not clean)"
 	}
-	return b.String()
+	return s
 }
 
 // Is reports net.ErrClosed as matching: every way a connection ends is
 // errors.Is(err, net.ErrClosed).
-func (e *CloseError) Is(target error) bool { return target == net.ErrClosed }
+func (e *CloseError) Is(target error) bool { return isNetErrClosed(target) }
 
 // CloseStatus returns the code of the *CloseError in err's chain, or 0 if
 // there is none.
@@ -81,21 +80,20 @@ type DialError struct {
 
 // Error says what is known.
 func (e *DialError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "client: dial %s", e.URL)
+	s := "client: dial " + e.URL
 	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, ": HTTP %d", e.StatusCode)
+		s += ": HTTP " + strconv.Itoa(e.StatusCode)
 	}
 	if e.Location != "" {
-		fmt.Fprintf(&b, " redirecting to %s (not followed)", e.Location)
+		s += " redirecting to " + e.Location + " (not followed)"
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter)
+		s += " (retry after " + e.RetryAfter.String() + ")"
 	}
 	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		s += ": " + e.Err.Error()
 	}
-	return b.String()
+	return s
 }
 
 // Unwrap returns the cause.
@@ -103,5 +101,5 @@ func (e *DialError) Unwrap() error { return e.Err }
 
 // closedError is the error of a Conn used after Close.
 func closedError(op string) error {
-	return fmt.Errorf("client: %s: %w", op, net.ErrClosed)
+	return errs.Wrap("client: "+op, errClosed)
 }

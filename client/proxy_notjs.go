@@ -102,3 +102,23 @@ type bufferedConn struct {
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// proxyFor returns the proxy for target: Options.Proxy's answer, parsed,
+// or the environment's when it is nil. nil means none.
+func proxyFor(proxy func(string) (string, error), target *url.URL) (*url.URL, error) {
+	if proxy == nil {
+		return http.ProxyFromEnvironment(&http.Request{URL: target})
+	}
+	raw, err := proxy(target.String())
+	if err != nil || raw == "" {
+		return nil, err
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%s: want an http:// or https:// proxy URL with a host", redacted(u))
+	}
+	return u, nil
+}

@@ -3,15 +3,14 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"net"
-	"strings"
+	"strconv"
 	"unsafe"
 
+	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/wasm"
 )
 
@@ -21,9 +20,11 @@ type browser struct {
 	c *wasm.Conn
 }
 
+func enableCSPFallback() { wasm.EnableCSPFallback() }
+
 func dialTransport(ctx context.Context, url string, o *Options) (transport, error) {
 	unsupported := func(field, why string) error {
-		return fmt.Errorf("client: dial %s: Options.%s: %s: %w", url, field, why, ErrUnsupported)
+		return errs.Wrap("client: dial "+url+": Options."+field+": "+why, ErrUnsupported)
 	}
 	switch {
 	case len(o.Header) > 0:
@@ -55,11 +56,11 @@ func dialTransport(ctx context.Context, url string, o *Options) (transport, erro
 	c, err := wasm.Dial(ctx, url, wo)
 	if err != nil {
 		if de, ok := errors.AsType[*wasm.DialError](err); ok {
-			return nil, &DialError{URL: url, Err: fmt.Errorf(
-				"the WebSocket never opened (close %d); browsers do not tell pages why (a refused connection, an HTTP error status, a redirect and a TLS failure look alike)", de.Code)}
+			return nil, &DialError{URL: url, Err: errors.New(
+				"the WebSocket never opened (close " + strconv.Itoa(de.Code) + "); browsers do not tell pages why (a refused connection, an HTTP error status, a redirect and a TLS failure look alike)")}
 		}
 		if ctx.Err() != nil {
-			return nil, &DialError{URL: url, Err: fmt.Errorf("no handshake: %w", ctx.Err())}
+			return nil, &DialError{URL: url, Err: errs.Wrap("no handshake", ctx.Err())}
 		}
 		return nil, translate(err)
 	}
@@ -77,7 +78,7 @@ func translate(err error) error {
 		if err == error(ce) {
 			return cerr
 		}
-		return fmt.Errorf("%s: %w", detail(err, ce), cerr)
+		return errs.Wrap(detail(err, ce), cerr)
 	}
 	for _, m := range []struct{ from, to error }{
 		{wasm.ErrMessageTooBig, ErrMessageTooBig},
@@ -85,23 +86,23 @@ func translate(err error) error {
 		{wasm.ErrInvalidUTF8, ErrInvalidUTF8},
 		{wasm.ErrUnsupported, ErrUnsupported},
 		{wasm.ErrInvalidCloseCode, ErrInvalidCloseCode},
-		{wasm.ErrClosed, net.ErrClosed},
+		{wasm.ErrClosed, errClosed},
 	} {
 		if errors.Is(err, m.from) {
-			return fmt.Errorf("%s: %w", detail(err, m.from), m.to)
+			return errs.Wrap(detail(err, m.from), m.to)
 		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return fmt.Errorf("client: %s", strings.TrimPrefix(err.Error(), "wasm: "))
+	return errors.New("client: " + wsspec.TrimPrefix(err.Error(), "wasm: "))
 }
 
 // detail is err's message without its "wasm: " prefix and without the
 // text of the wrapped error at its end.
 func detail(err, wrapped error) string {
-	s := strings.TrimPrefix(err.Error(), "wasm: ")
-	s = strings.TrimSuffix(s, ": "+wrapped.Error())
+	s := wsspec.TrimPrefix(err.Error(), "wasm: ")
+	s = wsspec.TrimSuffix(s, ": "+wrapped.Error())
 	return "client: " + s
 }
 
@@ -110,7 +111,7 @@ func (b *browser) reader(ctx context.Context) (MessageType, io.Reader, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return typ, bytes.NewReader(p), nil
+	return typ, &bytesReader{p: p}, nil
 }
 
 func (b *browser) read(ctx context.Context) (MessageType, []byte, error) {
@@ -144,7 +145,7 @@ type browserWriter struct {
 	b      *browser
 	ctx    context.Context
 	typ    MessageType
-	buf    bytes.Buffer
+	buf    []byte
 	closed bool
 }
 
@@ -152,7 +153,8 @@ func (w *browserWriter) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, errors.New("client: write: the message writer is closed")
 	}
-	return w.buf.Write(p)
+	w.buf = append(w.buf, p...)
+	return len(p), nil
 }
 
 func (w *browserWriter) Close() error {
@@ -160,7 +162,7 @@ func (w *browserWriter) Close() error {
 		return errors.New("client: write: the message writer is closed")
 	}
 	w.closed = true
-	return w.b.write(w.ctx, w.typ, w.buf.Bytes())
+	return w.b.write(w.ctx, w.typ, w.buf)
 }
 
 func (b *browser) close(ctx context.Context, code StatusCode, reason string) error {
@@ -181,3 +183,19 @@ func (b *browser) closeNow() error {
 func (b *browser) subprotocol() string { return b.c.Protocol() }
 
 func (b *browser) setReadLimit(n int64) { b.c.SetReadLimit(n) }
+
+// bytesReader reads a message's bytes: bytes.Reader without package bytes,
+// which brings package unicode's tables into every page.
+type bytesReader struct{ p []byte }
+
+func (r *bytesReader) Read(b []byte) (int, error) {
+	if len(r.p) == 0 {
+		if len(b) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	n := copy(b, r.p)
+	r.p = r.p[n:]
+	return n, nil
+}

@@ -47,6 +47,8 @@ type native struct {
 	err     error // how the connection ended, for reads; set once
 }
 
+func enableCSPFallback() {} // there is no page to forbid anything
+
 func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, error) {
 	u, err := checkURL(rawURL)
 	if err != nil {
@@ -64,11 +66,7 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 	} else {
 		target.Scheme = "https"
 	}
-	proxy := o.Proxy
-	if proxy == nil {
-		proxy = func(u *url.URL) (*url.URL, error) { return http.ProxyFromEnvironment(&http.Request{URL: u}) }
-	}
-	proxyURL, err := proxy(&target)
+	proxyURL, err := proxyFor(o.Proxy, &target)
 	if err != nil {
 		return nil, fail(fmt.Errorf("proxy: %w", err))
 	}
@@ -146,9 +144,11 @@ func checkURL(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: dial %s: %w", raw, err)
 	}
-	if err := wsspec.CheckURL(u, raw); err != nil {
+	scheme, err := wsspec.CheckURL(u.Scheme, u.Host, raw)
+	if err != nil {
 		return nil, fmt.Errorf("client: dial %s: %w", raw, err)
 	}
+	u.Scheme = scheme
 	return u, nil
 }
 

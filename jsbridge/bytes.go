@@ -5,7 +5,6 @@ package jsbridge
 import (
 	"context"
 	"errors"
-	"fmt"
 	"syscall/js"
 )
 
@@ -46,7 +45,7 @@ func ByteLength(v js.Value) (int, error) {
 // bytesView returns a Uint8Array over v's bytes.
 func bytesView(v js.Value) (js.Value, error) {
 	if v.Type() != js.TypeObject {
-		return js.Value{}, fmt.Errorf("%w: got %s", ErrNotBytes, v.Type())
+		return js.Value{}, notBytes("got " + v.Type().String())
 	}
 	var u8 js.Value
 	err := Try(func() {
@@ -63,7 +62,7 @@ func bytesView(v js.Value) (js.Value, error) {
 		return js.Value{}, err
 	}
 	if u8.IsUndefined() {
-		return js.Value{}, fmt.Errorf("%w: got %s", ErrNotBytes, js.Global().Get("Object").Get("prototype").Get("toString").Call("call", v).String())
+		return js.Value{}, notBytes("got " + js.Global().Get("Object").Get("prototype").Get("toString").Call("call", v).String())
 	}
 	return u8, nil
 }
@@ -79,11 +78,16 @@ func CopyToJS(p []byte) js.Value {
 // blob.arrayBuffer() with ctx.
 func BlobBytes(ctx context.Context, blob js.Value) ([]byte, error) {
 	if blob.Type() != js.TypeObject || !blob.InstanceOf(blobCtor) {
-		return nil, fmt.Errorf("%w: want a Blob, got %s", ErrNotBytes, blob.Type())
+		return nil, notBytes("want a Blob, got " + blob.Type().String())
 	}
 	buf, err := Await(ctx, blob.Call("arrayBuffer"))
 	if err != nil {
 		return nil, err
 	}
 	return CopyToGo(buf)
+}
+
+// notBytes is ErrNotBytes with what was found instead.
+func notBytes(detail string) error {
+	return &wrapError{msg: ErrNotBytes.Error() + ": " + detail, err: ErrNotBytes}
 }

@@ -3,8 +3,6 @@
 package jsbridge
 
 import (
-	"fmt"
-	"strings"
 	"syscall/js"
 )
 
@@ -58,9 +56,9 @@ func Try(fn func()) (err error) {
 		case js.Error:
 			err = errorOf(r.Value)
 		case *js.ValueError:
-			err = fmt.Errorf("jsbridge: %w", r)
+			err = &wrapError{msg: "jsbridge: " + r.Error(), err: r}
 		case string:
-			if msg, ok := strings.CutPrefix(r, "syscall/js: Value.Call: "); ok {
+			if msg, ok := cutPrefix(r, "syscall/js: Value.Call: "); ok {
 				err = &Error{Name: "TypeError", Message: msg, Value: js.Undefined()}
 				return
 			}
@@ -94,4 +92,24 @@ func Get(v js.Value, property string) (js.Value, error) {
 	var out js.Value
 	err := Try(func() { out = v.Get(property) })
 	return out, err
+}
+
+// wrapError is an error with its own message that unwraps to err: what
+// fmt.Errorf with %w makes, without fmt, which costs every page about
+// 200 KB gzipped.
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg }
+func (e *wrapError) Unwrap() error { return e.err }
+
+// cutPrefix is strings.CutPrefix: package strings brings package unicode's
+// tables into every page.
+func cutPrefix(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):], true
+	}
+	return s, false
 }

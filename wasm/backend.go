@@ -2,6 +2,8 @@
 
 package wasm
 
+import "context"
+
 // backend is what a Conn drives: the JavaScript shim (shim.go) for both
 // transports or, where the page forbids building it, a Go implementation
 // of the same over the classic WebSocket (fallback.go). Both call the
@@ -35,6 +37,12 @@ type backend interface {
 	setLimits(read, queue int64)
 	// detach stops every call into Go and releases what the backend holds.
 	detach()
+}
+
+// blobReader is the fallback backend's way to hand over the Blob that
+// fill reported as fillBlob.
+type blobReader interface {
+	readBlob(ctx context.Context) ([]byte, error)
 }
 
 type fillStatus int

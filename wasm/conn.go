@@ -4,14 +4,14 @@ package wasm
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
-	"fmt"
+	"strconv"
 	"sync"
 	"syscall/js"
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/jsbridge"
 )
@@ -62,7 +62,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		return nil, err
 	}
 	if o.BinaryType != ArrayBuffer && o.BinaryType != Blob {
-		return nil, fmt.Errorf("wasm: dial %s: binary type %q: want %q or %q", u, o.BinaryType, ArrayBuffer, Blob)
+		return nil, errors.New("wasm: dial " + u + ": binary type " + wsspec.Quote(string(o.BinaryType)) + `: want "arraybuffer" or "blob"`)
 	}
 	c := &Conn{
 		url:        u,
@@ -80,17 +80,22 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		protocols[i] = p
 	}
 
-	lib, haveShim := shim()
+	lib, shimErr := shim()
+	haveShim := shimErr == nil
+	fallback := dialFallback.Load()
+	if !haveShim && fallback == nil {
+		return nil, errs.Wrap("wasm: dial "+u+": this page forbids building the package's JavaScript (Content Security Policy without 'unsafe-eval': "+shimErr.Error()+"); call wasm.EnableCSPFallback to use the Go-only path", ErrUnsupported)
+	}
 	haveStream := haveShim && lib.Call("hasStream").Bool()
 	switch o.Transport {
 	case TransportWebSocket:
 		c.transport = TransportWebSocket
 	case TransportStream:
 		if !haveStream {
-			return nil, fmt.Errorf("wasm: dial %s: WebSocketStream: %w", u, ErrUnsupported)
+			return nil, errs.Wrap("wasm: dial "+u+": WebSocketStream", ErrUnsupported)
 		}
 		if o.BinaryType == Blob {
-			return nil, fmt.Errorf("wasm: dial %s: WebSocketStream has no Blob binary type: %w", u, ErrUnsupported)
+			return nil, errs.Wrap("wasm: dial "+u+": WebSocketStream has no Blob binary type", ErrUnsupported)
 		}
 		c.transport = TransportStream
 	case TransportPreferStream:
@@ -99,7 +104,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			c.transport = TransportStream
 		}
 	default:
-		return nil, fmt.Errorf("wasm: dial %s: unknown %v", u, o.Transport)
+		return nil, errors.New("wasm: dial " + u + ": unknown " + o.Transport.String())
 	}
 
 	if haveShim {
@@ -119,11 +124,11 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			c.b = newShimSock(s)
 		}
 	} else {
-		c.b, err = newGoSock(u, protocols, o.BinaryType, o.ReadLimit, o.QueueLimit, c.notify)
+		c.b, err = (*fallback)(u, protocols, o.BinaryType, o.ReadLimit, o.QueueLimit, c.notify)
 	}
 	if err != nil {
 		c.finalize()
-		return nil, fmt.Errorf("wasm: dial %s: %w", u, err)
+		return nil, errs.Wrap("wasm: dial "+u, err)
 	}
 
 	hctx := ctx
@@ -149,9 +154,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			c.b.detach()
 			c.finalize()
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("wasm: dial %s: %w", u, ctx.Err())
+				return nil, errs.Wrap("wasm: dial "+u, ctx.Err())
 			}
-			return nil, fmt.Errorf("wasm: dial %s: no handshake within %v: %w", u, o.HandshakeTimeout, context.DeadlineExceeded)
+			return nil, errs.Wrap("wasm: dial "+u+": no handshake within "+o.HandshakeTimeout.String(), context.DeadlineExceeded)
 		}
 	}
 }
@@ -216,11 +221,11 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 	defer func() { <-c.readSem }()
 	for {
 		if c.isClosing() {
-			return 0, nil, fmt.Errorf("wasm: read: %w", ErrClosed)
+			return 0, nil, errs.Wrap("wasm: read", ErrClosed)
 		}
 		if len(c.batch) > 0 {
 			typ := MessageType(c.batch[0])
-			n := int(binary.LittleEndian.Uint32(c.batch[1:5]))
+			n := int(uint32(c.batch[1]) | uint32(c.batch[2])<<8 | uint32(c.batch[3])<<16 | uint32(c.batch[4])<<24) // little-endian
 			p := make([]byte, n)
 			copy(p, c.batch[5:5+n])
 			c.batch = c.batch[5+n:]
@@ -238,12 +243,12 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 			e, _ := c.b.closed()
 			return 0, nil, c.endError("read", e)
 		case fillBlob:
-			p, err := c.b.(*goSock).readBlob(ctx)
+			p, err := c.b.(blobReader).readBlob(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
 					return 0, nil, ctx.Err()
 				}
-				return 0, nil, fmt.Errorf("wasm: read: %w", err)
+				return 0, nil, errs.Wrap("wasm: read", err)
 			}
 			return MessageBinary, p, nil
 		}
@@ -263,19 +268,19 @@ func (c *Conn) endError(op string, e end) error {
 	c.mu.Unlock()
 	switch e.failure {
 	case "toobig":
-		return fmt.Errorf("wasm: %s: a message of %d bytes is over the read limit of %d bytes; the connection was closed with 4009: %w",
-			op, e.size, readLimit, ErrMessageTooBig)
+		return errs.Wrap("wasm: "+op+": a message of "+strconv.FormatInt(e.size, 10)+" bytes is over the read limit of "+
+			strconv.FormatInt(readLimit, 10)+" bytes; the connection was closed with 4009", ErrMessageTooBig)
 	case "queuefull":
-		return fmt.Errorf("wasm: %s: the receive queue limit of %d bytes was reached; the connection was closed with 4008: %w",
-			op, queueLimit, ErrQueueFull)
+		return errs.Wrap("wasm: "+op+": the receive queue limit of "+strconv.FormatInt(queueLimit, 10)+
+			" bytes was reached; the connection was closed with 4008", ErrQueueFull)
 	case "blob":
-		return fmt.Errorf("wasm: %s: the browser could not read a received Blob; the connection was closed with 4011: %w", op, ErrClosed)
+		return errs.Wrap("wasm: "+op+": the browser could not read a received Blob; the connection was closed with 4011", ErrClosed)
 	}
 	ce := &CloseError{Code: e.code, Reason: e.reason, WasClean: e.wasClean}
 	if op == "read" {
 		return ce
 	}
-	return fmt.Errorf("wasm: %s: %w", op, ce)
+	return errs.Wrap("wasm: "+op, ce)
 }
 
 // WriteText sends a text message. Text that is not valid UTF-8 is refused
@@ -287,7 +292,7 @@ func (c *Conn) endError(op string, e end) error {
 // message was not sent.
 func (c *Conn) WriteText(ctx context.Context, s string) error {
 	if !utf8.ValidString(s) {
-		return fmt.Errorf("wasm: write: %w", ErrInvalidUTF8)
+		return errs.Wrap("wasm: write", ErrInvalidUTF8)
 	}
 	// The bytes are only read, and copied before write returns.
 	return c.write(ctx, kindText, unsafe.Slice(unsafe.StringData(s), len(s)))
@@ -306,19 +311,19 @@ func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
 	defer func() { <-c.writeSem }()
 	for {
 		if c.isClosing() {
-			return fmt.Errorf("wasm: write: %w", ErrClosed)
+			return errs.Wrap("wasm: write", ErrClosed)
 		}
 		st, err := c.b.send(kind, p, c.opts.SendHighWater)
 		switch {
 		case err != nil:
-			return fmt.Errorf("wasm: write: %w", err)
+			return errs.Wrap("wasm: write", err)
 		case st == sendOK:
 			return nil
 		case st == sendNotOpen:
 			if e, ok := c.b.closed(); ok {
 				return c.endError("write", e)
 			}
-			return fmt.Errorf("wasm: write: the connection is %v: %w", c.b.readyState(), ErrClosed)
+			return errs.Wrap("wasm: write: the connection is "+c.b.readyState().String(), ErrClosed)
 		}
 		// sendFull: wait for the buffer to drain below the low-water mark.
 		for !c.b.armWrite(c.opts.SendLowWater) {
@@ -326,7 +331,7 @@ func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
 			case <-c.writeWake:
 			case <-c.closing:
 				c.b.disarmWrite()
-				return fmt.Errorf("wasm: write: %w", ErrClosed)
+				return errs.Wrap("wasm: write", ErrClosed)
 			case <-ctx.Done():
 				c.b.disarmWrite()
 				return ctx.Err()
@@ -361,7 +366,7 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 	c.mu.Lock()
 	if c.closeCalled {
 		c.mu.Unlock()
-		return CloseResult{}, fmt.Errorf("wasm: close: %w", ErrClosed)
+		return CloseResult{}, errs.Wrap("wasm: close", ErrClosed)
 	}
 	c.closeCalled = true
 	close(c.closing)
@@ -370,19 +375,19 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 	if e, ok := c.b.closed(); ok {
 		c.b.detach()
 		c.finalize()
-		return CloseResult{WasClean: e.wasClean}, fmt.Errorf("wasm: close: already ended: %w", c.endError("close", e))
+		return CloseResult{WasClean: e.wasClean}, errs.Wrap("wasm: close: already ended", c.endError("close", e))
 	}
 	sent, valid := BrowserCloseCode(code)
 	var codeErr error
 	if !valid {
-		codeErr = fmt.Errorf("wasm: close: code %d: %w; closed with 4011", code, ErrInvalidCloseCode)
-		reason = fmt.Sprintf("duplex: invalid close code %d", code)
+		codeErr = errs.Msg("wasm: close: code "+strconv.Itoa(code)+": "+ErrInvalidCloseCode.Error()+"; closed with 4011", ErrInvalidCloseCode)
+		reason = "duplex: invalid close code " + strconv.Itoa(code)
 	}
 	res := CloseResult{Code: sent, Reason: wsspec.CloseReason(reason)}
 	if err := c.b.close(res.Code, res.Reason); err != nil {
 		c.b.detach()
 		c.finalize()
-		return res, fmt.Errorf("wasm: close: %w", err)
+		return res, errs.Wrap("wasm: close", err)
 	}
 
 	if _, ok := ctx.Deadline(); !ok {
@@ -399,7 +404,7 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 	case <-ctx.Done():
 		c.b.detach()
 		c.finalize()
-		return res, fmt.Errorf("wasm: close: the closing handshake did not finish: %w", errors.Join(ctx.Err(), codeErr))
+		return res, errs.Wrap("wasm: close: the closing handshake did not finish", errors.Join(ctx.Err(), codeErr))
 	}
 }
 

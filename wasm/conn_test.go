@@ -211,7 +211,8 @@ func TestDialURLs(t *testing.T) {
 		want string
 	}{
 		{"ftp://127.0.0.1/echo", `scheme "ftp"`},
-		{"ws://[::1/echo", "missing ']'"},
+		{"ws://[::1/echo", "Invalid URL"},
+		{"ws:/127.0.0.1/echo", "no host"},
 		{"ws:///echo", "no host"},
 		{"ws://127.0.0.1/echo#frag", "no fragment"},
 		{"ws://127.0.0.1/echo#", "no fragment"},
@@ -428,9 +429,7 @@ func TestCloseCodes(t *testing.T) {
 			}
 			assert.Equal(t, tt.sent, res.Code, "code %d: sent", tt.code)
 			assert.True(t, res.WasClean, "code %d: clean", tt.code)
-			s := wstest.Stats(t, id)
-			require.Len(t, s.Conns, 1)
-			assert.Equal(t, tt.sent, s.Conns[0].ClientCloseCode, "code %d: what the server got", tt.code)
+			assert.Equal(t, tt.sent, wstest.CloseSeen(t, id).ClientCloseCode, "code %d: what the server got", tt.code)
 		}
 	}, "classic", "stream", "fallback")
 }
@@ -452,9 +451,7 @@ func TestCloseReason(t *testing.T) {
 			require.NoError(t, err, tt.name)
 			assert.Equal(t, tt.want, res.Reason, "%s: sent", tt.name)
 			assert.True(t, utf8.ValidString(res.Reason))
-			s := wstest.Stats(t, id)
-			require.Len(t, s.Conns, 1)
-			assert.Equal(t, tt.want, s.Conns[0].ClientCloseReason, "%s: what the server got", tt.name)
+			assert.Equal(t, tt.want, wstest.CloseSeen(t, id).ClientCloseReason, "%s: what the server got", tt.name)
 		}
 	}, "classic", "stream", "fallback")
 }
@@ -623,8 +620,10 @@ func TestPreferStream(t *testing.T) {
 }
 
 // TestNoEval: on a page whose Content Security Policy forbids eval, the
-// Function constructor throws; Dial falls back to the Go backend.
+// Function constructor throws; Dial says so, and uses the Go backend once
+// the program has called EnableCSPFallback.
 func TestNoEval(t *testing.T) {
+	wasm.DisableCSPFallback(t)
 	fn := js.Global().Get("Function")
 	js.Global().Set("Function", js.Global().Get("Function").New(`throw new EvalError("Refused to evaluate a string as JavaScript")`))
 	wasm.ResetShim()
@@ -632,6 +631,12 @@ func TestNoEval(t *testing.T) {
 		js.Global().Set("Function", fn)
 		wasm.ResetShim()
 	}()
+	_, err := wasm.Dial(ctxFor(t, 5*time.Second), wstest.URL(t, "/echo"), nil)
+	require.ErrorIs(t, err, wasm.ErrUnsupported, "no fallback unless asked for")
+	assert.ErrorContains(t, err, "Refused to evaluate", "the browser's reason")
+	assert.ErrorContains(t, err, "wasm.EnableCSPFallback", "what to do")
+
+	wasm.EnableCSPFallback()
 	c, err := wasm.Dial(ctxFor(t, 5*time.Second), wstest.URL(t, "/echo"), nil)
 	require.NoError(t, err)
 	assert.False(t, wasm.UsesShim(c), "the Go backend")

@@ -20,9 +20,11 @@
 // (built once per page with the Function constructor) and wakes Go once per
 // batch of messages, not once per message. Limits are enforced there,
 // before a byte is copied into Go memory. Where a Content Security Policy
-// forbids building code from a string ('unsafe-eval'), Dial falls back to
-// the classic WebSocket with one Go listener per event: the same behaviour,
-// slower under load, and without WebSocketStream.
+// forbids building code from a string ('unsafe-eval'), a program that has
+// called EnableCSPFallback gets the classic WebSocket with one Go listener
+// per event: the same behaviour, slower under load, and without
+// WebSocketStream. Others get an error saying so: the fallback is opt-in so
+// that pages which never need it do not download it.
 //
 // # Browsers (GOOS=js)
 //

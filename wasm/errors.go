@@ -4,7 +4,7 @@ package wasm
 
 import (
 	"errors"
-	"fmt"
+	"strconv"
 )
 
 var (
@@ -36,7 +36,7 @@ type CloseError struct {
 
 // Error returns "wasm: closed with Code: Reason" (and "not clean").
 func (e *CloseError) Error() string {
-	s := fmt.Sprintf("wasm: closed with %d", e.Code)
+	s := "wasm: closed with " + strconv.Itoa(e.Code)
 	if e.Reason != "" {
 		s += ": " + e.Reason
 	}
@@ -62,7 +62,7 @@ type DialError struct {
 
 // Error says what can be known about the failure.
 func (e *DialError) Error() string {
-	return fmt.Sprintf("wasm: dial %s: the WebSocket never opened (close %d, clean %t); "+
-		"browsers do not tell pages why (a refused connection, an HTTP error status, a redirect and a TLS failure look alike)",
-		e.URL, e.Code, e.WasClean)
+	return "wasm: dial " + e.URL + ": the WebSocket never opened (close " + strconv.Itoa(e.Code) +
+		", clean " + strconv.FormatBool(e.WasClean) + "); browsers do not tell pages why " +
+		"(a refused connection, an HTTP error status, a redirect and a TLS failure look alike)"
 }

@@ -10,6 +10,9 @@ import (
 // SetForceFallback makes Dial use the Go backend, as on a page whose CSP
 // forbids eval; it returns the previous setting.
 func SetForceFallback(v bool) bool {
+	if v {
+		EnableCSPFallback()
+	}
 	old := forceFallback
 	forceFallback = v
 	return old
@@ -36,4 +39,10 @@ func QueuedBytes(c *Conn) int64 {
 func ResetShim() {
 	shimOnce = sync.Once{}
 	shimLib = js.Undefined()
+}
+
+// DisableCSPFallback undoes EnableCSPFallback until the test ends.
+func DisableCSPFallback(t interface{ Cleanup(func()) }) {
+	old := dialFallback.Swap(nil)
+	t.Cleanup(func() { dialFallback.Store(old) })
 }

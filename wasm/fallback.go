@@ -4,7 +4,6 @@ package wasm
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"sync"
 	"syscall/js"
@@ -178,7 +177,7 @@ func (g *goSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus) 
 			js.CopyBytesToGo(p, v)
 		}
 		dst = append(dst, kind, 0, 0, 0, 0)
-		binary.LittleEndian.PutUint32(dst[len(dst)-4:], uint32(len(p)))
+		putUint32LE(dst[len(dst)-4:], uint32(len(p)))
 		dst = append(dst, p...)
 		g.inflight = append(g.inflight, g.q[i].n)
 		g.q[i] = queued{}
@@ -346,4 +345,11 @@ func (g *goSock) detach() {
 	for _, release := range releases {
 		release()
 	}
+}
+
+// putUint32LE is binary.LittleEndian.PutUint32 without encoding/binary,
+// which brings reflect into every page.
+func putUint32LE(b []byte, v uint32) {
+	_ = b[3]
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }

@@ -4,7 +4,9 @@ package wasm
 
 import (
 	_ "embed"
+	"errors"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/duplex-go/duplex/jsbridge"
@@ -16,25 +18,55 @@ var shimSource string
 var (
 	shimOnce sync.Once
 	shimLib  js.Value // the object shim.js returns, or undefined
+	shimErr  error    // why it could not be built
 )
 
 // forceFallback makes Dial use the Go backend: tests set it to run the same
 // suite on both backends.
 var forceFallback bool
 
-// shim returns the JavaScript half, built on first use. It reports false
-// where the page forbids building code from a string (a Content Security
-// Policy without 'unsafe-eval'); Dial then uses the Go backend.
-func shim() (js.Value, bool) {
+// shim returns the JavaScript half, built on first use. It returns an
+// error where the page forbids building code from a string (a Content
+// Security Policy without 'unsafe-eval'); Dial then needs the Go backend.
+func shim() (js.Value, error) {
 	shimOnce.Do(func() {
-		_ = jsbridge.Try(func() {
+		shimErr = jsbridge.Try(func() {
 			shimLib = js.Global().Get("Function").New(shimSource).Invoke()
 		})
+		if shimErr == nil && shimLib.Type() != js.TypeObject {
+			shimErr = errors.New("the shim returned " + shimLib.Type().String())
+		}
 	})
-	if forceFallback || shimLib.Type() != js.TypeObject {
-		return js.Value{}, false
+	if forceFallback {
+		return js.Value{}, errors.New("forced by a test")
 	}
-	return shimLib, true
+	return shimLib, shimErr
+}
+
+// dialFallback is newGoSock once EnableCSPFallback has been called. Until
+// then nothing refers to the Go backend, and the linker leaves it out of
+// the program: about 12 KB gzipped that most pages never use.
+var dialFallback atomic.Pointer[func(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (backend, error)]
+
+// EnableCSPFallback lets Dial work on pages whose Content Security Policy
+// forbids building code from a string (no 'unsafe-eval' in script-src),
+// where the package's JavaScript half cannot be built. Dial then drives
+// the classic WebSocket with one Go listener per event: the same
+// behaviour, slower under load, and without WebSocketStream. Without it,
+// Dial on such a page returns an error in the chain of ErrUnsupported
+// that names this function.
+//
+// Call it once, before dialing, in programs that may run under such a
+// policy. It is safe to call more than once and from any goroutine.
+func EnableCSPFallback() {
+	f := func(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (backend, error) {
+		g, err := newGoSock(url, protocols, binaryType, readLimit, queueLimit, notify)
+		if err != nil {
+			return nil, err
+		}
+		return g, nil
+	}
+	dialFallback.Store(&f)
 }
 
 // shimSock is a backend over a Sock of shim.js. It holds on to the Sock's

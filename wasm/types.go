@@ -3,7 +3,7 @@
 package wasm
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -26,7 +26,7 @@ func (t MessageType) String() string {
 	case MessageBinary:
 		return "binary"
 	}
-	return fmt.Sprintf("MessageType(%d)", int(t))
+	return "MessageType(" + strconv.Itoa(int(t)) + ")"
 }
 
 // BinaryType is the WebSocket's binaryType: how the browser hands over
@@ -68,7 +68,7 @@ func (s ReadyState) String() string {
 	case Closed:
 		return "CLOSED"
 	}
-	return fmt.Sprintf("ReadyState(%d)", int(s))
+	return "ReadyState(" + strconv.Itoa(int(s)) + ")"
 }
 
 // Transport chooses the browser API under a Conn.
@@ -99,7 +99,7 @@ func (t Transport) String() string {
 	case TransportPreferStream:
 		return "prefer WebSocketStream"
 	}
-	return fmt.Sprintf("Transport(%d)", int(t))
+	return "Transport(" + strconv.Itoa(int(t)) + ")"
 }
 
 // Defaults for the zero Options.

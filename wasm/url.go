@@ -3,35 +3,39 @@
 package wasm
 
 import (
-	"fmt"
-	"net/url"
+	"errors"
 	"syscall/js"
 
+	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/wsspec"
+	"github.com/duplex-go/duplex/jsbridge"
 )
 
-// resolveURL checks a WebSocket URL in Go before the browser sees it:
-// ws and wss pass; http and https become ws and wss (by parsing, not by
-// replacing text); a relative URL is resolved against the page's location.
-// Everything else is an error naming the URL.
+// resolveURL checks a WebSocket URL in Go before the WebSocket constructor
+// sees it: ws and wss pass; http and https become ws and wss (by parsing,
+// not by replacing text); a relative URL is resolved against the page's
+// location. Everything else is an error naming the URL. It parses with the
+// browser's own URL, the parser the constructor uses, so the two never
+// disagree, and net/url (about 130 KB gzipped) stays out of the page.
 func resolveURL(raw string) (string, error) {
-	u, err := url.Parse(raw)
+	fail := func(err error) (string, error) {
+		return "", errs.Wrap("wasm: dial "+wsspec.Quote(raw), err)
+	}
+	args := []any{raw}
+	if loc := js.Global().Get("location"); loc.Type() == js.TypeObject {
+		args = append(args, loc.Get("href"))
+	}
+	u, err := jsbridge.New(js.Global().Get("URL"), args...)
 	if err != nil {
-		return "", fmt.Errorf("wasm: dial %q: %w", raw, err)
-	}
-	if !u.IsAbs() {
-		loc := js.Global().Get("location")
-		if loc.Type() != js.TypeObject {
-			return "", fmt.Errorf("wasm: dial %q: a relative URL needs a page location to resolve against", raw)
+		if len(args) == 1 && !wsspec.Contains(raw, ":") {
+			return fail(errors.New("a relative URL needs a page location to resolve against"))
 		}
-		base, err := url.Parse(loc.Get("href").String())
-		if err != nil {
-			return "", fmt.Errorf("wasm: dial %q: %w", raw, err)
-		}
-		u = base.ResolveReference(u)
+		return fail(err)
 	}
-	if err := wsspec.CheckURL(u, raw); err != nil {
-		return "", fmt.Errorf("wasm: dial %q: %w", raw, err)
+	scheme, err := wsspec.CheckURL(wsspec.TrimSuffix(u.Get("protocol").String(), ":"), u.Get("host").String(), raw)
+	if err != nil {
+		return fail(err)
 	}
-	return u.String(), nil
+	u.Set("protocol", scheme+":")
+	return u.Get("href").String(), nil
 }

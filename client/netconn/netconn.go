@@ -1,4 +1,16 @@
-package client
+// Package netconn runs a byte stream over a WebSocket: HTTP/2, gRPC, yamux
+// or any protocol on a net.Conn, natively and from the browser.
+//
+//	c, err := client.Dial(ctx, "wss://example.com/tunnel", nil)
+//	if err != nil { ... }
+//	nc := netconn.New(ctx, c, client.MessageBinary)
+//	session, err := yamux.Client(nc, nil)
+//
+// It is a package of its own, not part of client, because package net
+// costs every page that imports it about 70 KB gzipped (its initialization
+// brings os and a file system emulation), and most pages never need a
+// net.Conn.
+package netconn
 
 import (
 	"context"
@@ -9,15 +21,17 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/duplex-go/duplex/client"
 )
 
-// NetConn returns a net.Conn that carries a byte stream over c, on both
+// New returns a net.Conn that carries a byte stream over c, on both
 // platforms: each Write is a message of type typ (or several, of at most
 // 32 KiB each, for a longer one), and Read reads the
 // messages' bytes in order, so HTTP/2, gRPC or yamux can run over a
 // WebSocket from the browser. A message of the other type fails the
-// stream: the connection is closed with StatusUnsupportedData (sent as
-// 4003).
+// stream: the connection is closed with client.StatusUnsupportedData
+// (sent as 4003).
 //
 // ctx bounds the net.Conn's life: when it ends, the connection is closed
 // at once (CloseNow). Close closes the WebSocket with StatusNormalClosure.
@@ -26,15 +40,15 @@ import (
 // in its chain), and the connection stays usable. A read deadline bounds
 // the wait for a message; once one has started, its bytes are read as
 // they come.
-func NetConn(ctx context.Context, c *Conn, typ MessageType) net.Conn {
+func New(ctx context.Context, c *client.Conn, typ client.MessageType) net.Conn {
 	nc := &netConn{c: c, typ: typ, rd: newDeadline(), wd: newDeadline()}
 	nc.stop = context.AfterFunc(ctx, func() { _ = c.CloseNow() })
 	return nc
 }
 
 type netConn struct {
-	c    *Conn
-	typ  MessageType
+	c    *client.Conn
+	typ  client.MessageType
 	stop func() bool
 
 	readMu sync.Mutex
@@ -111,13 +125,13 @@ func (nc *netConn) Read(p []byte) (int, error) {
 		if nc.r == nil {
 			typ, r, err := nc.c.Reader(nc.rd.context())
 			if err != nil {
-				if s := CloseStatus(err); s == StatusNormalClosure || s == StatusGoingAway || s == 4001 {
+				if s := client.CloseStatus(err); s == client.StatusNormalClosure || s == client.StatusGoingAway || s == 4001 {
 					return 0, io.EOF
 				}
 				return 0, nc.opError("read", err)
 			}
 			if typ != nc.typ {
-				_ = nc.c.Close(StatusUnsupportedData, fmt.Sprintf("expected %v messages", nc.typ))
+				_ = nc.c.Close(client.StatusUnsupportedData, fmt.Sprintf("expected %v messages", nc.typ))
 				return 0, nc.opError("read", fmt.Errorf("client: a %v message in a stream of %v messages", typ, nc.typ))
 			}
 			nc.r = r
@@ -141,7 +155,7 @@ func (nc *netConn) Read(p []byte) (int, error) {
 // goes out in several, which a peer reading the stream cannot tell apart,
 // and each stays within the peer's default read limit (32 KiB, here and
 // in coder/websocket).
-const maxChunk = DefaultReadLimit
+const maxChunk = client.DefaultReadLimit
 
 func (nc *netConn) Write(p []byte) (int, error) {
 	n := 0
@@ -159,11 +173,11 @@ func (nc *netConn) Write(p []byte) (int, error) {
 
 func (nc *netConn) Close() error {
 	nc.stop()
-	return nc.c.Close(StatusNormalClosure, "")
+	return nc.c.Close(client.StatusNormalClosure, "")
 }
 
 func (nc *netConn) LocalAddr() net.Addr  { return addr{} }
-func (nc *netConn) RemoteAddr() net.Addr { return addr{nc.c.url} }
+func (nc *netConn) RemoteAddr() net.Addr { return addr{nc.c.URL()} }
 
 func (nc *netConn) SetDeadline(t time.Time) error {
 	nc.rd.set(t)

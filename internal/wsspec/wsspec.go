@@ -6,11 +6,12 @@ package wsspec
 
 import (
 	"errors"
-	"fmt"
-	"net/url"
-	"strings"
 	"unicode/utf8"
 )
+
+// This package is in every page: it uses neither strings nor strconv.Quote
+// (strings brings package unicode's tables, strconv.Quote its own; a few
+// KB each, gzipped).
 
 // MaxReasonBytes is the longest close reason a browser sends, and what
 // fits a close frame beside its code.
@@ -32,7 +33,9 @@ func CloseCode(code int) (int, bool) {
 // CloseReason makes reason sendable: valid UTF-8, cut to MaxReasonBytes at
 // a character boundary.
 func CloseReason(reason string) string {
-	reason = strings.ToValidUTF8(reason, "\uFFFD")
+	if !utf8.ValidString(reason) {
+		reason = toValidUTF8(reason)
+	}
 	if len(reason) <= MaxReasonBytes {
 		return reason
 	}
@@ -43,25 +46,103 @@ func CloseReason(reason string) string {
 	return reason[:n]
 }
 
-// CheckURL makes u, parsed from raw, a WebSocket URL: ws and wss pass,
-// http and https become ws and wss (by parsing, not by replacing text); it
-// must have a host and no fragment. The error does not name the URL: the
-// caller does.
-func CheckURL(u *url.URL, raw string) error {
-	switch u.Scheme {
+// CheckURL checks the parts of a parsed WebSocket URL, raw: ws and wss
+// pass, http and https become ws and wss (the caller sets the scheme it
+// returns: parsing, never replacing text); it must have a host and no
+// fragment. The scheme is without the colon. The error does not name the
+// URL: the caller does. It takes parts, not a *url.URL, so that the
+// browser build can parse with the browser's URL and leave net/url out.
+func CheckURL(scheme, host, raw string) (string, error) {
+	switch scheme {
 	case "ws", "wss":
 	case "http":
-		u.Scheme = "ws"
+		scheme = "ws"
 	case "https":
-		u.Scheme = "wss"
+		scheme = "wss"
 	default:
-		return fmt.Errorf("scheme %q: want ws, wss, http or https", u.Scheme)
+		return "", errors.New("scheme " + Quote(scheme) + ": want ws, wss, http or https")
 	}
-	if u.Host == "" {
-		return errors.New("no host")
+	if host == "" || !hasAuthority(raw) {
+		return "", errors.New("no host")
 	}
-	if strings.Contains(raw, "#") {
-		return errors.New("a WebSocket URL has no fragment")
+	if index(raw, "#") >= 0 {
+		return "", errors.New("a WebSocket URL has no fragment")
 	}
-	return nil
+	return scheme, nil
 }
+
+// hasAuthority reports whether raw, if it starts with a scheme, follows
+// the scheme's colon with "//" and a host. The browser's URL parser
+// forgives "ws:h", "ws:/h" and "ws:///h" (all become ws://h/), where Go's
+// url.Parse finds no host: both builds refuse them, so they agree. A raw
+// URL without a scheme (a relative one, resolved against the page) passes.
+func hasAuthority(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case c == ':' && i > 0:
+			rest := raw[i+1:]
+			return len(rest) > 2 && rest[:2] == "//" && rest[2] != '/' && rest[2] != '?' && rest[2] != '#'
+		default:
+			return true // no scheme
+		}
+	}
+	return true
+}
+
+// toValidUTF8 replaces each run of invalid bytes in s with U+FFFD, as
+// strings.ToValidUTF8(s, "\uFFFD") does.
+func toValidUTF8(s string) string {
+	b := make([]byte, 0, len(s)+2)
+	invalid := false
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			if !invalid {
+				b = utf8.AppendRune(b, utf8.RuneError)
+			}
+			invalid = true
+			i++
+			continue
+		}
+		invalid = false
+		b = append(b, s[i:i+n]...)
+		i += n
+	}
+	return string(b)
+}
+
+// Quote returns s in double quotes, for an error message. Unlike
+// strconv.Quote it escapes nothing: the messages are read by people.
+func Quote(s string) string { return `"` + s + `"` }
+
+// index is strings.Index.
+func index(s, substr string) int {
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if s[i:i+len(substr)] == substr {
+			return i
+		}
+	}
+	return -1
+}
+
+// TrimPrefix is strings.TrimPrefix.
+func TrimPrefix(s, prefix string) string {
+	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):]
+	}
+	return s
+}
+
+// TrimSuffix is strings.TrimSuffix.
+func TrimSuffix(s, suffix string) string {
+	if len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix {
+		return s[:len(s)-len(suffix)]
+	}
+	return s
+}
+
+// Contains is strings.Contains.
+func Contains(s, substr string) bool { return index(s, substr) >= 0 }

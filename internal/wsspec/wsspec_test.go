@@ -27,14 +27,16 @@ func TestCloseReason(t *testing.T) {
 func TestCheckURL(t *testing.T) {
 	for raw, want := range map[string]string{
 		"ws://h/x": "ws://h/x", "wss://h": "wss://h", "http://h/x?from=http://y": "ws://h/x?from=http://y", "https://h": "wss://h",
-		"ftp://h": `scheme "ftp"`, "ws:///x": "no host", "ws://h/x#": "no fragment",
+		"ftp://h": `scheme "ftp"`, "ws:///x": "no host", "ws:/x": "no host", "ws:x": "no host", "ws://?x": "no host", "ws://h?x": "ws://h?x", "ws://h/x#": "no fragment",
 	} {
 		u, err := url.Parse(raw)
 		require.NoError(t, err)
-		if err := wsspec.CheckURL(u, raw); err != nil {
+		scheme, err := wsspec.CheckURL(u.Scheme, u.Host, raw)
+		if err != nil {
 			assert.Contains(t, err.Error(), want, raw)
 			continue
 		}
+		u.Scheme = scheme
 		assert.Equal(t, want, u.String(), raw)
 	}
 }
