@@ -49,9 +49,14 @@ type native struct {
 	body     body          // the message being read; begun under readSem
 	bodyOpen atomic.Bool   // body is not read to its end
 
-	idle     *time.Timer // starts the idle reader
+	// The idle reader starts at a tick of idle that finds no read done
+	// since the tick before. The tick runs only while reads are done.
+	idle     *time.Timer
+	reads    atomic.Uint64 // reads done
+	seen     atomic.Uint64 // reads done at the last tick
+	ticking  atomic.Bool   // idle is set, or its tick runs
 	idleMu   sync.Mutex
-	idleDone bool // no more idle readers: the connection is given up
+	idleDone bool // no more ticks or idle readers: the connection is given up
 	idleWG   sync.WaitGroup
 
 	endOnce sync.Once
@@ -60,9 +65,9 @@ type native struct {
 	err     error // how the connection ended, for reads; set once
 }
 
-// idleAfter is how long nobody reads before the idle reader starts. It
-// bounds how late a ping or close frame is answered while the program is
-// not reading, and a program that reads again sooner pays nothing.
+// idleAfter is the tick: a ping or close frame that comes while the
+// program is not reading is answered within two ticks. A program that
+// reads again sooner pays nothing, and no timer is touched per message.
 const idleAfter = 10 * time.Millisecond
 
 func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, error) {
@@ -161,7 +166,8 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 	}
 	n.limit.Store(o.ReadLimit)
 	n.body.n = n
-	n.idle = time.AfterFunc(idleAfter, n.idleRead)
+	n.ticking.Store(true)
+	n.idle = time.AfterFunc(idleAfter, n.tick)
 	return n, nil
 }
 
@@ -318,14 +324,39 @@ func (n *native) lock(ctx context.Context) error {
 	}
 }
 
-// unlock gives the token back and, unless a message is left to read,
-// starts the count to the idle reader.
+// unlock gives the token back and counts a read done.
 func (n *native) unlock() {
-	idle := !n.bodyOpen.Load() && n.pending.r == nil
 	<-n.readSem
-	if idle {
+	n.readDone()
+}
+
+// readDone counts a read done, and sets the tick going if it stopped.
+func (n *native) readDone() {
+	n.reads.Add(1)
+	if n.ticking.Load() {
+		return
+	}
+	n.idleMu.Lock()
+	if !n.idleDone && n.ticking.CompareAndSwap(false, true) {
 		n.idle.Reset(idleAfter)
 	}
+	n.idleMu.Unlock()
+}
+
+// tick starts the idle reader if no read was done since the last tick,
+// and otherwise ticks again.
+func (n *native) tick() {
+	if r := n.reads.Load(); r != n.seen.Load() {
+		n.seen.Store(r)
+		n.idleMu.Lock()
+		if !n.idleDone {
+			n.idle.Reset(idleAfter)
+		}
+		n.idleMu.Unlock()
+		return
+	}
+	n.ticking.Store(false)
+	n.idleRead()
 }
 
 // next begins the next message, under the token; ctx bounds the wait.
@@ -413,7 +444,7 @@ func (n *native) idleRead() {
 	select {
 	case n.readSem <- struct{}{}:
 	default:
-		return // a reader has it, and restarts the count when done
+		return // a reader has it, and sets the tick going when done
 	}
 	defer func() { <-n.readSem }()
 	if n.bodyOpen.Load() || n.pending.r != nil || n.hasEnded() || !n.stream.begin(opIdle) {
@@ -596,8 +627,8 @@ func (b *body) Read(p []byte) (int, error) {
 	case err == io.EOF:
 		b.open = false
 		b.n.bodyOpen.Store(false)
-		if !b.whole { // nobody holds the token: count to the idle reader
-			b.n.idle.Reset(idleAfter)
+		if !b.whole { // read outside the token: count it here
+			b.n.readDone()
 		}
 		return k, io.EOF
 	case err != nil: // the connection failed
