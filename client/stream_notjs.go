@@ -70,7 +70,7 @@ func (s *stream) Read(p []byte) (int, error) {
 		}
 		var k int
 		var err error
-		if !hold || len(p) < len(s.heldBuf) {
+		if !hold || len(p) <= len(s.heldBuf) { // coder/websocket reads 4 KiB
 			if len(s.held) > 0 { // what an op held back goes first
 				k = copy(p, s.held)
 				s.held = s.held[k:]

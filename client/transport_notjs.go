@@ -553,6 +553,11 @@ func (n *native) close(ctx context.Context, code StatusCode, reason string) erro
 	}
 	n.stopIdle()
 	n.end(closedError("read"))
+	if errors.Is(err, errCut) {
+		// Its read of the peer's answer began as a Read's wait was cut
+		// (a window of a few instructions): the answer was not awaited.
+		err = errors.New("the closing handshake did not finish")
+	}
 	if err != nil && ctx.Err() == nil {
 		if errors.Is(err, net.ErrClosed) {
 			return fmt.Errorf("client: close: %v: %w", err, net.ErrClosed)
