@@ -24,28 +24,51 @@ import (
 
 // native is the transport on github.com/coder/websocket.
 //
-// One goroutine reads: it waits for each message's header and hands it
-// over through next, then waits until the body has been read (bodyDone).
-// So a Read whose ctx ends leaves nothing half read (coder/websocket
-// closes the connection when the ctx given to its Read ends), and control
-// frames (ping, close) are answered even while the program is not reading,
-// as in browsers.
+// The goroutine that calls Read or Reader reads from coder/websocket
+// itself, with no hand-over: a goroutine hand-over per message cost a
+// fifth of a small message's round trip. Two things make that safe:
+//
+//   - coder/websocket closes the connection when the ctx given to its
+//     Reader ends, so it is given none; the caller's ctx instead cuts the
+//     wait through stream, which cuts only between messages, so a Read
+//     whose ctx ends leaves the connection usable.
+//   - Control frames (ping, close) must be answered while the program is
+//     not reading, as browsers do: when nobody has read for idleAfter, an
+//     idle reader reads in its place, and gives way (stream cuts it) as
+//     soon as a Read or Reader comes. A message it finds waits in
+//     pending.
 type native struct {
-	ws    *websocket.Conn
-	raw   net.Conn        // the connection under ws, to cut a stuck close
-	life  context.Context // ends when the connection is given up
-	leave context.CancelFunc
-	limit atomic.Int64
+	ws     *websocket.Conn
+	raw    net.Conn // the connection under ws, to cut a stuck close
+	stream *stream
+	limit  atomic.Int64
 
-	readSem  chan struct{}
-	next     chan header
-	bodyDone chan struct{}
-	ended    chan struct{} // closed when the reading goroutine returns
-	body     body          // the message being read, under readSem
+	readSem  chan struct{} // the read token: calls into ws's reading side
+	cutUser  func()        // stream.cutUser, made once
+	pending  header        // a message the idle reader found; under readSem
+	body     body          // the message being read; begun under readSem
+	bodyOpen atomic.Bool   // body is not read to its end
 
+	// The idle reader starts at a tick of idle that finds no read done
+	// since the tick before. The tick runs only while reads are done.
+	idle     *time.Timer
+	reads    atomic.Uint64 // reads done
+	seen     atomic.Uint64 // reads done at the last tick
+	ticking  atomic.Bool   // idle is set, or its tick runs
+	idleMu   sync.Mutex
+	idleDone bool // no more ticks or idle readers: the connection is given up
+	idleWG   sync.WaitGroup
+
+	endOnce sync.Once
+	ended   chan struct{} // closed when the connection has ended
 	errOnce sync.Once
 	err     error // how the connection ended, for reads; set once
 }
+
+// idleAfter is the tick: a ping or close frame that comes while the
+// program is not reading is answered within two ticks. A program that
+// reads again sooner pays nothing, and no timer is touched per message.
+const idleAfter = 10 * time.Millisecond
 
 func enableCSPFallback() {} // there is no page to forbid anything
 
@@ -73,6 +96,7 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 
 	dialer := &net.Dialer{}
 	var raw net.Conn // set before the handshake completes, read after
+	var st *stream   // likewise
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (conn net.Conn, err error) {
 			if proxyURL == nil {
@@ -88,7 +112,10 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 	}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{
-		Transport: tr,
+		Transport: upgrade{tr, func(rwc io.ReadWriteCloser) io.ReadWriteCloser {
+			st = &stream{rwc: rwc}
+			return st
+		}},
 		// Browsers never follow a redirect of the handshake.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -121,20 +148,41 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 		}
 		return nil, de
 	}
+	if st == nil || raw == nil {
+		ws.CloseNow()
+		return nil, &DialError{URL: rawURL, Err: errors.New("the connection under the WebSocket is not a net.Conn")}
+	}
+	st.raw = raw
 	ws.SetReadLimit(-1) // the body enforces ours, and closes with 4009
 	n := &native{
-		ws:       ws,
-		raw:      raw,
-		readSem:  make(chan struct{}, 1),
-		next:     make(chan header, 1),
-		bodyDone: make(chan struct{}, 1),
-		ended:    make(chan struct{}),
+		ws:      ws,
+		raw:     raw,
+		stream:  st,
+		readSem: make(chan struct{}, 1),
+		cutUser: st.cutUser,
+		ended:   make(chan struct{}),
 	}
-	n.life, n.leave = context.WithCancel(context.Background())
 	n.limit.Store(o.ReadLimit)
 	n.body.n = n
-	go n.readLoop()
+	n.ticking.Store(true)
+	n.idle = time.AfterFunc(idleAfter, n.tick)
 	return n, nil
+}
+
+// upgrade hands the byte stream of a 101 answer to wrap.
+type upgrade struct {
+	rt   http.RoundTripper
+	wrap func(io.ReadWriteCloser) io.ReadWriteCloser
+}
+
+func (u upgrade) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := u.rt.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusSwitchingProtocols {
+		if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
+			resp.Body = u.wrap(rwc)
+		}
+	}
+	return resp, err
 }
 
 // checkURL parses a ws, wss, http or https URL, with a host and no
@@ -209,35 +257,27 @@ func scrub(err error) error {
 // setErr records how the connection ended; the first record wins.
 func (n *native) setErr(err error) { n.errOnce.Do(func() { n.err = err }) }
 
-func (n *native) endErr() error {
-	<-n.ended
-	n.setErr(closedError("read")) // in case nothing was recorded
+// end records how the connection ended (unless something was recorded
+// before) and returns what was.
+func (n *native) end(err error) error {
+	n.setErr(err)
+	n.endOnce.Do(func() { close(n.ended) })
 	return n.err
 }
 
-func (n *native) readLoop() {
-	defer close(n.ended)
-	defer n.leave()
-	for {
-		typ, r, err := n.ws.Reader(n.life)
-		if err != nil {
-			n.setErr(readError(err))
-			return
-		}
-		select {
-		case n.next <- header{fromCoder(typ), r}:
-		case <-n.life.Done():
-			return
-		}
-		select {
-		case <-n.bodyDone:
-		case <-n.life.Done():
-			return
-		}
+func (n *native) hasEnded() bool {
+	select {
+	case <-n.ended:
+		return true
+	default:
+		return false
 	}
 }
 
-// header is a message as the reading goroutine hands it over.
+// endErr is how the connection ended, once it has.
+func (n *native) endErr() error { return n.end(closedError("read")) }
+
+// header is a message as the idle reader keeps it.
 type header struct {
 	typ MessageType
 	r   io.Reader
@@ -266,39 +306,168 @@ func toCoder(t MessageType) websocket.MessageType {
 	return websocket.MessageBinary
 }
 
-func (n *native) reader(ctx context.Context) (MessageType, io.Reader, error) {
+// lock takes the read token, bounded by ctx. If the idle reader has it,
+// it is asked to give way.
+func (n *native) lock(ctx context.Context) error {
 	select {
 	case n.readSem <- struct{}{}:
-	case <-ctx.Done():
-		return 0, nil, ctx.Err()
+		return nil
+	default:
 	}
-	defer func() { <-n.readSem }()
-	if n.body.open {
-		if _, err := io.Copy(io.Discard, &n.body); err != nil {
-			return 0, nil, err
-		}
-	}
+	n.stream.want(1)
+	defer n.stream.want(-1)
 	select {
-	case h := <-n.next:
-		n.body.start(h.typ, h.r, n.limit.Load())
-		return h.typ, &n.body, nil
-	case <-n.ended:
-		return 0, nil, n.endErr()
+	case n.readSem <- struct{}{}:
+		return nil
 	case <-ctx.Done():
-		return 0, nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
-func (n *native) read(ctx context.Context) (MessageType, []byte, error) {
-	typ, r, err := n.reader(ctx)
+// unlock gives the token back and counts a read done.
+func (n *native) unlock() {
+	<-n.readSem
+	n.readDone()
+}
+
+// readDone counts a read done, and sets the tick going if it stopped.
+func (n *native) readDone() {
+	n.reads.Add(1)
+	if n.ticking.Load() {
+		return
+	}
+	n.idleMu.Lock()
+	if !n.idleDone && n.ticking.CompareAndSwap(false, true) {
+		n.idle.Reset(idleAfter)
+	}
+	n.idleMu.Unlock()
+}
+
+// tick starts the idle reader if no read was done since the last tick,
+// and otherwise ticks again.
+func (n *native) tick() {
+	if r := n.reads.Load(); r != n.seen.Load() {
+		n.seen.Store(r)
+		n.idleMu.Lock()
+		if !n.idleDone {
+			n.idle.Reset(idleAfter)
+		}
+		n.idleMu.Unlock()
+		return
+	}
+	n.ticking.Store(false)
+	n.idleRead()
+}
+
+// next begins the next message, under the token; ctx bounds the wait.
+func (n *native) next(ctx context.Context, whole bool) (MessageType, error) {
+	if n.bodyOpen.Load() { // the last body, left unread
+		if _, err := io.Copy(io.Discard, &n.body); err != nil {
+			return 0, err
+		}
+	}
+	if h := n.pending; h.r != nil {
+		n.pending = header{}
+		n.begin(h.typ, h.r, whole)
+		return h.typ, nil
+	}
+	if n.hasEnded() {
+		return 0, n.endErr()
+	}
+	n.stream.begin(opUser)
+	defer n.stream.end()
+	if ctx.Done() != nil {
+		defer context.AfterFunc(ctx, n.cutUser)()
+	}
+	for {
+		typ, r, err := n.ws.Reader(context.Background())
+		switch {
+		case err == nil:
+			n.begin(fromCoder(typ), r, whole)
+			return fromCoder(typ), nil
+		case !errors.Is(err, errCut):
+			return 0, n.end(readError(err))
+		case ctx.Err() != nil:
+			return 0, ctx.Err()
+		}
+		n.stream.again() // the cut was meant for an earlier read
+	}
+}
+
+func (n *native) begin(typ MessageType, r io.Reader, whole bool) {
+	n.body.start(typ, r, n.limit.Load(), whole)
+	n.bodyOpen.Store(true)
+}
+
+func (n *native) reader(ctx context.Context) (MessageType, io.Reader, error) {
+	if err := n.lock(ctx); err != nil {
+		return 0, nil, err
+	}
+	defer n.unlock()
+	typ, err := n.next(ctx, false)
 	if err != nil {
 		return 0, nil, err
 	}
-	p, err := io.ReadAll(r)
+	return typ, &n.body, nil
+}
+
+// read holds the token until the body is read, so Reads from several
+// goroutines each get whole messages.
+func (n *native) read(ctx context.Context) (MessageType, []byte, error) {
+	if err := n.lock(ctx); err != nil {
+		return 0, nil, err
+	}
+	defer n.unlock()
+	typ, err := n.next(ctx, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := io.ReadAll(&n.body)
 	if err != nil {
 		return 0, nil, err
 	}
 	return typ, p, nil
+}
+
+// idleRead reads in the program's place while nobody reads, so that
+// control frames are answered; run by the idle timer.
+func (n *native) idleRead() {
+	n.idleMu.Lock()
+	if n.idleDone {
+		n.idleMu.Unlock()
+		return
+	}
+	n.idleWG.Add(1)
+	n.idleMu.Unlock()
+	defer n.idleWG.Done()
+
+	select {
+	case n.readSem <- struct{}{}:
+	default:
+		return // a reader has it, and sets the tick going when done
+	}
+	defer func() { <-n.readSem }()
+	if n.bodyOpen.Load() || n.pending.r != nil || n.hasEnded() || !n.stream.begin(opIdle) {
+		return
+	}
+	typ, r, err := n.ws.Reader(context.Background())
+	n.stream.end()
+	switch {
+	case err == nil:
+		n.pending = header{fromCoder(typ), r}
+	case !errors.Is(err, errCut):
+		n.end(readError(err))
+	}
+}
+
+// stopIdle ends the idle reader for good, once the connection is given
+// up (so it does not wait long).
+func (n *native) stopIdle() {
+	n.idleMu.Lock()
+	n.idleDone = true
+	n.idleMu.Unlock()
+	n.idle.Stop()
+	n.idleWG.Wait()
 }
 
 // writeErr translates a failed write.
@@ -365,6 +534,7 @@ func (n *native) close(ctx context.Context, code StatusCode, reason string) erro
 	case <-n.ended:
 		err := n.endErr()
 		n.ws.CloseNow()
+		n.stopIdle()
 		return fmt.Errorf("client: close: the connection had already ended: %w", err)
 	default:
 	}
@@ -381,8 +551,13 @@ func (n *native) close(ctx context.Context, code StatusCode, reason string) erro
 		<-done
 		err = fmt.Errorf("client: close: the closing handshake did not finish: %w", ctx.Err())
 	}
-	n.leave()
-	<-n.ended
+	n.stopIdle()
+	n.end(closedError("read"))
+	if errors.Is(err, errCut) {
+		// Its read of the peer's answer began as a Read's wait was cut
+		// (a window of a few instructions): the answer was not awaited.
+		err = errors.New("the closing handshake did not finish")
+	}
 	if err != nil && ctx.Err() == nil {
 		if errors.Is(err, net.ErrClosed) {
 			return fmt.Errorf("client: close: %v: %w", err, net.ErrClosed)
@@ -395,8 +570,8 @@ func (n *native) close(ctx context.Context, code StatusCode, reason string) erro
 func (n *native) closeNow() error {
 	n.setErr(closedError("read"))
 	err := n.ws.CloseNow()
-	n.leave()
-	<-n.ended
+	n.stopIdle()
+	n.end(closedError("read"))
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("client: close: %v", err)
 	}
@@ -412,8 +587,7 @@ func (n *native) setReadLimit(limit int64) { n.limit.Store(limit) }
 func (n *native) fail(err error, code StatusCode, reason string) error {
 	n.setErr(err)
 	_ = n.ws.Close(websocket.StatusCode(code), reason)
-	n.leave()
-	return n.endErr()
+	return n.end(err)
 }
 
 // body is the reader of one message's body: it enforces the read limit
@@ -426,11 +600,12 @@ type body struct {
 	limit int64
 	utf8  utf8Stream
 	open  bool
+	whole bool // read by read, under the token
 	err   error
 }
 
-func (b *body) start(typ MessageType, r io.Reader, limit int64) {
-	*b = body{n: b.n, r: r, typ: typ, limit: limit, open: true}
+func (b *body) start(typ MessageType, r io.Reader, limit int64, whole bool) {
+	*b = body{n: b.n, r: r, typ: typ, limit: limit, open: true, whole: whole}
 }
 
 func (b *body) Read(p []byte) (int, error) {
@@ -456,13 +631,15 @@ func (b *body) Read(p []byte) (int, error) {
 	switch {
 	case err == io.EOF:
 		b.open = false
-		b.n.bodyDone <- struct{}{}
+		b.n.bodyOpen.Store(false)
+		if !b.whole { // read outside the token: count it here
+			b.n.readDone()
+		}
 		return k, io.EOF
 	case err != nil: // the connection failed
 		b.open = false
-		b.n.setErr(readError(err))
-		b.n.leave()
-		b.err = b.n.endErr()
+		b.err = b.n.end(readError(err))
+		b.n.bodyOpen.Store(false)
 		return 0, b.err
 	}
 	return k, nil
@@ -471,5 +648,6 @@ func (b *body) Read(p []byte) (int, error) {
 func (b *body) fail(err error, code StatusCode, reason string) error {
 	b.open = false
 	b.err = b.n.fail(err, code, reason)
+	b.n.bodyOpen.Store(false)
 	return b.err
 }
