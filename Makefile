@@ -1,6 +1,7 @@
 # duplex: `make test` runs every test natively and in headless Chrome;
 # `make demo` serves the example app. Both install what they need: the
-# pinned tools from go.mod into bin/, and Chrome through `make chrome`.
+# pinned tools from go.mod into bin/, Chrome through `make chrome`, and the
+# interop servers' Node and Tornado packages through `make interop-deps`.
 
 SHELL  := /bin/bash
 MODULE := github.com/duplex-go/duplex
@@ -16,9 +17,14 @@ JSGO   := env GOOS=js GOARCH=wasm go
 # binary run in headless Chrome.
 BROWSER_TEST := $(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmbrowsertest
 
+# Runs a command with the interop servers (internal/interop) up: a Node ws
+# server and a Tornado server on loopback, their URLs in the environment.
+# Every test run goes under it, so internal/interop runs with the rest.
+INTEROP := scripts/interop.sh --
+
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser size clean help
+.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser size clean help
 
 all: test
 
@@ -27,11 +33,18 @@ help: ## list the targets
 
 test: lint size test-native test-browser ## lint, the size budget, then every test natively (-race) and in headless Chrome
 
-test-native: chrome ## every test natively (-race); the demo test drives headless Chrome
-	go test -race -count=1 ./...
+test-native: chrome interop-deps ## every test natively (-race); the demo test drives headless Chrome
+	$(INTEROP) go test -race -count=1 ./...
 
-test-browser: tools chrome ## every package's tests in headless Chrome, against one harness
-	$(BROWSER_TEST) -count=1 ./...
+test-browser: tools chrome interop-deps ## every package's tests in headless Chrome, against one harness
+	$(INTEROP) $(BROWSER_TEST) -count=1 ./...
+
+test-interop: tools chrome interop-deps ## only the interop tests (Node ws, Tornado), natively and in Chrome
+	$(INTEROP) go test -race -count=1 ./internal/interop
+	$(INTEROP) $(BROWSER_TEST) -count=1 ./internal/interop
+
+interop-deps: ## install the interop servers' npm ws (npm ci) and Debian's python3-tornado
+	@scripts/interop-deps.sh
 
 lint: fmt vet staticcheck guard ## gofmt check, go vet and staticcheck for both GOOS values, import guards
 

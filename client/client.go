@@ -123,7 +123,9 @@ const (
 // silently.
 type Options struct {
 	// Subprotocols lists the subprotocols to offer, in order of
-	// preference; Conn.Subprotocol reports the server's choice.
+	// preference; Conn.Subprotocol reports the server's choice. A server
+	// that selects none of them fails the Dial with a *DialError on both
+	// platforms, because browsers fail such a handshake.
 	Subprotocols []string
 
 	// ReadLimit is the largest message Read and Reader accept, in bytes: 0

@@ -126,6 +126,14 @@ func TestSubprotocol(t *testing.T) {
 	assert.Equal(t, "a.duplex", c.Subprotocol(), "the server's choice")
 	c = dial(t, "/echo", nil)
 	assert.Equal(t, "", c.Subprotocol(), "none offered")
+
+	// The server selects none of those offered: Chrome fails the
+	// handshake, and so does the native build.
+	_, err := client.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?protocols=x.duplex"),
+		&client.Options{Subprotocols: []string{"b.duplex", "a.duplex"}})
+	var de *client.DialError
+	require.ErrorAs(t, err, &de, "none of the offered selected")
+	assert.Contains(t, err.Error(), "subprotocols", "the error names the likely cause")
 }
 
 func TestServerClose(t *testing.T) {

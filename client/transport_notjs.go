@@ -148,6 +148,14 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 		}
 		return nil, de
 	}
+	if len(o.Subprotocols) > 0 && ws.Subprotocol() == "" {
+		// Chrome fails a handshake whose answer selects none of the
+		// offered subprotocols (the page sees 1006); so does this build,
+		// or a program would work natively and not in the browser.
+		_ = ws.CloseNow()
+		return nil, &DialError{URL: rawURL, Err: fmt.Errorf(
+			"the server selected none of the offered subprotocols %q (browsers fail such a handshake)", o.Subprotocols)}
+	}
 	if st == nil || raw == nil {
 		ws.CloseNow()
 		return nil, &DialError{URL: rawURL, Err: errors.New("the connection under the WebSocket is not a net.Conn")}
