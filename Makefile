@@ -46,12 +46,12 @@ staticcheck: $(BIN)/staticcheck
 	$(BIN)/staticcheck ./...
 	GOOS=js GOARCH=wasm $(BIN)/staticcheck ./...
 
-# The browser build of client, wasm and jsbridge is what every page
+# The browser build of client, wasm, jsbridge and codec is what every page
 # downloads: it must not pull in net/http or coder/websocket. And imports
 # only point down the map in DESIGN.md.
 guard:
-	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
-	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm or jsbridge imports: $$bad (DESIGN.md forbids it)"; exit 1; fi
+	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge ./codec | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
+	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm, jsbridge or codec imports: $$bad (DESIGN.md forbids it)"; exit 1; fi
 	@bad=$$(go list -deps ./client | grep -x -e '$(MODULE)/codec' -e '$(MODULE)/reconnect' -e '$(MODULE)/jsbridge' || true); \
 	if [ -n "$$bad" ]; then echo "guard: client imports $$bad (imports point down: DESIGN.md)"; exit 1; fi
 	@bad=$$($(JSGO) list -deps ./wasm | grep -x -e '$(MODULE)/client' -e '$(MODULE)/reconnect' -e '$(MODULE)/codec' || true); \
