@@ -50,7 +50,7 @@ staticcheck: $(BIN)/staticcheck
 # downloads: it must not pull in net/http or coder/websocket. And imports
 # only point down the map in DESIGN.md.
 guard:
-	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge ./codec | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
+	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge ./codec/... | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
 	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm, jsbridge or codec imports: $$bad (DESIGN.md forbids it)"; exit 1; fi
 	@bad=$$(go list -deps ./client | grep -x -e '$(MODULE)/codec' -e '$(MODULE)/reconnect' -e '$(MODULE)/jsbridge' || true); \
 	if [ -n "$$bad" ]; then echo "guard: client imports $$bad (imports point down: DESIGN.md)"; exit 1; fi

@@ -18,6 +18,7 @@ import (
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
+	"github.com/duplex-go/duplex/codec/cbor"
 )
 
 // BinQuote is Quote with a hand-written binary encoding, for Marshaler.
@@ -164,8 +165,8 @@ func benchCodec[T any](b *testing.B, cd codec.Codec[T], v T) {
 func BenchmarkCodec(b *testing.B) {
 	b.Run("JSON/small", func(b *testing.B) { benchCodec(b, codec.JSON[Quote]{}, quote) })
 	b.Run("JSON/64KiB", func(b *testing.B) { benchCodec(b, codec.JSON[Blob]{}, blob) })
-	b.Run("CBOR/small", func(b *testing.B) { benchCodec(b, codec.CBOR[Quote]{}, quote) })
-	b.Run("CBOR/64KiB", func(b *testing.B) { benchCodec(b, codec.CBOR[Blob]{}, blob) })
+	b.Run("CBOR/small", func(b *testing.B) { benchCodec(b, cbor.Codec[Quote]{}, quote) })
+	b.Run("CBOR/64KiB", func(b *testing.B) { benchCodec(b, cbor.Codec[Blob]{}, blob) })
 	b.Run("Marshaler/small", func(b *testing.B) { benchCodec(b, codec.Marshaler[BinQuote, *BinQuote]{}, BinQuote(quote)) })
 	b.Run("Marshaler/64KiB", func(b *testing.B) { benchCodec(b, codec.Marshaler[Blob, *Blob]{}, blob) })
 	b.Run("Text/small", func(b *testing.B) { benchCodec(b, codec.Text{}, "ACME 12.5 1200") })
@@ -242,8 +243,8 @@ func benchConn[T any](b *testing.B, cd codec.Codec[T], v T) {
 func BenchmarkConn(b *testing.B) {
 	b.Run("JSON/small", func(b *testing.B) { benchConn(b, codec.JSON[Quote]{}, quote) })
 	b.Run("JSON/64KiB", func(b *testing.B) { benchConn(b, codec.JSON[Blob]{}, blob) })
-	b.Run("CBOR/small", func(b *testing.B) { benchConn(b, codec.CBOR[Quote]{}, quote) })
-	b.Run("CBOR/64KiB", func(b *testing.B) { benchConn(b, codec.CBOR[Blob]{}, blob) })
+	b.Run("CBOR/small", func(b *testing.B) { benchConn(b, cbor.Codec[Quote]{}, quote) })
+	b.Run("CBOR/64KiB", func(b *testing.B) { benchConn(b, cbor.Codec[Blob]{}, blob) })
 	b.Run("Marshaler/small", func(b *testing.B) { benchConn(b, codec.Marshaler[BinQuote, *BinQuote]{}, BinQuote(quote)) })
 	b.Run("Marshaler/64KiB", func(b *testing.B) { benchConn(b, codec.Marshaler[Blob, *Blob]{}, blob) })
 	b.Run("Text/small", func(b *testing.B) { benchConn(b, codec.Text{}, "ACME 12.5 1200") })
@@ -304,7 +305,7 @@ func TestConnAllocs(t *testing.T) {
 		d, w func() error
 	}{
 		{"JSON", func() error { return direct(ctx, mc, codec.JSON[Quote]{}, quote) }, connRound(ctx, codec.JSON[Quote]{}, quote)},
-		{"CBOR", func() error { return direct(ctx, mc, codec.CBOR[Quote]{}, quote) }, connRound(ctx, codec.CBOR[Quote]{}, quote)},
+		{"CBOR", func() error { return direct(ctx, mc, cbor.Codec[Quote]{}, quote) }, connRound(ctx, cbor.Codec[Quote]{}, quote)},
 		{"Marshaler", func() error { return direct(ctx, mc, codec.Marshaler[BinQuote, *BinQuote]{}, BinQuote(quote)) }, connRound(ctx, codec.Marshaler[BinQuote, *BinQuote]{}, BinQuote(quote))},
 		{"Text", func() error { return direct(ctx, mc, codec.Text{}, "text") }, connRound(ctx, codec.Text{}, "text")},
 		{"Bytes", func() error { return direct(ctx, mc, codec.Bytes{}, blob.Data) }, connRound(ctx, codec.Bytes{}, blob.Data)},

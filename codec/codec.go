@@ -25,8 +25,8 @@ type Codec[T any] interface {
 
 // Appender is a Codec that can also encode into a buffer the caller
 // gives. Conn.Send and the Router use it to reuse buffers, so a message
-// sent through one costs no allocation of its own. Text, CBOR and
-// Marshaler are Appenders (Bytes needs no buffer: it sends v itself).
+// sent through one costs no allocation of its own. Text, Marshaler and
+// cbor.Codec are Appenders (Bytes needs no buffer: it sends v itself).
 type Appender[T any] interface {
 	Codec[T]
 	// Append appends the encoding of v to dst and returns the result.
@@ -57,7 +57,7 @@ var (
 	// Limits.MaxDepth, refused before decoding.
 	ErrTooDeep = errors.New("codec: nesting over the depth limit")
 	// ErrTooMany: a CBOR array or map with more than Limits.MaxElements
-	// elements or pairs.
+	// elements or pairs (package codec/cbor).
 	ErrTooMany = errors.New("codec: array or map over the element limit")
 )
 
@@ -96,9 +96,9 @@ const (
 	DefaultMaxElements = 1 << 16
 )
 
-// Limits bounds what JSON, CBOR and a Router accept from a peer, so that
-// a hostile message costs an error, never a stack overflow or all of the
-// memory. The zero value means the defaults.
+// Limits bounds what JSON, cbor.Codec (package codec/cbor) and a Router
+// accept from a peer, so that a hostile message costs an error, never a
+// stack overflow or all of the memory. The zero value means the defaults.
 type Limits struct {
 	// MaxSize is the largest message decoded, in bytes: 0 means
 	// DefaultMaxSize (1 MiB), -1 no limit. The connection has its own
@@ -107,18 +107,18 @@ type Limits struct {
 	MaxSize int
 	// MaxDepth is the deepest nesting of arrays and objects (maps) in a
 	// message, counting the outermost: 0 means DefaultMaxDepth (64).
-	// For CBOR, tags count as levels too, and the largest is 65535.
+	// In CBOR (package codec/cbor), tags count as levels too.
 	MaxDepth int
 	// MaxElements bounds the elements of each CBOR array and the pairs
 	// of each CBOR map, whose headers say how many follow: 0 means
-	// DefaultMaxElements (65536); at least 16. Byte and text strings are
-	// one element. JSON has no such headers: its arrays are bounded by
-	// MaxSize.
+	// DefaultMaxElements (65536). Byte and text strings are one element.
+	// JSON has no such headers: its arrays are bounded by MaxSize.
 	MaxElements int
 }
 
-// resolve returns l with its defaults filled in.
-func (l Limits) resolve() Limits {
+// WithDefaults returns l with the defaults in place of zero values, as
+// the decoders use it.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxSize == 0 {
 		l.MaxSize = DefaultMaxSize
 	}
@@ -131,9 +131,9 @@ func (l Limits) resolve() Limits {
 	return l
 }
 
-// checkSize returns an error wrapping ErrTooBig if p is over the
-// resolved limits' MaxSize.
-func (l Limits) checkSize(format string, p []byte) error {
+// CheckSize returns an error wrapping ErrTooBig if p is over l.MaxSize
+// (l has its defaults filled in); format names the decoder.
+func (l Limits) CheckSize(format string, p []byte) error {
 	if l.MaxSize >= 0 && len(p) > l.MaxSize {
 		return fmt.Errorf("codec: %s: %d bytes, limit %d: %w", format, len(p), l.MaxSize, ErrTooBig)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
+	"github.com/duplex-go/duplex/codec/cbor"
 	"github.com/duplex-go/duplex/internal/wstest"
 )
 
@@ -67,7 +68,7 @@ func TestConn(t *testing.T) {
 			t.Parallel()
 			a, b := tt.conn(t)
 			sendReceive(t, a, b, codec.JSON[Quote]{}, quote, Quote{}, bigQuote)
-			sendReceive(t, a, b, codec.CBOR[Quote]{}, quote, Quote{}, bigQuote)
+			sendReceive(t, a, b, cbor.Codec[Quote]{}, quote, Quote{}, bigQuote)
 			sendReceive(t, a, b, codec.Marshaler[Point, *Point]{}, Point{1, 2}, Point{-1, 0})
 			sendReceive(t, a, b, codec.Marshaler[Label, *Label]{}, Label{"a"}, Label{""})
 			sendReceive(t, a, b, codec.Text{}, "héllo", "", strings.Repeat("✓", 30000))
@@ -98,7 +99,7 @@ func TestDecodeErrorKeepsConnOpen(t *testing.T) {
 	c := dial(t, "/echo", nil)
 	ctx := ctxFor(t, 10*time.Second)
 	quotes := codec.NewConn(c, codec.JSON[Quote]{})
-	points := codec.NewConn(c, codec.CBOR[Point]{})
+	points := codec.NewConn(c, cbor.Codec[Point]{})
 
 	for _, tt := range []struct {
 		name string

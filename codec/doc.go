@@ -1,8 +1,9 @@
 // Package codec sends and receives typed messages over any connection with
 // the message Read/Write surface (MessageConn: a *client.Conn, a
-// reconnect.Conn, a Pipe): JSON, CBOR (a compact binary format for any
-// struct), encoding.BinaryMarshaler types, raw text and bytes; and it
-// routes several kinds of message, and calls with replies, on one socket.
+// reconnect.Conn, a Pipe): JSON, encoding.BinaryMarshaler types, raw text
+// and bytes, and CBOR (a compact binary format for any struct, in package
+// codec/cbor); and it routes several kinds of message, and calls with
+// replies, on one socket.
 //
 //	c, err := client.Dial(ctx, "wss://example.com/quotes", nil)
 //	if err != nil { return err }
@@ -28,12 +29,14 @@
 //
 // # Choosing a codec
 //
-// JSON is readable and what most servers speak. CBOR is smaller on the
-// wire and faster to decode, for any struct, but its library is the
-// largest addition to a browser build. Marshaler uses the type's own
-// MarshalBinary and UnmarshalBinary, with no reflection: the smallest
-// build and the fastest codec, for types you write the encoding of.
-// docs/benchmarks.md has the numbers.
+// JSON is readable and what most servers speak. CBOR (cbor.Codec, and
+// cbor.Format for a Router) is smaller on the wire and faster, for any
+// struct, but its library is the largest addition to a browser build, so
+// it lives in package codec/cbor: programs that do not import it do not
+// pay for it. Marshaler uses the type's own MarshalBinary and
+// UnmarshalBinary, with no reflection: the smallest build and the fastest
+// codec, for types you write the encoding of. docs/benchmarks.md has the
+// numbers.
 //
 // # Browsers (GOOS=js)
 //

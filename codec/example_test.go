@@ -9,6 +9,7 @@ import (
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
+	"github.com/duplex-go/duplex/codec/cbor"
 )
 
 // serverURL stands for your server. Example (Client) is compiled, not
@@ -85,24 +86,6 @@ func ExampleJSON_limits() {
 	err := codec.JSON[any]{Limits: codec.Limits{MaxDepth: 8}}.Unmarshal(deep, &v)
 	fmt.Println(errors.Is(err, codec.ErrTooDeep))
 	// Output: true
-}
-
-func ExampleCBOR() {
-	type Reading struct {
-		_      struct{} `cbor:",toarray"` // an array, not a map: smaller
-		Sensor uint16
-		Value  float64
-	}
-	cd := codec.CBOR[Reading]{}
-	p, _ := cd.Marshal(Reading{Sensor: 7, Value: 21.5})
-	fmt.Printf("%d bytes: % x\n", len(p), p)
-
-	var r Reading
-	_ = cd.Unmarshal(p, &r)
-	fmt.Println(r.Sensor, r.Value)
-	// Output:
-	// 5 bytes: 82 07 f9 4d 60
-	// 7 21.5
 }
 
 // Vec is a type with its own binary encoding.
@@ -189,7 +172,7 @@ func ExampleCall() {
 	defer a.Close()
 
 	// The server side answers "add" calls.
-	server := codec.NewRouter(b, &codec.RouterOptions{Format: codec.CBORFormat{}})
+	server := codec.NewRouter(b, &codec.RouterOptions{Format: cbor.Format{}})
 	codec.HandleCall(server, "add", func(ctx context.Context, args AddArgs) (int, error) {
 		if args.A < 0 {
 			return 0, &codec.RemoteError{Code: "negative", Message: "A is negative"}
@@ -199,7 +182,7 @@ func ExampleCall() {
 	go server.Run(ctx)
 
 	// The client side calls; Run reads the replies.
-	c := codec.NewRouter(a, &codec.RouterOptions{Format: codec.CBORFormat{}})
+	c := codec.NewRouter(a, &codec.RouterOptions{Format: cbor.Format{}})
 	go c.Run(ctx)
 	callCtx, cancelCall := context.WithTimeout(ctx, 5*time.Second)
 	defer cancelCall()

@@ -33,7 +33,7 @@ func (JSON[T]) Marshal(v T) ([]byte, error) {
 // Unmarshal checks data against the Limits, then decodes it into *v.
 // Unknown object keys are ignored, as encoding/json does.
 func (c JSON[T]) Unmarshal(data []byte, v *T) error {
-	lim := c.Limits.resolve()
+	lim := c.Limits.WithDefaults()
 	if err := checkJSON(data, lim.MaxDepth, lim); err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (c JSON[T]) Unmarshal(data []byte, v *T) error {
 // checkJSON refuses p if it is over lim.MaxSize, or if its arrays and
 // objects nest deeper than maxDepth.
 func checkJSON(p []byte, maxDepth int, lim Limits) error {
-	if err := lim.checkSize("json", p); err != nil {
+	if err := lim.CheckSize("json", p); err != nil {
 		return err
 	}
 	if jsonDepth(p, maxDepth) > maxDepth {
@@ -130,27 +130,30 @@ type jsonEnvelope struct {
 	Error *RemoteError    `json:"error"`
 }
 
-func (JSONFormat) parseEnvelope(p []byte, lim Limits) (envelope, error) {
+// ParseEnvelope decodes the JSON envelope p.
+func (JSONFormat) ParseEnvelope(p []byte, lim Limits) (Envelope, error) {
 	// The envelope is one level more than its payload.
 	if err := checkJSON(p, lim.MaxDepth+1, lim); err != nil {
-		return envelope{}, err
+		return Envelope{}, err
 	}
 	var e jsonEnvelope
 	if err := json.Unmarshal(p, &e); err != nil {
-		return envelope{}, fmt.Errorf("codec: json envelope: %w", err)
+		return Envelope{}, fmt.Errorf("codec: json envelope: %w", err)
 	}
-	return envelope{Kind: e.Type, ID: e.ID, Data: e.Data, Err: e.Error}, nil
+	return Envelope{Kind: e.Type, ID: e.ID, Data: e.Data, Err: e.Error}, nil
 }
 
-func (JSONFormat) unmarshalData(data []byte, v any, _ Limits) error {
-	// parseEnvelope has checked the limits of the whole message.
+// UnmarshalData decodes an envelope's JSON data into v.
+func (JSONFormat) UnmarshalData(data []byte, v any, _ Limits) error {
+	// ParseEnvelope has checked the limits of the whole message.
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("codec: json: %w", err)
 	}
 	return nil
 }
 
-func (JSONFormat) appendEnvelope(dst []byte, e *envelope, data any) ([]byte, error) {
+// AppendEnvelope appends e as a JSON object, with data as its "data".
+func (JSONFormat) AppendEnvelope(dst []byte, e *Envelope, data any) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, '{')
 	if e.Kind != "" {

@@ -54,32 +54,43 @@ func (e *RemoteError) Error() string {
 	return "codec: peer answered: " + e.Code + ": " + e.Message
 }
 
-// Format is a Router's envelope: JSONFormat (text) or CBORFormat
-// (binary). The payloads of a Router's messages are encoded in the same
-// format as its envelope.
+// Format is a Router's envelope and payload encoding: JSONFormat (text),
+// or cbor.Format from package codec/cbor (binary), which keeps the CBOR
+// library out of programs that do not use it. Another format implements
+// these methods, and must refuse input over the Limits it is given.
 type Format interface {
-	// MessageType is the type of the messages of the format.
+	// MessageType is the type of the format's messages.
 	MessageType() client.MessageType
-
-	parseEnvelope(p []byte, lim Limits) (envelope, error)
-	unmarshalData(data []byte, v any, lim Limits) error
-	appendEnvelope(dst []byte, e *envelope, data any) ([]byte, error)
+	// ParseEnvelope decodes the Envelope p, leaving its Data encoded. lim
+	// has its defaults filled in; the Envelope may nest one level deeper
+	// than lim.MaxDepth, so that its data may nest lim.MaxDepth.
+	ParseEnvelope(p []byte, lim Limits) (Envelope, error)
+	// UnmarshalData decodes the Data of an envelope from ParseEnvelope,
+	// which checked it against lim, into v (a pointer).
+	UnmarshalData(data []byte, v any, lim Limits) error
+	// AppendEnvelope appends e to dst, with data encoded as its Data
+	// (e.Data is not used); a nil data means none.
+	AppendEnvelope(dst []byte, e *Envelope, data any) ([]byte, error)
 }
 
-// envelope is a message's fields but its data, which is encoded apart.
-type envelope struct {
+// Envelope is one message of a Router, as JSONFormat describes.
+type Envelope struct {
+	// Kind is the message's kind; "" in a reply.
 	Kind string
-	ID   uint64
-	Data []byte // the data, in the format's encoding; nil if absent
-	Err  *RemoteError
+	// ID is a call's number, which its reply repeats; 0 if not a call.
+	ID uint64
+	// Data is the payload, still encoded; nil if absent.
+	Data []byte
+	// Err is a reply's error, nil if none.
+	Err *RemoteError
 }
 
 // RouterOptions configures a Router. A nil *RouterOptions means the zero
 // value.
 type RouterOptions struct {
-	// Format is the envelope and payload format: nil means JSONFormat{}.
+	// Format is the Envelope and payload format: nil means JSONFormat{}.
 	Format Format
-	// Limits bounds what a message may hold (the envelope does not count
+	// Limits bounds what a message may hold (the Envelope does not count
 	// towards MaxDepth). The zero value means the defaults.
 	Limits Limits
 	// OnError is called, from Run's goroutine, with each message that
@@ -138,7 +149,7 @@ func NewRouter(mc MessageConn, opts *RouterOptions) *Router {
 	return &Router{
 		mc:       mc,
 		f:        o.Format,
-		lim:      o.Limits.resolve(),
+		lim:      o.Limits.WithDefaults(),
 		onError:  o.OnError,
 		handlers: map[string]handler{},
 		pending:  map[uint64]*call{},
@@ -171,7 +182,7 @@ func (r *Router) decodeData(data []byte, v any) error {
 	if len(data) == 0 {
 		return nil // absent: the zero value
 	}
-	return r.f.unmarshalData(data, v, r.lim)
+	return r.f.UnmarshalData(data, v, r.lim)
 }
 
 // Handle registers fn for the messages of kind, whose data it decodes
@@ -231,17 +242,17 @@ func (k Kind[T]) Send(ctx context.Context, r *Router, v T) error {
 	if err := checkKind(k.name); err != nil {
 		return fmt.Errorf("codec: send: %w", err)
 	}
-	if err := r.write(ctx, &envelope{Kind: k.name}, v); err != nil {
+	if err := r.write(ctx, &Envelope{Kind: k.name}, v); err != nil {
 		return fmt.Errorf("codec: send %q: %w", k.name, err)
 	}
 	return nil
 }
 
-// write sends one envelope with data (nil for none).
-func (r *Router) write(ctx context.Context, e *envelope, data any) error {
+// write sends one Envelope with data (nil for none).
+func (r *Router) write(ctx context.Context, e *Envelope, data any) error {
 	b := getBuffer()
 	defer putBuffer(b)
-	p, err := r.f.appendEnvelope(*b, e, data)
+	p, err := r.f.AppendEnvelope(*b, e, data)
 	*b = p[:0]
 	if err != nil {
 		return err
@@ -308,7 +319,7 @@ func Call[Req, Resp any](ctx context.Context, r *Router, kind string, req Req, o
 		return resp, fmt.Errorf("codec: call %q: %w", kind, err)
 	}
 	defer r.end(id)
-	if err := r.write(ctx, &envelope{Kind: kind, ID: id}, req); err != nil {
+	if err := r.write(ctx, &Envelope{Kind: kind, ID: id}, req); err != nil {
 		return resp, fmt.Errorf("codec: call %q: %w", kind, err)
 	}
 	select {
@@ -425,7 +436,7 @@ func (r *Router) dispatch(ctx context.Context, typ client.MessageType, p []byte)
 	if want := r.f.MessageType(); typ != want {
 		return bad("", fmt.Errorf("codec: got a %v message, want %v: %w", typ, want, ErrMessageType))
 	}
-	e, err := r.f.parseEnvelope(p, r.lim)
+	e, err := r.f.ParseEnvelope(p, r.lim)
 	switch {
 	case err != nil:
 		return bad("", err)
@@ -464,14 +475,14 @@ func (r *Router) dispatch(ctx context.Context, typ client.MessageType, p []byte)
 }
 
 // reply answers the call e, if it is one, with data or rerr.
-func (r *Router) reply(ctx context.Context, e envelope, data any, rerr *RemoteError) error {
+func (r *Router) reply(ctx context.Context, e Envelope, data any, rerr *RemoteError) error {
 	if e.ID == 0 {
 		return nil
 	}
 	if rerr != nil {
 		data = nil
 	}
-	if err := r.write(ctx, &envelope{ID: e.ID, Err: rerr}, data); err != nil {
+	if err := r.write(ctx, &Envelope{ID: e.ID, Err: rerr}, data); err != nil {
 		return fmt.Errorf("codec: reply to %q: %w", e.Kind, err)
 	}
 	return nil
@@ -486,7 +497,7 @@ func joinReply(err, replyErr error) error {
 }
 
 // deliver hands the reply e to its call.
-func (r *Router) deliver(e envelope, p []byte, bad func(string, error) error) error {
+func (r *Router) deliver(e Envelope, p []byte, bad func(string, error) error) error {
 	r.mu.Lock()
 	c := r.pending[e.ID]
 	delete(r.pending, e.ID)

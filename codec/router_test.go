@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
+	fxcbor "github.com/fxamacker/cbor/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
+	"github.com/duplex-go/duplex/codec/cbor"
 	"github.com/duplex-go/duplex/internal/wstest"
 )
 
@@ -96,7 +97,7 @@ func (p *peer) noError(t *testing.T) {
 var formats = []struct {
 	name string
 	f    codec.Format
-}{{"JSON", codec.JSONFormat{}}, {"CBOR", codec.CBORFormat{}}}
+}{{"JSON", codec.JSONFormat{}}, {"CBOR", cbor.Format{}}}
 
 // serve registers the handlers of the tests' server side on r; chats
 // gets the chat messages.
@@ -230,7 +231,7 @@ func TestRouter(t *testing.T) {
 func TestEnvelope(t *testing.T) {
 	t.Parallel()
 	diag := func(t *testing.T, p []byte) string {
-		s, err := cbor.Diagnose(p)
+		s, err := fxcbor.Diagnose(p)
 		require.NoError(t, err)
 		return s
 	}
@@ -255,7 +256,7 @@ func TestEnvelope(t *testing.T) {
 			wantSum:  3, remoteErr: "peer answered: x: no",
 		},
 		{
-			name: "CBOR", f: codec.CBORFormat{},
+			name: "CBOR", f: cbor.Format{},
 			show:    diag,
 			message: `{"type": "chat", "data": {"text": "hi \"you\""}}`,
 			call:    `{"type": "add", "id": 1, "data": {"a": 1, "b": 2}}`,
@@ -330,10 +331,10 @@ func TestBadEnvelopes(t *testing.T) {
 		{"JSON reply never asked", codec.JSONFormat{}, client.MessageText, []byte(`{"id":99,"data":1}`), nil, "never made"},
 		{"JSON too deep", codec.JSONFormat{}, client.MessageText, []byte(`{"type":"chat","data":` + strings.Repeat("[", 65) + strings.Repeat("]", 65) + `}`), codec.ErrTooDeep, ""},
 		{"JSON unknown kind", codec.JSONFormat{}, client.MessageText, []byte(`{"type":"nope"}`), codec.ErrUnknownKind, ""},
-		{"not CBOR", codec.CBORFormat{}, client.MessageBinary, []byte{0xff}, nil, "codec: cbor"},
-		{"text for CBOR", codec.CBORFormat{}, client.MessageText, []byte("{}"), codec.ErrMessageType, ""},
-		{"CBOR too deep", codec.CBORFormat{}, client.MessageBinary, append(append([]byte{0xa1, 0x64}, "data"...), cborNestN(65)...), codec.ErrTooDeep, ""},
-		{"CBOR type not text", codec.CBORFormat{}, client.MessageBinary, []byte{0xa1, 0x64, 't', 'y', 'p', 'e', 0x01}, nil, "cannot unmarshal"},
+		{"not CBOR", cbor.Format{}, client.MessageBinary, []byte{0xff}, nil, "codec: cbor"},
+		{"text for CBOR", cbor.Format{}, client.MessageText, []byte("{}"), codec.ErrMessageType, ""},
+		{"CBOR too deep", cbor.Format{}, client.MessageBinary, append(append([]byte{0xa1, 0x64}, "data"...), cborNestN(65)...), codec.ErrTooDeep, ""},
+		{"CBOR type not text", cbor.Format{}, client.MessageBinary, []byte{0xa1, 0x64, 't', 'y', 'p', 'e', 0x01}, nil, "cannot unmarshal"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,4 +1,4 @@
-package codec
+package cbor
 
 import (
 	"bytes"
@@ -6,34 +6,36 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/fxamacker/cbor/v2"
+	fxcbor "github.com/fxamacker/cbor/v2"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/codec"
 )
 
-// CBOR is the Codec of a compact binary format for any Go value: CBOR
-// (RFC 8949), through github.com/fxamacker/cbor/v2, in binary messages.
+// Codec is the codec.Codec of a compact binary format for any Go value:
+// CBOR (RFC 8949), through github.com/fxamacker/cbor/v2, in binary
+// messages.
 // Structs are maps keyed by field name, honouring `cbor` and `json` field
 // tags; a struct with a `cbor:",toarray"` tag on a blank field is an
 // array instead, smaller still. Floats are sent in the shortest form that
 // keeps their value, and times as RFC 3339 text with nanoseconds (tag 0).
 //
 // Decoding is configured for untrusted input: it refuses a message over
-// Limits.MaxSize (ErrTooBig), nesting deeper than Limits.MaxDepth
-// (ErrTooDeep), arrays and maps with more than Limits.MaxElements items
-// (ErrTooMany), maps with a key twice, and text that is not UTF-8. Unknown
-// map keys are ignored. For CBOR, MaxDepth must be 4 to 65535 and
+// Limits.MaxSize (codec.ErrTooBig), nesting deeper than Limits.MaxDepth
+// (codec.ErrTooDeep), arrays and maps with more than Limits.MaxElements
+// items (codec.ErrTooMany), maps with a key twice, and text that is not
+// UTF-8. Unknown map keys are ignored. MaxDepth must be 4 to 65535 and
 // MaxElements at least 16: other values make Unmarshal fail. The zero
 // value uses the default Limits.
-type CBOR[T any] struct {
-	Limits Limits
+type Codec[T any] struct {
+	Limits codec.Limits
 }
 
 // MessageType returns client.MessageBinary.
-func (CBOR[T]) MessageType() client.MessageType { return client.MessageBinary }
+func (Codec[T]) MessageType() client.MessageType { return client.MessageBinary }
 
 // Marshal returns the CBOR encoding of v.
-func (CBOR[T]) Marshal(v T) ([]byte, error) {
+func (Codec[T]) Marshal(v T) ([]byte, error) {
 	em, err := cborEncMode()
 	if err != nil {
 		return nil, err
@@ -46,29 +48,28 @@ func (CBOR[T]) Marshal(v T) ([]byte, error) {
 }
 
 // Append appends the CBOR encoding of v to dst.
-func (CBOR[T]) Append(dst []byte, v T) ([]byte, error) {
+func (Codec[T]) Append(dst []byte, v T) ([]byte, error) {
 	return cborAppend(dst, v)
 }
 
 // Unmarshal checks data against the Limits as it decodes it into *v.
-func (c CBOR[T]) Unmarshal(data []byte, v *T) error {
-	return cborUnmarshal(data, v, c.Limits.resolve(), 0)
+func (c Codec[T]) Unmarshal(data []byte, v *T) error {
+	return cborUnmarshal(data, v, c.Limits.WithDefaults(), 0)
 }
 
-// The encoder is made on first use, so that a program that never uses
-// CBOR does not link it.
+// The encoder is made on first use.
 var cborEnc struct {
 	once sync.Once
-	em   cbor.UserBufferEncMode
+	em   fxcbor.UserBufferEncMode
 	err  error
 }
 
-func cborEncMode() (cbor.UserBufferEncMode, error) {
+func cborEncMode() (fxcbor.UserBufferEncMode, error) {
 	cborEnc.once.Do(func() {
-		cborEnc.em, cborEnc.err = cbor.EncOptions{
-			ShortestFloat: cbor.ShortestFloat16,
-			Time:          cbor.TimeRFC3339Nano,
-			TimeTag:       cbor.EncTagRequired,
+		cborEnc.em, cborEnc.err = fxcbor.EncOptions{
+			ShortestFloat: fxcbor.ShortestFloat16,
+			Time:          fxcbor.TimeRFC3339Nano,
+			TimeTag:       fxcbor.EncTagRequired,
 		}.UserBufferEncMode()
 		if cborEnc.err != nil {
 			cborEnc.err = fmt.Errorf("codec: cbor: %w", cborEnc.err)
@@ -93,22 +94,22 @@ func cborAppend(dst []byte, v any) ([]byte, error) {
 var cborDecModes sync.Map // [2]int -> decModeResult
 
 type decModeResult struct {
-	dm  cbor.DecMode
+	dm  fxcbor.DecMode
 	err error
 }
 
-func cborDecMode(depth, elements int) (cbor.DecMode, error) {
+func cborDecMode(depth, elements int) (fxcbor.DecMode, error) {
 	key := [2]int{depth, elements}
 	if r, ok := cborDecModes.Load(key); ok {
 		r := r.(decModeResult)
 		return r.dm, r.err
 	}
-	dm, err := cbor.DecOptions{
-		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
+	dm, err := fxcbor.DecOptions{
+		DupMapKey:        fxcbor.DupMapKeyEnforcedAPF,
 		MaxNestedLevels:  depth,
 		MaxArrayElements: elements,
 		MaxMapPairs:      elements,
-		UTF8:             cbor.UTF8RejectInvalid,
+		UTF8:             fxcbor.UTF8RejectInvalid,
 	}.DecMode()
 	if err != nil {
 		err = fmt.Errorf("codec: cbor: limits: %w", err)
@@ -119,8 +120,8 @@ func cborDecMode(depth, elements int) (cbor.DecMode, error) {
 
 // cborUnmarshal decodes data into v under lim, allowing extraDepth
 // levels more (an envelope's).
-func cborUnmarshal(data []byte, v any, lim Limits, extraDepth int) error {
-	if err := lim.checkSize("cbor", data); err != nil {
+func cborUnmarshal(data []byte, v any, lim codec.Limits, extraDepth int) error {
+	if err := lim.CheckSize("cbor", data); err != nil {
 		return err
 	}
 	dm, err := cborDecMode(lim.MaxDepth+extraDepth, lim.MaxElements)
@@ -136,50 +137,54 @@ func cborUnmarshal(data []byte, v any, lim Limits, extraDepth int) error {
 // cborError wraps err, adding the sentinel of the limit it reports.
 func cborError(err error) error {
 	var (
-		depth *cbor.MaxNestedLevelError
-		arr   *cbor.MaxArrayElementsError
-		pairs *cbor.MaxMapPairsError
+		depth *fxcbor.MaxNestedLevelError
+		arr   *fxcbor.MaxArrayElementsError
+		pairs *fxcbor.MaxMapPairsError
 	)
 	switch {
 	case errors.As(err, &depth):
-		return fmt.Errorf("codec: cbor: %w: %w", ErrTooDeep, err)
+		return fmt.Errorf("codec: cbor: %w: %w", codec.ErrTooDeep, err)
 	case errors.As(err, &arr), errors.As(err, &pairs):
-		return fmt.Errorf("codec: cbor: %w: %w", ErrTooMany, err)
+		return fmt.Errorf("codec: cbor: %w: %w", codec.ErrTooMany, err)
 	}
 	return fmt.Errorf("codec: cbor: %w", err)
 }
 
-// CBORFormat is the Router's envelope in CBOR: binary messages, each one
-// CBOR map with the text keys and meanings of JSONFormat's fields
-// ("type", "id", "data", "error"), the payload being any CBOR item:
+// Format is a codec.Router's envelope in CBOR: binary messages, each one
+// CBOR map with the text keys and meanings of codec.JSONFormat's fields
+// ("type", "id", "data", "error"), the payload being any CBOR item, in
+// Codec's encoding:
 //
 //	{"type": "add", "id": 7, "data": {"a": 1, "b": 2}}
 //	{"id": 7, "data": {"sum": 3}}
-type CBORFormat struct{}
+type Format struct{}
 
 // MessageType returns client.MessageBinary.
-func (CBORFormat) MessageType() client.MessageType { return client.MessageBinary }
+func (Format) MessageType() client.MessageType { return client.MessageBinary }
 
 type cborEnvelope struct {
-	Type  string          `cbor:"type"`
-	ID    uint64          `cbor:"id"`
-	Data  cbor.RawMessage `cbor:"data"`
-	Error *RemoteError    `cbor:"error"`
+	Type  string             `cbor:"type"`
+	ID    uint64             `cbor:"id"`
+	Data  fxcbor.RawMessage  `cbor:"data"`
+	Error *codec.RemoteError `cbor:"error"`
 }
 
-func (CBORFormat) parseEnvelope(p []byte, lim Limits) (envelope, error) {
+// ParseEnvelope decodes the CBOR envelope p.
+func (Format) ParseEnvelope(p []byte, lim codec.Limits) (codec.Envelope, error) {
 	var e cborEnvelope
 	if err := cborUnmarshal(p, &e, lim, 1); err != nil {
-		return envelope{}, err
+		return codec.Envelope{}, err
 	}
-	return envelope{Kind: e.Type, ID: e.ID, Data: e.Data, Err: e.Error}, nil
+	return codec.Envelope{Kind: e.Type, ID: e.ID, Data: e.Data, Err: e.Error}, nil
 }
 
-func (CBORFormat) unmarshalData(data []byte, v any, lim Limits) error {
+// UnmarshalData decodes an envelope's CBOR data into v.
+func (Format) UnmarshalData(data []byte, v any, lim codec.Limits) error {
 	return cborUnmarshal(data, v, lim, 0)
 }
 
-func (CBORFormat) appendEnvelope(dst []byte, e *envelope, data any) ([]byte, error) {
+// AppendEnvelope appends e as a CBOR map, with data as its "data".
+func (Format) AppendEnvelope(dst []byte, e *codec.Envelope, data any) ([]byte, error) {
 	n := 0
 	for _, present := range []bool{e.Kind != "", e.ID != 0, data != nil, e.Err != nil} {
 		if present {
