@@ -137,6 +137,11 @@ type payloadError struct{ err error }
 
 func (e payloadError) Error() string { return e.err.Error() }
 
+// setupError is a mistake in a Handle while Run ran: Run returns it.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+
 // NewRouter returns a Router on mc. It reads nothing until Run.
 func NewRouter(mc MessageConn, opts *RouterOptions) *Router {
 	var o RouterOptions
@@ -194,7 +199,8 @@ func (r *Router) decodeData(data []byte, v any) error {
 // call goes to RouterOptions.OnError.
 //
 // A kind that is empty or not UTF-8, or that already has a handler, is a
-// mistake that Run reports.
+// mistake: Run returns it, at once or, if it is running, before it
+// handles the next message, and refuses to run again.
 func Handle[T any](r *Router, kind string, fn func(context.Context, T) error) {
 	r.register(kind, func(ctx context.Context, data []byte) (any, error) {
 		var v T
@@ -208,7 +214,8 @@ func Handle[T any](r *Router, kind string, fn func(context.Context, T) error) {
 // HandleCall registers fn to answer the calls of kind: it decodes each
 // call's data into a Req, and sends back what fn returns, a Resp or its
 // error (as a *RemoteError). A message of kind that is not a call runs fn
-// too, and what it returns is dropped. Otherwise it is like Handle.
+// too: its Resp is dropped, its error goes to RouterOptions.OnError.
+// Otherwise it is like Handle.
 func HandleCall[Req, Resp any](r *Router, kind string, fn func(context.Context, Req) (Resp, error)) {
 	r.register(kind, func(ctx context.Context, data []byte) (any, error) {
 		var req Req
@@ -362,7 +369,8 @@ func (r *Router) end(id uint64) {
 // ErrConnLost, and so does every later Call, and Run. A message that
 // cannot be handled goes to RouterOptions.OnError, or ends Run when that
 // is nil (see there). Run returns at once with an error if a Handle was
-// given a bad or duplicate kind, or if Run is already running.
+// given a bad or duplicate kind (or, while it runs, once one is), or if
+// Run is already running.
 //
 // The context handlers get is ctx, marked so that Call on it fails at
 // once (ErrCallInHandler) instead of waiting forever.
@@ -382,6 +390,9 @@ func (r *Router) Run(ctx context.Context) error {
 			return fmt.Errorf("codec: run: %w", err)
 		}
 		if err := r.dispatch(hctx, typ, p); err != nil {
+			if se, ok := err.(*setupError); ok {
+				return fmt.Errorf("codec: run: %w", se.err)
+			}
 			if r.onError == nil {
 				return err
 			}
@@ -449,8 +460,11 @@ func (r *Router) dispatch(ctx context.Context, typ client.MessageType, p []byte)
 	}
 
 	r.mu.Lock()
-	h := r.handlers[e.Kind]
+	h, setupErr := r.handlers[e.Kind], r.setupErr
 	r.mu.Unlock()
+	if setupErr != nil {
+		return &setupError{setupErr}
+	}
 	if h == nil {
 		msg := fmt.Sprintf("no handler for kind %q", e.Kind)
 		err := bad(e.Kind, fmt.Errorf("codec: %s: %w", msg, ErrUnknownKind))

@@ -489,11 +489,18 @@ func TestRouterMistakes(t *testing.T) {
 		<-release
 		return nil
 	})
-	run(t, r)
+	ran := make(chan error, 1)
+	go func() { ran <- r.Run(ctx) }()
 	require.NoError(t, b.Write(ctx, client.MessageText, []byte(`{"type":"chat"}`)))
 	<-inHandler
 	require.ErrorContains(t, r.Run(ctx), "already running")
+
+	// A mistake made while Run runs ends it at the next message.
+	codec.Handle(r, "chat", func(context.Context, Chat) error { return nil })
 	close(release)
+	require.NoError(t, b.Write(ctx, client.MessageText, []byte(`{"type":"chat"}`)))
+	require.ErrorContains(t, <-ran, `kind "chat" has two handlers`)
+	require.ErrorContains(t, r.Run(ctx), `kind "chat" has two handlers`, "and every Run after")
 }
 
 // TestRouterEcho routes over a real WebSocket to the harness's echo: a
