@@ -18,7 +18,7 @@ BROWSER_TEST := $(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmbrowsertes
 
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser size clean help
+.PHONY: all test test-native test-browser lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec clean help
 
 all: test
 
@@ -85,10 +85,13 @@ demo-build:
 demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
 	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
 
-bench: bench-native bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
+bench: bench-native bench-codec bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
 
 bench-native: ## native benchmarks: client against raw coder/websocket
 	go test -run '^$$' -bench . -benchtime=2s ./client
+
+bench-codec: ## codec benchmarks: each codec, what a codec.Conn adds, a Router call
+	go test -run '^$$' -bench . -benchmem ./codec/...
 
 # The browser benchmarks compare duplex with the page's own JavaScript in
 # the same run; each -benchtime iteration is one interleaved round.
@@ -105,6 +108,19 @@ size: ## the gzipped wasm of a minimal echo program on client, against its 720 K
 	@n=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); \
 	echo "size: internal/sizeprobe: $$(stat -c %s $(BIN)/sizeprobe.wasm) bytes of wasm, $$n gzipped (-9); budget $(SIZE_BUDGET)"; \
 	if [ $$n -gt $(SIZE_BUDGET) ]; then echo "size: over budget by $$((n - $(SIZE_BUDGET))) bytes"; exit 1; fi
+
+# What each codec adds to that program: the same echo through a
+# codec.Conn (JSON, CBOR, Marshaler) or a codec.Router.
+CODEC_PROBES := codecjson codeccbor codecbinary codecrouter
+size-codec: ## what each codec adds to the gzipped wasm of internal/sizeprobe
+	@mkdir -p $(BIN)
+	@$(JSGO) build -ldflags='-s -w' -o $(BIN)/sizeprobe.wasm ./internal/sizeprobe
+	@base=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); echo "size-codec: internal/sizeprobe: $$base gzipped (-9)"; \
+	for p in $(CODEC_PROBES); do \
+		$(JSGO) build -ldflags='-s -w' -o $(BIN)/$$p.wasm ./internal/sizeprobe/$$p || exit 1; \
+		n=$$(gzip -9 -c $(BIN)/$$p.wasm | wc -c); \
+		echo "size-codec: $$p: $$n gzipped, +$$((n - base))"; \
+	done
 
 clean: ## remove bin/
 	rm -rf $(BIN)

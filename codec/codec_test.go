@@ -6,7 +6,6 @@ package codec_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	fxcbor "github.com/fxamacker/cbor/v2"
 	"github.com/stretchr/testify/assert"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
+	"github.com/duplex-go/duplex/internal/codectest"
 )
 
 // roundTrip checks that cd decodes what it encodes, and that Append
@@ -64,43 +64,19 @@ func TestLimits(t *testing.T) {
 	nest := func(open, close string, n int) []byte {
 		return []byte(strings.Repeat(open, n) + strings.Repeat(close, n))
 	}
-	for _, tt := range []struct {
-		name    string
-		decode  func([]byte) error
-		in      []byte
-		wantErr error // nil: decodes
-		errText string
-	}{
-		{"JSON depth 64", decodeJSON(codec.Limits{}), nest("[", "]", 64), nil, ""},
-		{"JSON depth 65", decodeJSON(codec.Limits{}), nest("[", "]", 65), codec.ErrTooDeep, ""},
-		{"JSON depth 1e6", decodeJSON(codec.Limits{MaxSize: -1}), nest(`{"a":`, "}", 1e6), codec.ErrTooDeep, ""},
-		{"JSON unclosed depth 1e6", decodeJSON(codec.Limits{}), []byte(strings.Repeat("[", 1e6)), codec.ErrTooDeep, ""},
-		{"JSON brackets in strings", decodeJSON(codec.Limits{MaxDepth: 1}), []byte(`["[[[{{", "\"[[", "\\", "]]]"]`), nil, ""},
-		{"JSON MaxDepth 1", decodeJSON(codec.Limits{MaxDepth: 1}), []byte(`[[]]`), codec.ErrTooDeep, ""},
-		{"JSON 1 MiB", decodeJSON(codec.Limits{}), jsonString(1 << 20), nil, ""},
-		{"JSON over 1 MiB", decodeJSON(codec.Limits{}), jsonString(1<<20 + 1), codec.ErrTooBig, ""},
-		{"JSON MaxSize", decodeJSON(codec.Limits{MaxSize: 10}), jsonString(11), codec.ErrTooBig, ""},
-		{"JSON no MaxSize", decodeJSON(codec.Limits{MaxSize: -1}), jsonString(3 << 20), nil, ""},
-		{"JSON syntax", decodeJSON(codec.Limits{}), []byte(`[1,`), nil, "unexpected end of JSON input"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			start := time.Now()
-			err := tt.decode(tt.in)
-			switch {
-			case tt.wantErr != nil:
-				require.ErrorIs(t, err, tt.wantErr)
-			case tt.errText != "":
-				require.ErrorContains(t, err, tt.errText)
-			default:
-				require.NoError(t, err)
-			}
-			// A refusal is cheap: no parse of a million levels.
-			if tt.wantErr != nil {
-				assert.Less(t, time.Since(start), 2*time.Second, "time to refuse")
-			}
-		})
-	}
+	codectest.CheckLimits(t, []codectest.LimitCase{
+		codectest.Case("JSON depth 64", decodeJSON(codec.Limits{}), nest("[", "]", 64), nil, ""),
+		codectest.Case("JSON depth 65", decodeJSON(codec.Limits{}), nest("[", "]", 65), codec.ErrTooDeep, ""),
+		codectest.Case("JSON depth 1e6", decodeJSON(codec.Limits{MaxSize: -1}), nest(`{"a":`, "}", 1e6), codec.ErrTooDeep, ""),
+		codectest.Case("JSON unclosed depth 1e6", decodeJSON(codec.Limits{}), []byte(strings.Repeat("[", 1e6)), codec.ErrTooDeep, ""),
+		codectest.Case("JSON brackets in strings", decodeJSON(codec.Limits{MaxDepth: 1}), []byte(`["[[[{{", "\"[[", "\\", "]]]"]`), nil, ""),
+		codectest.Case("JSON MaxDepth 1", decodeJSON(codec.Limits{MaxDepth: 1}), []byte(`[[]]`), codec.ErrTooDeep, ""),
+		codectest.Case("JSON 1 MiB", decodeJSON(codec.Limits{}), jsonString(1<<20), nil, ""),
+		codectest.Case("JSON over 1 MiB", decodeJSON(codec.Limits{}), jsonString(1<<20+1), codec.ErrTooBig, ""),
+		codectest.Case("JSON MaxSize", decodeJSON(codec.Limits{MaxSize: 10}), jsonString(11), codec.ErrTooBig, ""),
+		codectest.Case("JSON no MaxSize", decodeJSON(codec.Limits{MaxSize: -1}), jsonString(3<<20), nil, ""),
+		codectest.Case("JSON syntax", decodeJSON(codec.Limits{}), []byte(`[1,`), nil, "unexpected end of JSON input"),
+	})
 }
 
 func decodeJSON(l codec.Limits) func([]byte) error {

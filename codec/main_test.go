@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplex-go/duplex/internal/codectest"
 	"github.com/duplex-go/duplex/internal/leakcheck"
 )
 
@@ -21,14 +22,9 @@ func ctxFor(t testing.TB, d time.Duration) context.Context {
 }
 
 // Quote is the small struct of the tests and benchmarks.
-type Quote struct {
-	Symbol string   `json:"symbol"`
-	Price  float64  `json:"price"`
-	Volume int64    `json:"volume"`
-	Tags   []string `json:"tags,omitempty"`
-}
+type Quote = codectest.Quote
 
-var quote = Quote{Symbol: "ACME", Price: 12.5, Volume: 1200, Tags: []string{"nyse", "tech"}}
+var quote = codectest.SampleQuote
 
 // Point encodes itself in 8 bytes, with AppendBinary.
 type Point struct{ X, Y int32 }

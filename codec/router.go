@@ -61,8 +61,8 @@ func (e *RemoteError) Error() string {
 type Format interface {
 	// MessageType is the type of the format's messages.
 	MessageType() client.MessageType
-	// ParseEnvelope decodes the Envelope p, leaving its Data encoded. lim
-	// has its defaults filled in; the Envelope may nest one level deeper
+	// ParseEnvelope decodes the message p, leaving its Data encoded. lim
+	// has its defaults filled in; the envelope may nest one level deeper
 	// than lim.MaxDepth, so that its data may nest lim.MaxDepth.
 	ParseEnvelope(p []byte, lim Limits) (Envelope, error)
 	// UnmarshalData decodes the Data of an envelope from ParseEnvelope,
@@ -88,9 +88,9 @@ type Envelope struct {
 // RouterOptions configures a Router. A nil *RouterOptions means the zero
 // value.
 type RouterOptions struct {
-	// Format is the Envelope and payload format: nil means JSONFormat{}.
+	// Format is the envelope and payload format: nil means JSONFormat{}.
 	Format Format
-	// Limits bounds what a message may hold (the Envelope does not count
+	// Limits bounds what a message may hold (the envelope does not count
 	// towards MaxDepth). The zero value means the defaults.
 	Limits Limits
 	// OnError is called, from Run's goroutine, with each message that
@@ -255,7 +255,7 @@ func (k Kind[T]) Send(ctx context.Context, r *Router, v T) error {
 	return nil
 }
 
-// write sends one Envelope with data (nil for none).
+// write sends one envelope with data (nil for none).
 func (r *Router) write(ctx context.Context, e *Envelope, data any) error {
 	b := getBuffer()
 	defer putBuffer(b)

@@ -16,6 +16,7 @@ import (
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
 	"github.com/duplex-go/duplex/codec/cbor"
+	"github.com/duplex-go/duplex/internal/codectest"
 	"github.com/duplex-go/duplex/internal/leakcheck"
 )
 
@@ -23,14 +24,9 @@ func TestMain(m *testing.M) {
 	leakcheck.Main(m)
 }
 
-type Quote struct {
-	Symbol string   `json:"symbol"`
-	Price  float64  `json:"price"`
-	Volume int64    `json:"volume"`
-	Tags   []string `json:"tags,omitempty"`
-}
+type Quote = codectest.Quote
 
-var quote = Quote{Symbol: "ACME", Price: 12.5, Volume: 1200, Tags: []string{"nyse", "tech"}}
+var quote = codectest.SampleQuote
 
 // roundTrip checks that cd decodes what it encodes, and that Append
 // appends what Marshal returns.
@@ -105,46 +101,23 @@ func TestLimits(t *testing.T) {
 	t.Parallel()
 	dup := mustCBOR(t, map[string]int{"a": 1})
 	dup = append([]byte{0xa2}, append(dup[1:], dup[1:]...)...) // {"a": 1, "a": 1}
-	for _, tt := range []struct {
-		name    string
-		decode  func([]byte) error
-		in      []byte
-		wantErr error // nil: decodes
-		errText string
-	}{
-		{"depth 64", decode(codec.Limits{}), cborNest(64), nil, ""},
-		{"depth 65", decode(codec.Limits{}), cborNest(65), codec.ErrTooDeep, ""},
-		{"depth 1e6", decode(codec.Limits{MaxSize: -1}), cborNest(1e6), codec.ErrTooDeep, ""},
-		{"MaxDepth 4", decode(codec.Limits{MaxDepth: 4}), cborNest(5), codec.ErrTooDeep, ""},
-		{"65536 elements", decode(codec.Limits{}), cborArray(1 << 16), nil, ""},
-		{"65537 elements", decode(codec.Limits{}), cborArray(1<<16 + 1), codec.ErrTooMany, ""},
-		{"MaxElements", decode(codec.Limits{MaxElements: 16}), cborArray(17), codec.ErrTooMany, ""},
-		{"map pairs", decode(codec.Limits{MaxElements: 16}), mustCBOR(t, map[int]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 10: 10, 11: 11, 12: 12, 13: 13, 14: 14, 15: 15, 16: 16, 17: 17}), codec.ErrTooMany, ""},
-		{"declared length past the end", decode(codec.Limits{}), []byte{0x5b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, nil, "unexpected EOF"},
-		{"MaxSize", decode(codec.Limits{MaxSize: 100}), cborArray(100), codec.ErrTooBig, ""},
-		{"duplicate key", decode(codec.Limits{}), dup, nil, "duplicate map key"},
-		{"invalid UTF-8", decode(codec.Limits{}), []byte{0x62, 0xff, 0xfe}, nil, "invalid UTF-8"},
-		{"trailing bytes", decode(codec.Limits{}), []byte{0x01, 0x02}, nil, "extraneous data"},
-		{"MaxDepth under 4", decode(codec.Limits{MaxDepth: 3}), []byte{0x01}, nil, "MaxNestedLevels"},
-		{"MaxElements under 16", decode(codec.Limits{MaxElements: 15}), []byte{0x01}, nil, "MaxArrayElements"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			start := time.Now()
-			err := tt.decode(tt.in)
-			switch {
-			case tt.wantErr != nil:
-				require.ErrorIs(t, err, tt.wantErr)
-			case tt.errText != "":
-				require.ErrorContains(t, err, tt.errText)
-			default:
-				require.NoError(t, err)
-			}
-			if tt.wantErr != nil {
-				assert.Less(t, time.Since(start), 2*time.Second, "time to refuse")
-			}
-		})
-	}
+	codectest.CheckLimits(t, []codectest.LimitCase{
+		codectest.Case("depth 64", decode(codec.Limits{}), cborNest(64), nil, ""),
+		codectest.Case("depth 65", decode(codec.Limits{}), cborNest(65), codec.ErrTooDeep, ""),
+		codectest.Case("depth 1e6", decode(codec.Limits{MaxSize: -1}), cborNest(1e6), codec.ErrTooDeep, ""),
+		codectest.Case("MaxDepth 4", decode(codec.Limits{MaxDepth: 4}), cborNest(5), codec.ErrTooDeep, ""),
+		codectest.Case("65536 elements", decode(codec.Limits{}), cborArray(1<<16), nil, ""),
+		codectest.Case("65537 elements", decode(codec.Limits{}), cborArray(1<<16+1), codec.ErrTooMany, ""),
+		codectest.Case("MaxElements", decode(codec.Limits{MaxElements: 16}), cborArray(17), codec.ErrTooMany, ""),
+		codectest.Case("map pairs", decode(codec.Limits{MaxElements: 16}), mustCBOR(t, map[int]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 10: 10, 11: 11, 12: 12, 13: 13, 14: 14, 15: 15, 16: 16, 17: 17}), codec.ErrTooMany, ""),
+		codectest.Case("declared length past the end", decode(codec.Limits{}), []byte{0x5b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, nil, "unexpected EOF"),
+		codectest.Case("MaxSize", decode(codec.Limits{MaxSize: 100}), cborArray(100), codec.ErrTooBig, ""),
+		codectest.Case("duplicate key", decode(codec.Limits{}), dup, nil, "duplicate map key"),
+		codectest.Case("invalid UTF-8", decode(codec.Limits{}), []byte{0x62, 0xff, 0xfe}, nil, "invalid UTF-8"),
+		codectest.Case("trailing bytes", decode(codec.Limits{}), []byte{0x01, 0x02}, nil, "extraneous data"),
+		codectest.Case("MaxDepth under 4", decode(codec.Limits{MaxDepth: 3}), []byte{0x01}, nil, "MaxNestedLevels"),
+		codectest.Case("MaxElements under 16", decode(codec.Limits{MaxElements: 15}), []byte{0x01}, nil, "MaxArrayElements"),
+	})
 }
 
 func TestMarshalError(t *testing.T) {

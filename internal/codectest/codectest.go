@@ -1,6 +1,6 @@
-// Package codectest holds what the fuzz targets of package codec and
-// package codec/cbor share: a value with a bit of everything, a round-trip
-// check, and a fuzz body for a Router's envelope format.
+// Package codectest holds what the tests of package codec and package
+// codec/cbor share: test values, a round-trip check, a table of decoder
+// limits, and a fuzz body for a Router's envelope format.
 //
 //	func FuzzEnvelope(f *testing.F) {
 //		codectest.FuzzRouter(f, cbor.Format{}, seeds, func(e codec.Envelope) any { ... })
@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
@@ -182,3 +184,48 @@ func (c *oneMessage) Write(_ context.Context, _ client.MessageType, p []byte) er
 	}
 	return nil
 }
+
+// LimitCase is one input to a decoder under test, and what it must say.
+type LimitCase struct {
+	Name   string
+	Decode func([]byte) error
+	In     []byte
+	// Want is the sentinel the error must have in its chain; if nil,
+	// Text is what the error must contain; if both are zero, In decodes.
+	Want error
+	Text string
+}
+
+// Case returns a LimitCase.
+func Case(name string, decode func([]byte) error, in []byte, want error, text string) LimitCase {
+	return LimitCase{Name: name, Decode: decode, In: in, Want: want, Text: text}
+}
+
+// CheckLimits runs each case as a parallel subtest.
+func CheckLimits(t *testing.T, cases []LimitCase) {
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.Decode(tt.In)
+			switch {
+			case tt.Want != nil:
+				require.ErrorIs(t, err, tt.Want)
+			case tt.Text != "":
+				require.ErrorContains(t, err, tt.Text)
+			default:
+				require.NoError(t, err)
+			}
+		})
+	}
+}
+
+// Quote is the small struct of the tests and benchmarks.
+type Quote struct {
+	Symbol string   `json:"symbol"`
+	Price  float64  `json:"price"`
+	Volume int64    `json:"volume"`
+	Tags   []string `json:"tags,omitempty"`
+}
+
+// SampleQuote is a Quote with every field set.
+var SampleQuote = Quote{Symbol: "ACME", Price: 12.5, Volume: 1200, Tags: []string{"nyse", "tech"}}

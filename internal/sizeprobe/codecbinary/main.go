@@ -1,7 +1,7 @@
-// Command codecbinary is internal/sizeprobe with codec.Marshaler: it dials, sends one
-// message through a codec.Conn, receives one, and closes. Comparing its
-// browser build with internal/sizeprobe's gives what that codec adds to a
-// page (docs/benchmarks.md, "codec").
+// Command codecbinary is internal/sizeprobe with codec.Marshaler: it
+// dials, sends one message through a codec.Conn, receives one, and
+// closes. Comparing its browser build with internal/sizeprobe's gives what
+// the codec adds to a page (`make size-codec`, docs/benchmarks.md).
 package main
 
 import (
@@ -9,11 +9,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"os"
-	"time"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
+	"github.com/duplex-go/duplex/internal/sizeprobe/probe"
 )
 
 type Quote struct {
@@ -36,28 +35,12 @@ func (q *Quote) UnmarshalBinary(p []byte) error {
 }
 
 func main() {
-	if len(os.Args) < 2 {
-		os.Stderr.WriteString("usage: codecbinary ws://host/echo\n")
-		os.Exit(2)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, os.Args[1], nil)
-	if err != nil {
-		os.Stderr.WriteString(err.Error() + "\n")
-		os.Exit(1)
-	}
-	defer c.CloseNow()
-	conn := codec.NewConn(c, codec.Marshaler[Quote, *Quote]{})
-	if err := conn.Send(ctx, Quote{Symbol: "hello", Price: 1}); err != nil {
-		os.Stderr.WriteString(err.Error() + "\n")
-		os.Exit(1)
-	}
-	q, err := conn.Receive(ctx)
-	if err != nil {
-		os.Stderr.WriteString(err.Error() + "\n")
-		os.Exit(1)
-	}
-	os.Stdout.WriteString(q.Symbol + "\n")
-	_ = c.Close(client.StatusNormalClosure, "")
+	probe.Main(func(ctx context.Context, c *client.Conn) (string, error) {
+		conn := codec.NewConn(c, codec.Marshaler[Quote, *Quote]{})
+		if err := conn.Send(ctx, Quote{Symbol: "hello", Price: 1}); err != nil {
+			return "", err
+		}
+		q, err := conn.Receive(ctx)
+		return q.Symbol, err
+	})
 }
