@@ -24,7 +24,7 @@ INTEROP := scripts/interop.sh --
 
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser size clean help
+.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec clean help
 
 all: test
 
@@ -59,12 +59,12 @@ staticcheck: $(BIN)/staticcheck
 	$(BIN)/staticcheck ./...
 	GOOS=js GOARCH=wasm $(BIN)/staticcheck ./...
 
-# The browser build of client, wasm and jsbridge is what every page
+# The browser build of client, wasm, jsbridge and codec is what every page
 # downloads: it must not pull in net/http or coder/websocket. And imports
 # only point down the map in DESIGN.md.
 guard:
-	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
-	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm or jsbridge imports: $$bad (DESIGN.md forbids it)"; exit 1; fi
+	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge ./codec/... | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
+	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm, jsbridge or codec imports: $$bad (DESIGN.md forbids it)"; exit 1; fi
 	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge | grep -x -e 'fmt' -e 'net' -e 'net/url' -e 'os' -e 'reflect' || true); \
 	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm or jsbridge imports: $$bad (each costs 20-200 KB of every page: docs/benchmarks.md)"; exit 1; fi
 	@bad=$$(go list -deps ./client | grep -x -e '$(MODULE)/codec' -e '$(MODULE)/reconnect' -e '$(MODULE)/jsbridge' || true); \
@@ -100,10 +100,13 @@ demo-build:
 demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
 	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
 
-bench: bench-native bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
+bench: bench-native bench-codec bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
 
 bench-native: ## native benchmarks: client against raw coder/websocket
 	go test -run '^$$' -bench . -benchtime=2s ./client
+
+bench-codec: ## codec benchmarks: each codec, what a codec.Conn adds, a Router call
+	go test -run '^$$' -bench . -benchmem ./codec/...
 
 # The browser benchmarks compare duplex with the page's own JavaScript in
 # the same run; each -benchtime iteration is one interleaved round.
@@ -120,6 +123,19 @@ size: ## the gzipped wasm of a minimal echo program on client, against its 720 K
 	@n=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); \
 	echo "size: internal/sizeprobe: $$(stat -c %s $(BIN)/sizeprobe.wasm) bytes of wasm, $$n gzipped (-9); budget $(SIZE_BUDGET)"; \
 	if [ $$n -gt $(SIZE_BUDGET) ]; then echo "size: over budget by $$((n - $(SIZE_BUDGET))) bytes"; exit 1; fi
+
+# What each codec adds to that program: the same echo through a
+# codec.Conn (JSON, CBOR, Marshaler) or a codec.Router.
+CODEC_PROBES := codecjson codeccbor codecbinary codecrouter
+size-codec: ## what each codec adds to the gzipped wasm of internal/sizeprobe
+	@mkdir -p $(BIN)
+	@$(JSGO) build -ldflags='-s -w' -o $(BIN)/sizeprobe.wasm ./internal/sizeprobe
+	@base=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); echo "size-codec: internal/sizeprobe: $$base gzipped (-9)"; \
+	for p in $(CODEC_PROBES); do \
+		$(JSGO) build -ldflags='-s -w' -o $(BIN)/$$p.wasm ./internal/sizeprobe/$$p || exit 1; \
+		n=$$(gzip -9 -c $(BIN)/$$p.wasm | wc -c); \
+		echo "size-codec: $$p: $$n gzipped, +$$((n - base))"; \
+	done
 
 clean: ## remove bin/
 	rm -rf $(BIN)
