@@ -1,56 +1,57 @@
 //go:build js && wasm
 
 // Command web is the clock demo's page: it connects to the server's /clock
-// WebSocket and shows each number the server pushes.
-//
-// It talks to the browser's WebSocket directly for now; the examples issue
-// moves it onto package client.
+// WebSocket with package client and shows each number the server pushes,
+// decoded by codec.JSON.
 package main
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"strconv"
 	"syscall/js"
+
+	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/codec"
 )
+
+// tick is what the server pushes.
+type tick struct{ Seconds float64 }
 
 func main() {
 	doc := js.Global().Get("document")
 	elapsed := doc.Call("getElementById", "elapsed")
 	status := doc.Call("getElementById", "status")
+	show := func(s string) { status.Set("textContent", s) }
 
-	loc := js.Global().Get("location")
-	scheme := "ws://"
-	if loc.Get("protocol").String() == "https:" {
-		scheme = "wss://"
+	ctx := context.Background()
+	// A relative URL: the page's own host, ws:// or wss:// to match it.
+	c, err := client.Dial(ctx, "/clock", nil)
+	if err != nil {
+		show("cannot connect: " + err.Error())
+		return
 	}
-	ws := js.Global().Get("WebSocket").New(scheme + loc.Get("host").String() + "/clock")
+	defer c.CloseNow()
+	show("connected")
 
-	done := make(chan struct{})
-	var onOpen, onMessage, onClose js.Func
-	onOpen = js.FuncOf(func(js.Value, []js.Value) any {
-		status.Set("textContent", "connected")
-		return nil
-	})
-	onMessage = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		var tick struct{ Seconds float64 }
-		if err := json.Unmarshal([]byte(args[0].Get("data").String()), &tick); err != nil {
-			status.Set("textContent", "bad message: "+err.Error())
-			return nil
+	ticks := codec.NewConn(c, codec.JSON[tick]{})
+	for {
+		t, err := ticks.Receive(ctx)
+		if de, ok := errors.AsType[*codec.DecodeError](err); ok {
+			show("bad message: " + de.Error()) // the connection stays open
+			continue
 		}
-		elapsed.Set("textContent", strconv.FormatFloat(tick.Seconds, 'f', -1, 64))
-		return nil
-	})
-	onClose = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		e := args[0]
-		status.Set("textContent", "disconnected: "+strconv.Itoa(e.Get("code").Int())+" "+e.Get("reason").String())
-		close(done)
-		return nil
-	})
-	ws.Call("addEventListener", "open", onOpen)
-	ws.Call("addEventListener", "message", onMessage)
-	ws.Call("addEventListener", "close", onClose)
-	<-done
-	onOpen.Release()
-	onMessage.Release()
-	onClose.Release()
+		if err != nil {
+			show("disconnected: " + strconv.Itoa(int(client.CloseStatus(err))) + " " + closeReason(err))
+			return
+		}
+		elapsed.Set("textContent", strconv.FormatFloat(t.Seconds, 'f', -1, 64))
+	}
+}
+
+func closeReason(err error) string {
+	if ce, ok := errors.AsType[*client.CloseError](err); ok {
+		return ce.Reason
+	}
+	return err.Error()
 }
