@@ -2,9 +2,9 @@ package codec
 
 import (
 	"encoding"
-	"fmt"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 // Marshaler is the Codec of a type whose pointer implements
@@ -31,7 +31,7 @@ func (Marshaler[T, PT]) MessageType() client.MessageType { return client.Message
 func (Marshaler[T, PT]) Marshal(v T) ([]byte, error) {
 	p, err := PT(&v).MarshalBinary()
 	if err != nil {
-		return nil, fmt.Errorf("codec: %T: %w", v, err)
+		return nil, errs.Wrap("codec: MarshalBinary", err)
 	}
 	return p, nil
 }
@@ -41,7 +41,7 @@ func (m Marshaler[T, PT]) Append(dst []byte, v T) ([]byte, error) {
 	if a, ok := any(PT(&v)).(encoding.BinaryAppender); ok {
 		out, err := a.AppendBinary(dst)
 		if err != nil {
-			return dst, fmt.Errorf("codec: %T: %w", v, err)
+			return dst, errs.Wrap("codec: AppendBinary", err)
 		}
 		return out, nil
 	}
@@ -52,7 +52,7 @@ func (m Marshaler[T, PT]) Append(dst []byte, v T) ([]byte, error) {
 // Unmarshal calls v.UnmarshalBinary(data).
 func (Marshaler[T, PT]) Unmarshal(data []byte, v *T) error {
 	if err := PT(v).UnmarshalBinary(data); err != nil {
-		return fmt.Errorf("codec: %T: %w", *v, err)
+		return errs.Wrap("codec: UnmarshalBinary", err)
 	}
 	return nil
 }
