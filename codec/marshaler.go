@@ -9,8 +9,8 @@ import (
 
 // Marshaler is the Codec of a type whose pointer implements
 // encoding.BinaryMarshaler and encoding.BinaryUnmarshaler, in binary
-// messages. It uses no reflection, so it adds almost nothing to a
-// program (docs/benchmarks.md): the type's own methods are the format.
+// messages. It uses no reflection, so it adds the least to a program
+// (docs/benchmarks.md): the type's own methods are the format.
 // Where *T also implements encoding.BinaryAppender, Append uses it, and a
 // Conn sends without allocating.
 //
