@@ -62,11 +62,22 @@ staticcheck: $(BIN)/staticcheck
 # The browser build of client, wasm, jsbridge and codec is what every page
 # downloads: it must not pull in net/http or coder/websocket. And imports
 # only point down the map in DESIGN.md.
+#
+# Package codec gets a weaker form of client's fmt/net/url/os/reflect
+# rule: codec.JSON needs encoding/json, which itself imports fmt (and so
+# os and reflect), so those are in codec's dependencies whatever codec
+# does. The guard keeps net out of them, and fmt out of codec's own
+# imports, so that dropping encoding/json one day would drop fmt too
+# (what encoding/json costs a page that does not use it:
+# docs/benchmarks.md). codec/cbor is not guarded: its CBOR library
+# imports all of them.
 guard:
 	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge ./codec/... | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
 	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm, jsbridge or codec imports: $$bad (DESIGN.md forbids it)"; exit 1; fi
 	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge | grep -x -e 'fmt' -e 'net' -e 'net/url' -e 'os' -e 'reflect' || true); \
 	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm or jsbridge imports: $$bad (each costs 20-200 KB of every page: docs/benchmarks.md)"; exit 1; fi
+	@bad=$$( { $(JSGO) list -deps ./codec | grep -x -e 'net'; $(JSGO) list -f '{{join .Imports "\n"}}' ./codec | grep -x -e 'fmt'; } | xargs); \
+	if [ -n "$$bad" ]; then echo "guard: the js build of codec imports: $$bad (docs/benchmarks.md)"; exit 1; fi
 	@bad=$$(go list -deps ./client | grep -x -e '$(MODULE)/codec' -e '$(MODULE)/reconnect' -e '$(MODULE)/jsbridge' || true); \
 	if [ -n "$$bad" ]; then echo "guard: client imports $$bad (imports point down: DESIGN.md)"; exit 1; fi
 	@bad=$$($(JSGO) list -deps ./wasm | grep -x -e '$(MODULE)/client' -e '$(MODULE)/reconnect' -e '$(MODULE)/codec' || true); \

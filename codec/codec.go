@@ -3,10 +3,11 @@ package codec
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 // Codec encodes values of type T as messages of one type, and decodes
@@ -79,11 +80,19 @@ type DecodeError struct {
 
 // Error says which message did not decode, and why.
 func (e *DecodeError) Error() string {
-	kind := ""
+	s := "codec: " + e.Type.String() + " message"
 	if e.Kind != "" {
-		kind = fmt.Sprintf(" of kind %q", e.Kind)
+		s += " of kind " + strconv.Quote(e.Kind)
 	}
-	return fmt.Sprintf("codec: %v message%s (%d bytes) did not decode: %v", e.Type, kind, len(e.Data), e.Err)
+	return s + " (" + strconv.Itoa(len(e.Data)) + " bytes) did not decode: " + errorString(e.Err)
+}
+
+// errorString returns err.Error(), or "<nil>" as fmt's %v does.
+func errorString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
 }
 
 // Unwrap returns the cause.
@@ -135,9 +144,15 @@ func (l Limits) WithDefaults() Limits {
 // (l has its defaults filled in); format names the decoder.
 func (l Limits) CheckSize(format string, p []byte) error {
 	if l.MaxSize >= 0 && len(p) > l.MaxSize {
-		return fmt.Errorf("codec: %s: %d bytes, limit %d: %w", format, len(p), l.MaxSize, ErrTooBig)
+		return errs.Wrap("codec: "+format+": "+strconv.Itoa(len(p))+" bytes, limit "+strconv.Itoa(l.MaxSize), ErrTooBig)
 	}
 	return nil
+}
+
+// wrongType is the cause of a DecodeError for a message of type typ
+// where want was expected.
+func wrongType(typ, want client.MessageType) error {
+	return errs.Wrap("codec: got a "+typ.String()+" message, want "+want.String(), ErrMessageType)
 }
 
 // Text is the Codec of raw text messages, as Go strings.
@@ -156,7 +171,7 @@ func (Text) Append(dst []byte, v string) ([]byte, error) { return append(dst, v.
 // from a client.Conn always is).
 func (Text) Unmarshal(data []byte, v *string) error {
 	if !utf8.Valid(data) {
-		return fmt.Errorf("codec: text: %w", client.ErrInvalidUTF8)
+		return errs.Wrap("codec: text", client.ErrInvalidUTF8)
 	}
 	*v = string(data)
 	return nil

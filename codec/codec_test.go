@@ -104,7 +104,7 @@ func TestRawAndMarshalerErrors(t *testing.T) {
 
 	var p Point
 	err := codec.Marshaler[Point, *Point]{}.Unmarshal([]byte{1, 2, 3}, &p)
-	require.ErrorContains(t, err, "codec_test.Point: point: want 8 bytes")
+	require.ErrorContains(t, err, "codec: UnmarshalBinary: point: want 8 bytes")
 	_, err = codec.Marshaler[Label, *Label]{}.Marshal(Label{Text: strings.Repeat("x", 256)})
 	require.ErrorContains(t, err, "label: over 255 bytes")
 	_, err = codec.Marshaler[Label, *Label]{}.Append(nil, Label{Text: strings.Repeat("x", 256)})

@@ -2,8 +2,9 @@ package codec
 
 import (
 	"context"
-	"fmt"
 	"sync"
+
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 // Conn sends and receives values of type T over a MessageConn, each one
@@ -35,7 +36,7 @@ func (c *Conn[T]) Send(ctx context.Context, v T) error {
 	if c.ap == nil {
 		p, err := c.cd.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("codec: send: %w", err)
+			return errs.Wrap("codec: send", err)
 		}
 		return c.mc.Write(ctx, typ, p)
 	}
@@ -44,7 +45,7 @@ func (c *Conn[T]) Send(ctx context.Context, v T) error {
 	p, err := c.ap.Append(*b, v)
 	*b = p[:0]
 	if err != nil {
-		return fmt.Errorf("codec: send: %w", err)
+		return errs.Wrap("codec: send", err)
 	}
 	return c.mc.Write(ctx, typ, p)
 }
@@ -59,7 +60,7 @@ func (c *Conn[T]) Receive(ctx context.Context) (T, error) {
 		return v, err
 	}
 	if want := c.cd.MessageType(); typ != want {
-		return v, &DecodeError{Type: typ, Data: p, Err: fmt.Errorf("codec: got a %v message, want %v: %w", typ, want, ErrMessageType)}
+		return v, &DecodeError{Type: typ, Data: p, Err: wrongType(typ, want)}
 	}
 	if err := c.cd.Unmarshal(p, &v); err != nil {
 		var zero T

@@ -3,10 +3,10 @@ package codec
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 // JSON is the Codec of JSON text messages, through encoding/json. Before
@@ -25,7 +25,7 @@ func (JSON[T]) MessageType() client.MessageType { return client.MessageText }
 func (JSON[T]) Marshal(v T) ([]byte, error) {
 	p, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("codec: json: %w", err)
+		return nil, errs.Wrap("codec: json", err)
 	}
 	return p, nil
 }
@@ -38,7 +38,7 @@ func (c JSON[T]) Unmarshal(data []byte, v *T) error {
 		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("codec: json: %w", err)
+		return errs.Wrap("codec: json", err)
 	}
 	return nil
 }
@@ -50,7 +50,7 @@ func checkJSON(p []byte, maxDepth int, lim Limits) error {
 		return err
 	}
 	if jsonDepth(p, maxDepth) > maxDepth {
-		return fmt.Errorf("codec: json: nested deeper than %d: %w", maxDepth, ErrTooDeep)
+		return errs.Wrap("codec: json: nested deeper than "+strconv.Itoa(maxDepth), ErrTooDeep)
 	}
 	return nil
 }
@@ -138,7 +138,7 @@ func (JSONFormat) ParseEnvelope(p []byte, lim Limits) (Envelope, error) {
 	}
 	var e jsonEnvelope
 	if err := json.Unmarshal(p, &e); err != nil {
-		return Envelope{}, fmt.Errorf("codec: json envelope: %w", err)
+		return Envelope{}, errs.Wrap("codec: json envelope", err)
 	}
 	return Envelope{Kind: e.Type, ID: e.ID, Data: e.Data, Err: e.Error}, nil
 }
@@ -147,7 +147,7 @@ func (JSONFormat) ParseEnvelope(p []byte, lim Limits) (Envelope, error) {
 func (JSONFormat) UnmarshalData(data []byte, v any, _ Limits) error {
 	// ParseEnvelope has checked the limits of the whole message.
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("codec: json: %w", err)
+		return errs.Wrap("codec: json", err)
 	}
 	return nil
 }
@@ -167,7 +167,7 @@ func (JSONFormat) AppendEnvelope(dst []byte, e *Envelope, data any) ([]byte, err
 	if data != nil {
 		p, err := json.Marshal(data)
 		if err != nil {
-			return dst, fmt.Errorf("codec: json: %w", err)
+			return dst, errs.Wrap("codec: json", err)
 		}
 		dst = appendJSONKey(dst, start, `"data":`)
 		dst = append(dst, p...)
@@ -175,7 +175,7 @@ func (JSONFormat) AppendEnvelope(dst []byte, e *Envelope, data any) ([]byte, err
 	if e.Err != nil {
 		p, err := json.Marshal(e.Err)
 		if err != nil {
-			return dst, fmt.Errorf("codec: json: %w", err)
+			return dst, errs.Wrap("codec: json", err)
 		}
 		dst = appendJSONKey(dst, start, `"error":`)
 		dst = append(dst, p...)

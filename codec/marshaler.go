@@ -2,15 +2,15 @@ package codec
 
 import (
 	"encoding"
-	"fmt"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 // Marshaler is the Codec of a type whose pointer implements
 // encoding.BinaryMarshaler and encoding.BinaryUnmarshaler, in binary
-// messages. It uses no reflection, so it adds almost nothing to a
-// program (docs/benchmarks.md): the type's own methods are the format.
+// messages. It uses no reflection, so it adds the least to a program
+// (docs/benchmarks.md): the type's own methods are the format.
 // Where *T also implements encoding.BinaryAppender, Append uses it, and a
 // Conn sends without allocating.
 //
@@ -31,7 +31,7 @@ func (Marshaler[T, PT]) MessageType() client.MessageType { return client.Message
 func (Marshaler[T, PT]) Marshal(v T) ([]byte, error) {
 	p, err := PT(&v).MarshalBinary()
 	if err != nil {
-		return nil, fmt.Errorf("codec: %T: %w", v, err)
+		return nil, errs.Wrap("codec: MarshalBinary", err)
 	}
 	return p, nil
 }
@@ -41,7 +41,7 @@ func (m Marshaler[T, PT]) Append(dst []byte, v T) ([]byte, error) {
 	if a, ok := any(PT(&v)).(encoding.BinaryAppender); ok {
 		out, err := a.AppendBinary(dst)
 		if err != nil {
-			return dst, fmt.Errorf("codec: %T: %w", v, err)
+			return dst, errs.Wrap("codec: AppendBinary", err)
 		}
 		return out, nil
 	}
@@ -52,7 +52,7 @@ func (m Marshaler[T, PT]) Append(dst []byte, v T) ([]byte, error) {
 // Unmarshal calls v.UnmarshalBinary(data).
 func (Marshaler[T, PT]) Unmarshal(data []byte, v *T) error {
 	if err := PT(v).UnmarshalBinary(data); err != nil {
-		return fmt.Errorf("codec: %T: %w", *v, err)
+		return errs.Wrap("codec: UnmarshalBinary", err)
 	}
 	return nil
 }

@@ -2,12 +2,12 @@ package codec
 
 import (
 	"context"
-	"fmt"
-	"net"
+	"errors"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 // PipeBuffer is how many messages each direction of a Pipe holds.
@@ -71,10 +71,10 @@ func (c *PipeConn) Read(ctx context.Context) (client.MessageType, []byte, error)
 // Write sends a copy of p as one message of type typ.
 func (c *PipeConn) Write(ctx context.Context, typ client.MessageType, p []byte) error {
 	if typ != client.MessageText && typ != client.MessageBinary {
-		return fmt.Errorf("codec: pipe: write: %v is not a message type", typ)
+		return errors.New("codec: pipe: write: " + typ.String() + " is not a message type")
 	}
 	if typ == client.MessageText && !utf8.Valid(p) {
-		return fmt.Errorf("codec: pipe: write: %w", client.ErrInvalidUTF8)
+		return errs.Wrap("codec: pipe: write", client.ErrInvalidUTF8)
 	}
 	if err := c.closedErr("write"); err != nil {
 		return err
@@ -95,7 +95,7 @@ func (c *PipeConn) Close() error {
 	c.p.mu.Lock()
 	defer c.p.mu.Unlock()
 	if c.p.closer != nil {
-		return fmt.Errorf("codec: pipe: close: %w", net.ErrClosed)
+		return errs.Wrap("codec: pipe: close", errClosed)
 	}
 	c.p.closer = c
 	close(c.p.closed)
@@ -110,7 +110,7 @@ func (c *PipeConn) closedErr(op string) error {
 	case nil:
 		return nil
 	case c:
-		return fmt.Errorf("codec: pipe: %s: %w", op, net.ErrClosed)
+		return errs.Wrap("codec: pipe: "+op, errClosed)
 	}
-	return fmt.Errorf("codec: pipe: %s: %w", op, &client.CloseError{Code: client.StatusNormalClosure, WasClean: true})
+	return errs.Wrap("codec: pipe: "+op, &client.CloseError{Code: client.StatusNormalClosure, WasClean: true})
 }

@@ -3,11 +3,12 @@ package codec
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 var (
@@ -164,7 +165,7 @@ func NewRouter(mc MessageConn, opts *RouterOptions) *Router {
 // checkKind returns an error wrapping ErrBadKind if kind is not one.
 func checkKind(kind string) error {
 	if kind == "" || !utf8.ValidString(kind) {
-		return fmt.Errorf("codec: kind %q: %w", kind, ErrBadKind)
+		return errs.Wrap("codec: kind "+strconv.Quote(kind), ErrBadKind)
 	}
 	return nil
 }
@@ -174,7 +175,7 @@ func (r *Router) register(kind string, h handler) {
 	defer r.mu.Unlock()
 	err := checkKind(kind)
 	if _, ok := r.handlers[kind]; ok {
-		err = fmt.Errorf("codec: kind %q has two handlers", kind)
+		err = errors.New("codec: kind " + strconv.Quote(kind) + " has two handlers")
 	}
 	if err != nil {
 		r.setupErr = errors.Join(r.setupErr, err)
@@ -247,10 +248,10 @@ func (k Kind[T]) Name() string { return k.name }
 // Send sends v as a message of kind k, not waiting for an answer.
 func (k Kind[T]) Send(ctx context.Context, r *Router, v T) error {
 	if err := checkKind(k.name); err != nil {
-		return fmt.Errorf("codec: send: %w", err)
+		return errs.Wrap("codec: send", err)
 	}
 	if err := r.write(ctx, &Envelope{Kind: k.name}, v); err != nil {
-		return fmt.Errorf("codec: send %q: %w", k.name, err)
+		return errs.Wrap("codec: send "+strconv.Quote(k.name), err)
 	}
 	return nil
 }
@@ -312,27 +313,27 @@ type handlerKey struct{}
 func Call[Req, Resp any](ctx context.Context, r *Router, kind string, req Req, opts ...CallOption) (Resp, error) {
 	var resp Resp
 	if err := checkKind(kind); err != nil {
-		return resp, fmt.Errorf("codec: call: %w", err)
+		return resp, errs.Wrap("codec: call", err)
 	}
 	var o callOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if ctx.Value(handlerKey{}) == r {
-		return resp, fmt.Errorf("codec: call %q: %w", kind, ErrCallInHandler)
+		return resp, callError(kind, ErrCallInHandler)
 	}
 	id, c, err := r.begin(o)
 	if err != nil {
-		return resp, fmt.Errorf("codec: call %q: %w", kind, err)
+		return resp, callError(kind, err)
 	}
 	defer r.end(id)
 	if err := r.write(ctx, &Envelope{Kind: kind, ID: id}, req); err != nil {
-		return resp, fmt.Errorf("codec: call %q: %w", kind, err)
+		return resp, callError(kind, err)
 	}
 	select {
 	case res := <-c.done:
 		if res.err != nil {
-			return resp, fmt.Errorf("codec: call %q: %w", kind, res.err)
+			return resp, callError(kind, res.err)
 		}
 		if err := r.decodeData(res.data, &resp); err != nil {
 			var zero Resp
@@ -340,8 +341,13 @@ func Call[Req, Resp any](ctx context.Context, r *Router, kind string, req Req, o
 		}
 		return resp, nil
 	case <-ctx.Done():
-		return resp, fmt.Errorf("codec: call %q: %w", kind, ctx.Err())
+		return resp, callError(kind, ctx.Err())
 	}
+}
+
+// callError is the error of a Call of kind that failed with err.
+func callError(kind string, err error) error {
+	return errs.Wrap("codec: call "+strconv.Quote(kind), err)
 }
 
 // begin registers a new call and returns its id.
@@ -349,7 +355,7 @@ func (r *Router) begin(o callOptions) (uint64, *call, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lost != nil {
-		return 0, nil, fmt.Errorf("%w: %w", ErrConnLost, r.lost)
+		return 0, nil, connLost("", r.lost)
 	}
 	r.lastID++
 	c := &call{done: make(chan result, 1), idempotent: o.idempotent}
@@ -387,11 +393,11 @@ func (r *Router) Run(ctx context.Context) error {
 				return err // ctx ended: the connection is still good
 			}
 			r.fail(err)
-			return fmt.Errorf("codec: run: %w", err)
+			return errs.Wrap("codec: run", err)
 		}
 		if err := r.dispatch(hctx, typ, p); err != nil {
 			if se, ok := err.(*setupError); ok {
-				return fmt.Errorf("codec: run: %w", se.err)
+				return errs.Wrap("codec: run", se.err)
 			}
 			if r.onError == nil {
 				return err
@@ -406,9 +412,9 @@ func (r *Router) start() error {
 	defer r.mu.Unlock()
 	switch {
 	case r.setupErr != nil:
-		return fmt.Errorf("codec: run: %w", r.setupErr)
+		return errs.Wrap("codec: run", r.setupErr)
 	case r.lost != nil:
-		return fmt.Errorf("codec: run: %w: %w", ErrConnLost, r.lost)
+		return errs.Wrap("codec: run", connLost("", r.lost))
 	case r.running:
 		return errors.New("codec: run: the router is already running")
 	}
@@ -431,12 +437,19 @@ func (r *Router) fail(err error) {
 	r.pending = map[uint64]*call{}
 	r.mu.Unlock()
 	for _, c := range calls {
-		lost := fmt.Errorf("%w: %w", ErrConnLost, err)
+		lost := connLost("", err)
 		if c.idempotent {
-			lost = fmt.Errorf("%w (the call is idempotent, but resending it needs package reconnect, which is not there yet): %w", ErrConnLost, err)
+			lost = connLost(" (the call is idempotent, but resending it needs package reconnect, which is not there yet)", err)
 		}
 		c.done <- result{err: lost}
 	}
+}
+
+// connLost returns an error that reads "codec: connection lost", then
+// note, then ": " and err's message, with both ErrConnLost and err in its
+// chain.
+func connLost(note string, err error) error {
+	return errs.Join(ErrConnLost.Error()+note+": "+errorString(err), ErrConnLost, err)
 }
 
 // dispatch handles one message.
@@ -445,7 +458,7 @@ func (r *Router) dispatch(ctx context.Context, typ client.MessageType, p []byte)
 		return &DecodeError{Type: typ, Data: p, Kind: kind, Err: err}
 	}
 	if want := r.f.MessageType(); typ != want {
-		return bad("", fmt.Errorf("codec: got a %v message, want %v: %w", typ, want, ErrMessageType))
+		return bad("", wrongType(typ, want))
 	}
 	e, err := r.f.ParseEnvelope(p, r.lim)
 	switch {
@@ -466,8 +479,8 @@ func (r *Router) dispatch(ctx context.Context, typ client.MessageType, p []byte)
 		return &setupError{setupErr}
 	}
 	if h == nil {
-		msg := fmt.Sprintf("no handler for kind %q", e.Kind)
-		err := bad(e.Kind, fmt.Errorf("codec: %s: %w", msg, ErrUnknownKind))
+		msg := "no handler for kind " + strconv.Quote(e.Kind)
+		err := bad(e.Kind, errs.Wrap("codec: "+msg, ErrUnknownKind))
 		return joinReply(err, r.reply(ctx, e, nil, &RemoteError{Code: CodeUnknownKind, Message: msg}))
 	}
 	data, err := h(ctx, e.Data)
@@ -477,7 +490,7 @@ func (r *Router) dispatch(ctx context.Context, typ client.MessageType, p []byte)
 	}
 	if e.ID == 0 {
 		if err != nil {
-			return fmt.Errorf("codec: handler of %q: %w", e.Kind, err)
+			return errs.Wrap("codec: handler of "+strconv.Quote(e.Kind), err)
 		}
 		return nil
 	}
@@ -497,7 +510,7 @@ func (r *Router) reply(ctx context.Context, e Envelope, data any, rerr *RemoteEr
 		data = nil
 	}
 	if err := r.write(ctx, &Envelope{ID: e.ID, Err: rerr}, data); err != nil {
-		return fmt.Errorf("codec: reply to %q: %w", e.Kind, err)
+		return errs.Wrap("codec: reply to "+strconv.Quote(e.Kind), err)
 	}
 	return nil
 }
@@ -521,7 +534,7 @@ func (r *Router) deliver(e Envelope, p []byte, bad func(string, error) error) er
 		if e.ID <= last {
 			return nil // its Call gave up
 		}
-		return bad("", fmt.Errorf("codec: reply to call %d, which was never made", e.ID))
+		return bad("", errors.New("codec: reply to call "+strconv.FormatUint(e.ID, 10)+", which was never made"))
 	}
 	res := result{msg: p, data: e.Data}
 	if e.Err != nil {

@@ -1,6 +1,7 @@
 // Package errs builds the library's error messages without fmt: the
-// browser build of client, wasm and jsbridge is what every page downloads,
-// and fmt (with the reflect it needs) costs a page about 200 KB gzipped.
+// browser build of client, wasm, jsbridge and codec is what every page
+// downloads, and fmt (with the reflect it needs) costs a page about 200 KB
+// gzipped.
 package errs
 
 // Wrap returns an error that reads msg + ": " + err.Error() and unwraps to
@@ -26,3 +27,16 @@ type message struct {
 
 func (e *message) Error() string { return e.msg }
 func (e *message) Unwrap() error { return e.err }
+
+// Join returns an error that reads msg and unwraps to all of errs, like
+// fmt.Errorf with several %w verbs: errors.Is and errors.As find each of
+// them.
+func Join(msg string, errs ...error) error { return &joined{msg: msg, errs: errs} }
+
+type joined struct {
+	msg  string
+	errs []error
+}
+
+func (e *joined) Error() string   { return e.msg }
+func (e *joined) Unwrap() []error { return e.errs }

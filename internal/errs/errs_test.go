@@ -16,3 +16,18 @@ func TestWrap(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, context.Canceled, errors.Unwrap(err))
 }
+
+func TestMsg(t *testing.T) {
+	err := errs.Msg("client: gone", context.Canceled)
+	assert.EqualError(t, err, "client: gone")
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestJoin(t *testing.T) {
+	lost := errors.New("lost")
+	err := errs.Join("lost: context canceled", lost, context.Canceled)
+	assert.EqualError(t, err, "lost: context canceled")
+	assert.ErrorIs(t, err, lost)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Nil(t, errors.Unwrap(err), "like fmt.Errorf with two %w")
+}

@@ -1,7 +1,8 @@
 // Package probe is the frame of the codec size probes
 // (internal/sizeprobe/codec*): the same dial, echo and close as
 // internal/sizeprobe, around one round trip that each probe writes with
-// the codec it measures.
+// the codec it measures. Like internal/sizeprobe it imports nothing but
+// client, context and time, so that a probe measures its codec.
 //
 //	func main() {
 //		probe.Main(func(ctx context.Context, c *client.Conn) (string, error) { ... })
@@ -10,32 +11,31 @@ package probe
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
 )
 
-// Main dials os.Args[1], runs roundTrip on the connection, prints what it
-// returns and closes; on an error it prints it and exits with status 1.
+// url is where a probe dials: the page's own origin, at /echo.
+const url = "/echo"
+
+// Main dials url, runs roundTrip on the connection, prints what it
+// returns (with println) and closes; on an error it prints it and
+// returns.
 func Main(roundTrip func(ctx context.Context, c *client.Conn) (string, error)) {
-	if len(os.Args) < 2 {
-		os.Stderr.WriteString("usage: " + os.Args[0] + " ws://host/echo\n")
-		os.Exit(2)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, os.Args[1], nil)
+	c, err := client.Dial(ctx, url, nil)
 	if err != nil {
-		os.Stderr.WriteString(err.Error() + "\n")
-		os.Exit(1)
+		println(err.Error())
+		return
 	}
 	defer c.CloseNow()
 	out, err := roundTrip(ctx, c)
 	if err != nil {
-		os.Stderr.WriteString(err.Error() + "\n")
-		os.Exit(1)
+		println(err.Error())
+		return
 	}
-	os.Stdout.WriteString(out + "\n")
+	println(out)
 	_ = c.Close(client.StatusNormalClosure, "")
 }
