@@ -51,7 +51,7 @@ func (e *CloseError) Error() string {
 
 // Is reports net.ErrClosed as matching: every way a connection ends is
 // errors.Is(err, net.ErrClosed).
-func (e *CloseError) Is(target error) bool { return isNetErrClosed(target) }
+func (e *CloseError) Is(target error) bool { return errs.IsNetErrClosed(target) }
 
 // CloseStatus returns the code of the *CloseError in err's chain, or 0 if
 // there is none.
@@ -101,5 +101,5 @@ func (e *DialError) Unwrap() error { return e.Err }
 
 // closedError is the error of a Conn used after Close.
 func closedError(op string) error {
-	return errs.Wrap("client: "+op, errClosed)
+	return errs.Wrap("client: "+op, errs.ErrClosed)
 }

@@ -90,7 +90,7 @@ func translate(err error) error {
 		{wasm.ErrInvalidUTF8, ErrInvalidUTF8},
 		{wasm.ErrUnsupported, ErrUnsupported},
 		{wasm.ErrInvalidCloseCode, ErrInvalidCloseCode},
-		{wasm.ErrClosed, errClosed},
+		{wasm.ErrClosed, errs.ErrClosed},
 	} {
 		if errors.Is(err, m.from) {
 			return errs.Wrap(detail(err, m.from), m.to)

@@ -95,7 +95,7 @@ func (c *PipeConn) Close() error {
 	c.p.mu.Lock()
 	defer c.p.mu.Unlock()
 	if c.p.closer != nil {
-		return errs.Wrap("codec: pipe: close", errClosed)
+		return errs.Wrap("codec: pipe: close", errs.ErrClosed)
 	}
 	c.p.closer = c
 	close(c.p.closed)
@@ -110,7 +110,7 @@ func (c *PipeConn) closedErr(op string) error {
 	case nil:
 		return nil
 	case c:
-		return errs.Wrap("codec: pipe: "+op, errClosed)
+		return errs.Wrap("codec: pipe: "+op, errs.ErrClosed)
 	}
 	return errs.Wrap("codec: pipe: "+op, &client.CloseError{Code: client.StatusNormalClosure, WasClean: true})
 }

@@ -3,6 +3,7 @@ package errs_test
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,4 +31,15 @@ func TestJoin(t *testing.T) {
 	assert.ErrorIs(t, err, lost)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Nil(t, errors.Unwrap(err), "like fmt.Errorf with two %w")
+}
+
+// TestErrClosed: on both platforms a closed connection's error matches
+// net.ErrClosed, though the browser build never imports net.
+func TestErrClosed(t *testing.T) {
+	err := errs.Wrap("client: write", errs.ErrClosed)
+	assert.ErrorIs(t, err, net.ErrClosed)
+	assert.EqualError(t, err, "client: write: use of closed network connection")
+	assert.True(t, errs.IsNetErrClosed(net.ErrClosed))
+	assert.False(t, errs.IsNetErrClosed(nil))
+	assert.False(t, errs.IsNetErrClosed(context.Canceled))
 }
