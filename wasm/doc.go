@@ -36,3 +36,6 @@
 //     write waiting on backpressure polls it, from 1 ms to 64 ms.
 //   - Every file but this one builds for js && wasm only.
 package wasm
+
+// shim.min.js, which the browser build embeds, is made from shim.js.
+//go:generate go run ../internal/jsmin/cmd/jsmin shim.js shim.min.js

@@ -12,7 +12,10 @@ import (
 	"github.com/duplex-go/duplex/jsbridge"
 )
 
-//go:embed shim.js
+// shimSource is shim.js without its comments and indentation (TestShimUpToDate
+// in internal/jsmin checks it): every page that dials downloads it.
+//
+//go:embed shim.min.js
 var shimSource string
 
 var (
