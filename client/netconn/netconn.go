@@ -62,10 +62,22 @@ type netConn struct {
 type deadline struct {
 	mu    sync.Mutex
 	timer *time.Timer
-	done  chan struct{} // closed when the deadline passes
+	cur   *passing // until the deadline passes; a new one after that
 }
 
-func newDeadline() *deadline { return &deadline{done: make(chan struct{})} }
+// passing is one deadline's passing: its channel, and the functions to
+// run then (context.AfterFunc registers them here, so that a Read or Write
+// under a deadline costs no goroutine waiting on Done).
+type passing struct {
+	done   chan struct{}
+	passed bool
+	next   int
+	funcs  map[int]func()
+}
+
+func newDeadline() *deadline { return &deadline{cur: newPassing()} }
+
+func newPassing() *passing { return &passing{done: make(chan struct{})} }
 
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
@@ -74,40 +86,85 @@ func (d *deadline) set(t time.Time) {
 		d.timer.Stop()
 		d.timer = nil
 	}
-	select {
-	case <-d.done: // passed: a new deadline needs a new channel
-		d.done = make(chan struct{})
-	default:
+	if d.cur.passed { // a new deadline needs a new channel
+		d.cur = newPassing()
 	}
 	if t.IsZero() {
 		return
 	}
 	if wait := time.Until(t); wait > 0 {
-		done := d.done
-		d.timer = time.AfterFunc(wait, func() { close(done) })
+		p := d.cur
+		d.timer = time.AfterFunc(wait, func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			d.pass(p)
+		})
 		return
 	}
-	close(d.done)
+	d.pass(d.cur)
+}
+
+// pass marks p passed and starts its functions; d.mu is held.
+func (d *deadline) pass(p *passing) {
+	if p.passed {
+		return
+	}
+	p.passed = true
+	close(p.done)
+	for _, f := range p.funcs {
+		go f()
+	}
+	p.funcs = nil
 }
 
 // context returns a context that ends when the deadline passes.
 func (d *deadline) context() context.Context {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return deadlineContext{done: d.done}
+	return deadlineContext{d: d, p: d.cur}
 }
 
-type deadlineContext struct{ done chan struct{} }
+type deadlineContext struct {
+	d *deadline
+	p *passing
+}
 
 func (deadlineContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c deadlineContext) Done() <-chan struct{}     { return c.done }
+func (c deadlineContext) Done() <-chan struct{}     { return c.p.done }
 func (deadlineContext) Value(any) any               { return nil }
 func (c deadlineContext) Err() error {
 	select {
-	case <-c.done:
+	case <-c.p.done:
 		return context.DeadlineExceeded
 	default:
 		return nil
+	}
+}
+
+// AfterFunc is what context.AfterFunc calls instead of starting a
+// goroutine to wait on Done: f runs in its own goroutine when the
+// deadline passes; stop reports whether it stopped f from running.
+func (c deadlineContext) AfterFunc(f func()) (stop func() bool) {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	if c.p.passed {
+		go f()
+		return func() bool { return false }
+	}
+	if c.p.funcs == nil {
+		c.p.funcs = make(map[int]func())
+	}
+	id := c.p.next
+	c.p.next++
+	c.p.funcs[id] = f
+	return func() bool {
+		c.d.mu.Lock()
+		defer c.d.mu.Unlock()
+		if _, ok := c.p.funcs[id]; !ok {
+			return false
+		}
+		delete(c.p.funcs, id)
+		return true
 	}
 }
 
