@@ -94,7 +94,11 @@ class Sock {
   _fire() {
     const bits = this.bits;
     this.bits = 0;
-    if (this.wake && bits) this.wake(bits);
+    // Called as a plain function, so `this` is undefined: syscall/js reads
+    // `this` for every call into Go, and an object there would cost a
+    // reference, an allocation and a finalizer each time.
+    const wake = this.wake;
+    if (wake && bits) wake(bits);
   }
 
   // _notifyRead wakes a waiting Read: at once when the previous message
@@ -109,7 +113,8 @@ class Sock {
     if (!this.readArmed) return;
     this.readArmed = false;
     if (quiet && this.wake && !pending.has(this)) {
-      this.wake(1);
+      const wake = this.wake; // see _fire
+      wake(1);
       return;
     }
     schedule(this, 1);
