@@ -59,7 +59,7 @@ func (g *goSock) setLimits(read, queue int64) {
 	g.readLimit, g.queueLimit = read, queue
 }
 
-func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (*goSock, error) {
+func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (backend, error) {
 	ws, err := jsbridge.New(js.Global().Get("WebSocket"), url, protocols)
 	if err != nil {
 		return nil, err

@@ -49,7 +49,10 @@ func shim() (js.Value, error) {
 // dialFallback is newGoSock once EnableCSPFallback has been called. Until
 // then nothing refers to the Go backend, and the linker leaves it out of
 // the program: about 12 KB gzipped that most pages never use.
-var dialFallback atomic.Pointer[func(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (backend, error)]
+var dialFallback atomic.Pointer[backendDialer]
+
+// backendDialer opens a backend: newGoSock's signature.
+type backendDialer func(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (backend, error)
 
 // EnableCSPFallback lets Dial work on pages whose Content Security Policy
 // forbids building code from a string (no 'unsafe-eval' in script-src),
@@ -62,13 +65,7 @@ var dialFallback atomic.Pointer[func(url string, protocols []any, binaryType Bin
 // Call it once, before dialing, in programs that may run under such a
 // policy. It is safe to call more than once and from any goroutine.
 func EnableCSPFallback() {
-	f := func(url string, protocols []any, binaryType BinaryType, readLimit, queueLimit int64, notify func(int)) (backend, error) {
-		g, err := newGoSock(url, protocols, binaryType, readLimit, queueLimit, notify)
-		if err != nil {
-			return nil, err
-		}
-		return g, nil
-	}
+	f := backendDialer(newGoSock)
 	dialFallback.Store(&f)
 }
 
