@@ -24,6 +24,8 @@
 //	origins=p,q   origin patterns allowed for this handshake, overriding
 //	              [Options.OriginPatterns] (a refused origin gets HTTP 403)
 //	limit=N       the server's read limit in bytes (default 64 MiB)
+//	fail=N        refuses handshakes tagged id with HTTP 503 until N of its handshakes
+//	              have been refused, as a server that is down for a while (needs id)
 //
 // The endpoints:
 //

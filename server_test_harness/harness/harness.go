@@ -233,6 +233,13 @@ func (h *Harness) ws(scenario func(q query) (func(c *conn), error)) http.Handler
 			h.refuse(w, r, http.StatusBadRequest, err)
 			return
 		}
+		if n, err := h.failing(q); err != nil {
+			h.refuse(w, r, http.StatusBadRequest, err)
+			return
+		} else if n > 0 {
+			h.refuse(w, r, http.StatusServiceUnavailable, fmt.Errorf("fail=%d: down for this handshake", n))
+			return
+		}
 		c := &conn{h: h, id: q.Get("id"), st: &ConnStats{Path: r.URL.Path, Open: true}, ready: make(chan struct{})}
 		c.ctx, c.cancel = context.WithCancel(h.ctx)
 		defer c.cancel()
@@ -268,6 +275,25 @@ func (h *Harness) ws(scenario func(q query) (func(c *conn), error)) http.Handler
 		}
 		run(c)
 	}
+}
+
+// failing returns the fail=N parameter if the handshake must be refused
+// for it (fewer than N handshakes tagged id have been refused), else 0.
+func (h *Harness) failing(q query) (int, error) {
+	n, err := q.int("fail", 0, 0, 1<<20)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	id := q.Get("id")
+	if id == "" {
+		return 0, errors.New("fail=N needs an id")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if b := h.buckets[id]; b != nil && b.s.Refused >= int64(n) {
+		return 0, nil
+	}
+	return n, nil
 }
 
 func (h *Harness) acceptOptions(r *http.Request, q query) (*websocket.AcceptOptions, int64, error) {

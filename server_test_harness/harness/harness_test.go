@@ -410,6 +410,26 @@ func TestReject(t *testing.T) {
 	assert.Equal(t, int64(0), st.Handshakes, "handshakes")
 }
 
+func TestFail(t *testing.T) {
+	t.Parallel()
+	s := start(t, nil)
+	for i := range 2 {
+		_, resp, err := websocket.Dial(testCtx(t), s.ws+"/echo?id=f&fail=2", nil)
+		require.Error(t, err, "handshake %d", i+1)
+		require.NotNil(t, resp)
+		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "handshake %d", i+1)
+	}
+	c := dial(t, s.ws+"/echo?id=f&fail=2", nil)
+	c.CloseNow()
+	st := getStats(t, s, "f")
+	assert.Equal(t, int64(2), st.Refused, "refused handshakes")
+	assert.Equal(t, int64(1), st.Handshakes, "handshakes")
+
+	_, resp, err := websocket.Dial(testCtx(t), s.ws+"/echo?fail=1", nil)
+	require.Error(t, err)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "fail without an id")
+}
+
 func TestHang(t *testing.T) {
 	t.Parallel()
 	s := start(t, nil)
