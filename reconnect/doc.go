@@ -1,11 +1,37 @@
-// Package reconnect is a WebSocket connection that redials on failure,
-// with the same Read/Write surface as client.Conn: a backoff policy, which
-// errors and close codes are final, an outbound queue while disconnected,
-// state changes a program can watch, a heartbeat to find dead connections,
-// and in the browser the online/offline events.
+// Package reconnect is a WebSocket connection that dials again when it is
+// lost, with the Read and Write of client.Conn, natively and in the
+// browser alike.
 //
-// It is written once over package client, so it has no platform-specific
-// logic beyond the browser's online/offline signal.
+//	c, err := reconnect.Dial(ctx, "wss://example.com/ws", nil)
+//	if err != nil { return err }
+//	defer c.CloseNow()
+//	err = c.Write(ctx, client.MessageText, []byte("hello")) // queued while redialling
+//	typ, p, err := c.Read(ctx)                               // across redials
 //
-// The API lands with the reconnect issue; see DESIGN.md.
+// What it does, each part an Options field:
+//
+//   - Backoff between dials: Exponential (the default, with jitter and a
+//     cap) or Constant, or any Backoff; a Retry-After of a refused
+//     handshake is waited out when it is longer.
+//   - Which failures are final (Final, DefaultFinal): a 4xx refusal, a
+//     close for a protocol or policy violation. GiveUpAfter bounds the
+//     failures in a row, and StableAfter says when they start again.
+//   - An outbound queue while there is no connection (QueueLimit), sent in
+//     order on the next one.
+//   - State changes a program can watch (OnState, Conn.State), and a hook
+//     run on each new connection to log in or subscribe again
+//     (OnConnect).
+//   - A heartbeat to find connections that died without a word
+//     (Heartbeat).
+//   - In the browser, the online event ends a backoff wait at once.
+//
+// It is written once over package client; its only platform-specific code
+// is the browser's online event.
+//
+// # Browsers
+//
+// Browsers hide why a handshake failed: a refusal with 403 looks like a
+// server that is down. So in the browser every failed dial is retried
+// under the backoff, and GiveUpAfter (consecutive failures) is the only
+// bound; natively a 4xx refusal other than 408 and 429 is final.
 package reconnect

@@ -1,0 +1,96 @@
+package reconnect_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/reconnect"
+)
+
+// serverURL stands for your server. The examples are compiled, not run:
+// they would need one.
+var serverURL = "wss://example.com/ws"
+
+func ExampleDial() {
+	ctx := context.Background()
+	c, err := reconnect.Dial(ctx, serverURL, &reconnect.Options{
+		Dial:    client.Options{Subprotocols: []string{"chat.v1"}},
+		Backoff: reconnect.Exponential{Initial: time.Second, Max: time.Minute},
+		OnState: func(e reconnect.Event) {
+			if e.State == reconnect.Waiting {
+				log.Printf("connection lost (%v); redialling in %v", e.Err, e.Delay)
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err) // a final failure, such as HTTP 403
+	}
+	defer c.CloseNow()
+
+	// Writes made while redialling are queued and sent in order.
+	_ = c.Write(ctx, client.MessageText, []byte(`{"subscribe":"news"}`))
+	for {
+		_, p, err := c.Read(ctx) // goes on across redials
+		if errors.Is(err, reconnect.ErrGaveUp) {
+			log.Fatal(err)
+		}
+		if err != nil {
+			return
+		}
+		log.Printf("%s", p)
+	}
+}
+
+// A server that does not answer for a minute is dead, whatever TCP says;
+// ping it after 20 s of silence, and give it 10 s to answer.
+func ExampleHeartbeat() {
+	c, err := reconnect.Dial(context.Background(), serverURL, &reconnect.Options{
+		Heartbeat: &reconnect.Heartbeat{
+			Interval: 20 * time.Second,
+			Timeout:  10 * time.Second,
+			Ping:     func() (client.MessageType, []byte) { return client.MessageText, []byte(`{"type":"ping"}`) },
+			IsPong: func(_ client.MessageType, p []byte) bool {
+				return string(p) == `{"type":"pong"}`
+			},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.CloseNow()
+}
+
+// OnConnect runs first on every new connection: a place to log in and to
+// subscribe again.
+func ExampleOptions_onConnect() {
+	token := []byte(`{"token":"…"}`)
+	c, err := reconnect.Dial(context.Background(), serverURL, &reconnect.Options{
+		OnConnect: func(ctx context.Context, cc *client.Conn) error {
+			if err := cc.Write(ctx, client.MessageText, token); err != nil {
+				return err
+			}
+			_, p, err := cc.Read(ctx) // the server's answer, not left for Read
+			if err != nil {
+				return err
+			}
+			if string(p) != `{"ok":true}` {
+				return fmt.Errorf("%w: %s", errLoginRefused, p)
+			}
+			return nil
+		},
+		// A refused login is final; the rest is retried.
+		Final: func(err error) bool {
+			return reconnect.DefaultFinal(err) || errors.Is(err, errLoginRefused)
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.CloseNow()
+}
+
+var errLoginRefused = errors.New("login refused")

@@ -1,0 +1,233 @@
+package reconnect
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/duplex-go/duplex/client"
+)
+
+// The defaults of Options and Exponential.
+const (
+	DefaultInitialDelay = 500 * time.Millisecond
+	DefaultMaxDelay     = 30 * time.Second
+	DefaultMultiplier   = 2
+	DefaultJitter       = 0.5
+	DefaultStableAfter  = 5 * time.Second
+	DefaultQueueLimit   = 1 << 20
+)
+
+// queueOverhead is what each queued message counts towards
+// Options.QueueLimit on top of its bytes, so that a flood of empty
+// messages is bounded too.
+const queueOverhead = 32
+
+// Options configures a Conn. A nil *Options means the zero value, whose
+// every field has a documented default.
+type Options struct {
+	// Dial is what each connection is dialled with.
+	Dial client.Options
+
+	// Backoff says how long to wait before each redial; nil means
+	// Exponential{} (500 ms, doubling, up to 30 s, with jitter).
+	Backoff Backoff
+
+	// GiveUpAfter is how many failures in a row end the Conn (with
+	// ErrGaveUp); 0 means it never gives up on its own. A failure is a
+	// dial that fails, or a connection lost less than StableAfter after it
+	// opened.
+	GiveUpAfter int
+
+	// StableAfter is how long a connection must stay open for the count
+	// of failures to start again from zero when it is lost; 0 means 5 s.
+	// A server that accepts and then at once drops every connection is
+	// thus redialled with a growing delay, not in a tight loop.
+	StableAfter time.Duration
+
+	// Final reports whether a failure is final: the Conn then stops
+	// redialling and ends with ErrGaveUp. nil means DefaultFinal. An
+	// error of client.Dial that is not a *client.DialError (a malformed
+	// URL, Options the platform does not support) is final whatever Final
+	// says: no redial can mend it.
+	Final func(err error) bool
+
+	// OnConnect, if set, runs on each new connection before anything else
+	// is sent or read on it: to log in, or to subscribe again. It may
+	// read and write c; Read and Write of the Conn wait (queue) meanwhile.
+	// An error fails the attempt (counted, and given to Final). Its ctx
+	// ends with Dial.HandshakeTimeout or Close.
+	OnConnect func(ctx context.Context, c *client.Conn) error
+
+	// QueueLimit bounds, in bytes, the messages Write queues while there
+	// is no connection (each counts 32 bytes more for its bookkeeping);
+	// past it Write fails with ErrQueueFull. 0 means 1 MiB; a negative
+	// value means no queue: Write fails at once while disconnected.
+	QueueLimit int64
+
+	// Heartbeat, if set, finds connections that died without a word: see
+	// Heartbeat. nil means none (the operating system or the browser may
+	// take minutes to notice a dead peer).
+	Heartbeat *Heartbeat
+
+	// OnState, if set, is told each change of state, in order and one at
+	// a time: from the Conn's own goroutine, and Closed from Close's. It
+	// must not block for long: redialling waits for it. It may call Write
+	// (which queues) but not Close.
+	OnState func(Event)
+}
+
+// Heartbeat finds a dead connection by its silence, in the same way on
+// both platforms: browsers give pages no WebSocket ping, so it is built
+// from messages. When no message has arrived for Interval, Ping (if set)
+// is sent; if still nothing has arrived Timeout later, the connection is
+// closed as dead (ErrHeartbeatTimeout) and a new one dialled.
+//
+// Natively, the ping frames of RFC 6455 are not used, so that a program
+// behaves the same in a page: the server must answer Ping with a message,
+// or send something at least every Interval+Timeout on its own.
+type Heartbeat struct {
+	// Interval is the silence after which Ping is sent. It must be > 0.
+	Interval time.Duration
+	// Timeout is the further silence after which the connection is dead;
+	// 0 means Interval.
+	Timeout time.Duration
+	// Ping returns the message to send; nil sends nothing.
+	Ping func() (client.MessageType, []byte)
+	// IsPong reports whether a message answers Ping. Such messages keep
+	// the connection alive but Read does not return them. nil means
+	// every message is returned.
+	IsPong func(typ client.MessageType, p []byte) bool
+}
+
+// Backoff says how long to wait before the next dial.
+type Backoff interface {
+	// Delay returns the wait before the next dial after failures failures
+	// in a row (failures >= 1: Options.GiveUpAfter says what counts). A
+	// negative Delay ends the Conn with ErrGaveUp.
+	Delay(failures int) time.Duration
+}
+
+// Exponential is the default Backoff: Initial, then Multiplier times the
+// previous delay, up to Max, each delay drawn at random from its last
+// Jitter fraction (with Jitter 0.5, between half of it and all of it), so
+// that clients dropped together do not come back together. The zero
+// value means the defaults; it holds no state, so one value may serve
+// any number of Conns.
+type Exponential struct {
+	// Initial is the delay after the first failure; 0 means 500 ms.
+	Initial time.Duration
+	// Max caps the delay; 0 means 30 s.
+	Max time.Duration
+	// Multiplier is the growth from one delay to the next; values below
+	// 1 (0 included) mean 2.
+	Multiplier float64
+	// Jitter is the fraction of each delay that is random, from 0 to 1;
+	// 0 means 0.5, a negative value means none.
+	Jitter float64
+}
+
+// Delay returns the delay after failures failures in a row.
+func (e Exponential) Delay(failures int) time.Duration {
+	initial, maxDelay, mult, jitter := e.Initial, e.Max, e.Multiplier, e.Jitter
+	if initial <= 0 {
+		initial = DefaultInitialDelay
+	}
+	if maxDelay <= 0 {
+		maxDelay = DefaultMaxDelay
+	}
+	if mult < 1 {
+		mult = DefaultMultiplier
+	}
+	switch {
+	case jitter == 0:
+		jitter = DefaultJitter
+	case jitter < 0:
+		jitter = 0
+	case jitter > 1:
+		jitter = 1
+	}
+	d := float64(initial)
+	for i := 1; i < failures && d < float64(maxDelay); i++ {
+		d *= mult
+	}
+	d = min(d, float64(maxDelay))
+	return time.Duration(d * (1 - jitter*rand.Float64()))
+}
+
+// Constant is a Backoff that waits the same time after every failure.
+type Constant time.Duration
+
+// Delay returns c.
+func (c Constant) Delay(int) time.Duration { return time.Duration(c) }
+
+// DefaultFinal is the Final of Options that leave it nil. These
+// failures are final, since dialling again would meet them again:
+//   - a handshake refused with an HTTP 4xx status other than 408 and 429,
+//     or redirected (natively only: browsers hide the status, so there
+//     refusals are retried like a server that is down, and GiveUpAfter
+//     is what bounds them);
+//   - a close by the server with 1002 (protocol error), 1003 (unsupported
+//     data), 1007 (invalid data), 1008 (policy violation), 1009 (message
+//     too big) or 1010 (mandatory extension);
+//   - a received message over the read limit (client.ErrMessageTooBig).
+//
+// Everything else is retried: network errors, 5xx, 408 and 429 (after
+// their Retry-After, if longer than the backoff), closes with 1000,
+// 1001, 1006, 1011-1015 and 3000-4999, ErrHeartbeatTimeout.
+func DefaultFinal(err error) bool {
+	if de, ok := errors.AsType[*client.DialError](err); ok {
+		s := de.StatusCode
+		return s >= 300 && s < 500 && s != 408 && s != 429
+	}
+	if errors.Is(err, client.ErrMessageTooBig) {
+		return true
+	}
+	if ce, ok := errors.AsType[*client.CloseError](err); ok {
+		switch ce.Code {
+		case client.StatusProtocolError, client.StatusUnsupportedData,
+			client.StatusInvalidFramePayloadData, client.StatusPolicyViolation,
+			client.StatusMessageTooBig, client.StatusMandatoryExtension:
+			return true
+		}
+	}
+	return false
+}
+
+// retryAfter returns the Retry-After of a refused handshake in err's
+// chain, 0 if none.
+func retryAfter(err error) time.Duration {
+	if de, ok := errors.AsType[*client.DialError](err); ok {
+		return de.RetryAfter
+	}
+	return 0
+}
+
+// withDefaults returns o with its defaults filled in.
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.Backoff == nil {
+		r.Backoff = Exponential{}
+	}
+	if r.StableAfter <= 0 {
+		r.StableAfter = DefaultStableAfter
+	}
+	if r.Final == nil {
+		r.Final = DefaultFinal
+	}
+	if r.QueueLimit == 0 {
+		r.QueueLimit = DefaultQueueLimit
+	}
+	if h := r.Heartbeat; h != nil {
+		hb := *h
+		if hb.Timeout <= 0 {
+			hb.Timeout = hb.Interval
+		}
+		r.Heartbeat = &hb
+	}
+	return r
+}
