@@ -81,8 +81,8 @@ type message struct {
 
 // link is one connection.
 type link struct {
-	cc     *client.Conn
-	once   sync.Once
+	cc      *client.Conn
+	once    sync.Once
 	lost    chan error    // the error that ended it; buffered
 	readed  chan struct{} // closed when its reading goroutine returns
 	flushed chan struct{} // closed when the queue has been sent on it, or it failed
