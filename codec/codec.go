@@ -47,6 +47,21 @@ type MessageConn interface {
 	Write(ctx context.Context, typ client.MessageType, p []byte) error
 }
 
+// Redialer is a MessageConn that dials a new connection when its
+// connection is lost, and goes on reading and writing on the new one,
+// such as *reconnect.Conn. A Router running on a Redialer outlives the
+// loss of a connection: the calls waiting for a reply fail with
+// ErrConnLost, except idempotent ones (see Idempotent), which are sent
+// again. Only when the Redialer itself ends (its Read fails) does the
+// Router end.
+type Redialer interface {
+	MessageConn
+	// OnDisconnect registers fn to be called with the error that ended
+	// a connection, each time one is lost, before the next one is dialled,
+	// until stop is called. fn must not block; it may call Write.
+	OnDisconnect(fn func(err error)) (stop func())
+}
+
 var (
 	// ErrMessageType: a message of the wrong type, such as a binary
 	// message for a JSON codec. It comes inside a *DecodeError, with the

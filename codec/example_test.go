@@ -10,6 +10,7 @@ import (
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
 	"github.com/duplex-go/duplex/codec/cbor"
+	"github.com/duplex-go/duplex/reconnect"
 )
 
 // serverURL stands for your server. Example (Client) is compiled, not
@@ -196,4 +197,28 @@ func ExampleCall() {
 	// Output:
 	// 3 <nil>
 	// negative A is negative
+}
+
+// ExampleIdempotent runs a Router over a reconnect.Conn: it outlives
+// lost connections, and a call marked Idempotent whose connection is lost
+// before its reply is sent again on the next one. Compiled, not run: it
+// would need a server.
+func ExampleIdempotent() {
+	ctx := context.Background()
+	rc, err := reconnect.Dial(ctx, serverURL, nil)
+	if err != nil {
+		return
+	}
+	defer rc.CloseNow()
+	r := codec.NewRouter(rc, nil)
+	go r.Run(ctx)
+
+	callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// Reading a price twice does no harm: resend it if need be.
+	p, err := codec.Call[string, Price](callCtx, r, "price", "ACME", codec.Idempotent())
+	if errors.Is(err, codec.ErrConnLost) {
+		return // only when rc gave up
+	}
+	fmt.Println(p.Price, err)
 }

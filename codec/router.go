@@ -275,20 +275,20 @@ type callOptions struct {
 	idempotent bool
 }
 
-// Idempotent marks a call as safe to send more than once.
-//
-// It changes nothing yet. A Router runs over one connection, and when
-// that connection's Read fails every pending call fails with ErrConnLost,
-// idempotent or not (the error says so). Once package reconnect exists, a
-// Router over a reconnect.Conn is meant to resend the pending idempotent
-// calls after a redial instead, and fail only the others.
+// Idempotent marks a call as safe to send more than once. It matters on a
+// Redialer (a *reconnect.Conn): when the connection is lost before the
+// reply came, an idempotent call is sent again, on the next connection,
+// and goes on waiting (bounded by its ctx); any other call fails with
+// ErrConnLost, since the peer may or may not have handled it. On other
+// MessageConns a lost connection ends the Router, and every call fails.
 func Idempotent() CallOption {
 	return func(o *callOptions) { o.idempotent = true }
 }
 
 type call struct {
-	done       chan result // buffered: the Router never waits on it
-	idempotent bool
+	done       chan result   // buffered: the Router never waits on it
+	idempotent bool          // resend is not nil
+	resend     chan struct{} // buffered: the connection was lost, send again
 }
 
 type result struct {
@@ -327,21 +327,28 @@ func Call[Req, Resp any](ctx context.Context, r *Router, kind string, req Req, o
 		return resp, callError(kind, err)
 	}
 	defer r.end(id)
-	if err := r.write(ctx, &Envelope{Kind: kind, ID: id}, req); err != nil {
+	env := &Envelope{Kind: kind, ID: id}
+	if err := r.write(ctx, env, req); err != nil {
 		return resp, callError(kind, err)
 	}
-	select {
-	case res := <-c.done:
-		if res.err != nil {
-			return resp, callError(kind, res.err)
+	for {
+		select {
+		case res := <-c.done:
+			if res.err != nil {
+				return resp, callError(kind, res.err)
+			}
+			if err := r.decodeData(res.data, &resp); err != nil {
+				var zero Resp
+				return zero, &DecodeError{Type: r.f.MessageType(), Data: res.msg, Kind: kind, Err: err}
+			}
+			return resp, nil
+		case <-c.resend:
+			if err := r.write(ctx, env, req); err != nil {
+				return resp, callError(kind, err)
+			}
+		case <-ctx.Done():
+			return resp, callError(kind, ctx.Err())
 		}
-		if err := r.decodeData(res.data, &resp); err != nil {
-			var zero Resp
-			return zero, &DecodeError{Type: r.f.MessageType(), Data: res.msg, Kind: kind, Err: err}
-		}
-		return resp, nil
-	case <-ctx.Done():
-		return resp, callError(kind, ctx.Err())
 	}
 }
 
@@ -359,6 +366,9 @@ func (r *Router) begin(o callOptions) (uint64, *call, error) {
 	}
 	r.lastID++
 	c := &call{done: make(chan result, 1), idempotent: o.idempotent}
+	if o.idempotent {
+		c.resend = make(chan struct{}, 1)
+	}
 	r.pending[r.lastID] = c
 	return r.lastID, c, nil
 }
@@ -378,6 +388,9 @@ func (r *Router) end(id uint64) {
 // given a bad or duplicate kind (or, while it runs, once one is), or if
 // Run is already running.
 //
+// On a Redialer, a lost connection is not a Read error: while Run runs,
+// it fails or resends the pending calls (see Redialer) and goes on.
+//
 // The context handlers get is ctx, marked so that Call on it fails at
 // once (ErrCallInHandler) instead of waiting forever.
 func (r *Router) Run(ctx context.Context) error {
@@ -385,6 +398,9 @@ func (r *Router) Run(ctx context.Context) error {
 		return err
 	}
 	defer r.stop()
+	if rd, ok := r.mc.(Redialer); ok {
+		defer rd.OnDisconnect(r.disconnected)()
+	}
 	hctx := context.WithValue(ctx, handlerKey{}, r)
 	for {
 		typ, p, err := r.mc.Read(ctx)
@@ -437,11 +453,29 @@ func (r *Router) fail(err error) {
 	r.pending = map[uint64]*call{}
 	r.mu.Unlock()
 	for _, c := range calls {
-		lost := connLost("", err)
+		c.done <- result{err: connLost("", err)}
+	}
+}
+
+// disconnected is told by a Redialer that its connection was lost with
+// err: the idempotent calls are sent again, the others fail.
+func (r *Router) disconnected(err error) {
+	r.mu.Lock()
+	var failed []*call
+	for id, c := range r.pending {
 		if c.idempotent {
-			lost = connLost(" (the call is idempotent, but resending it needs package reconnect, which is not there yet)", err)
+			select {
+			case c.resend <- struct{}{}:
+			default: // already told
+			}
+			continue
 		}
-		c.done <- result{err: lost}
+		delete(r.pending, id)
+		failed = append(failed, c)
+	}
+	r.mu.Unlock()
+	for _, c := range failed {
+		c.done <- result{err: connLost(" (the call may or may not have reached the peer; only idempotent calls are sent again)", err)}
 	}
 }
 
