@@ -24,7 +24,7 @@ INTEROP := scripts/interop.sh --
 
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec clean help
+.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec size-reconnect clean help
 
 all: test
 
@@ -149,6 +149,13 @@ size-codec: ## what each codec adds to the gzipped wasm of internal/sizeprobe
 		n=$$(gzip -9 -c $(BIN)/$$p.wasm | wc -c); \
 		echo "size-codec: $$p: $$n gzipped, +$$((n - base))"; \
 	done
+
+size-reconnect: ## what package reconnect adds to the gzipped wasm of internal/sizeprobe
+	@mkdir -p $(BIN)
+	@$(JSGO) build -ldflags='-s -w' -o $(BIN)/sizeprobe.wasm ./internal/sizeprobe
+	@$(JSGO) build -ldflags='-s -w' -o $(BIN)/reconnect.wasm ./internal/sizeprobe/reconnect
+	@base=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); n=$$(gzip -9 -c $(BIN)/reconnect.wasm | wc -c); \
+	echo "size-reconnect: internal/sizeprobe: $$base gzipped (-9); on reconnect: $$n, +$$((n - base))"
 
 clean: ## remove bin/
 	rm -rf $(BIN)
