@@ -488,6 +488,9 @@ func (c *Conn) OnDisconnect(fn func(err error)) (stop func()) {
 // stays usable), and an error wrapping ErrGaveUp or net.ErrClosed when
 // the Conn has ended.
 func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
+	if c.isClosing() {
+		return 0, nil, c.ended("read")
+	}
 	select {
 	case m := <-c.msgs:
 		return m.typ, m.p, nil
@@ -552,7 +555,10 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 // enqueue queues a copy of p; c.mu is held.
 func (c *Conn) enqueue(typ client.MessageType, p []byte) error {
 	n := int64(len(p)) + queueOverhead
-	if c.o.QueueLimit < 0 || c.queued+n > c.o.QueueLimit {
+	if c.o.QueueLimit < 0 {
+		return errs.Msg("reconnect: write: no connection, and no queue (Options.QueueLimit < 0); the message was not sent", ErrQueueFull)
+	}
+	if c.queued+n > c.o.QueueLimit {
 		return errs.Msg(ErrQueueFull.Error()+" ("+strconv.FormatInt(c.o.QueueLimit, 10)+" bytes, Options.QueueLimit); the message was not queued", ErrQueueFull)
 	}
 	c.queue = append(c.queue, message{typ, append([]byte(nil), p...)})

@@ -437,6 +437,17 @@ func TestClose(t *testing.T) {
 		require.ErrorIs(t, err, reconnect.ErrUnsent)
 		assert.Contains(t, err.Error(), "2 queued messages")
 	})
+	t.Run("no queue", func(t *testing.T) {
+		t.Parallel()
+		id := wstest.ID(t)
+		c, rec := dial(t, "/echo?id="+id, &reconnect.Options{Backoff: reconnect.Constant(time.Hour), QueueLimit: -1})
+		require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+		rec.wait(t, reconnect.Waiting)
+		err := c.Write(ctxFor(t, time.Second), client.MessageBinary, []byte{1})
+		require.ErrorIs(t, err, reconnect.ErrQueueFull)
+		assert.Contains(t, err.Error(), "no queue")
+		require.NoError(t, c.Close(client.StatusNormalClosure, ""), "nothing was queued")
+	})
 	t.Run("read waiting", func(t *testing.T) {
 		// A Read waiting when Close is called returns.
 		t.Parallel()
@@ -511,4 +522,84 @@ func TestExponential(t *testing.T) {
 		require.GreaterOrEqual(t, d, reconnect.DefaultMaxDelay/2)
 		require.LessOrEqual(t, d, reconnect.DefaultMaxDelay)
 	}
+}
+
+// TestConcurrentRedials: writers and a reader keep going while the
+// connection is cut again and again: no Write fails but for a full queue,
+// nothing read is garbled, and the Conn works at the end.
+func TestConcurrentRedials(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	c, _ := dial(t, "/echo?id="+id, nil)
+	ctx := ctxFor(t, 30*time.Second)
+
+	seen := make(chan string, 4096)
+	readDone := make(chan error, 1)
+	go func() {
+		for {
+			_, p, err := c.Read(ctx)
+			if err != nil {
+				readDone <- err
+				return
+			}
+			seen <- string(p)
+			if string(p) == "final" {
+				readDone <- nil
+				return
+			}
+		}
+	}()
+
+	const writers, each = 4, 200
+	var wg sync.WaitGroup
+	written := make(map[string]bool)
+	var mu sync.Mutex
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				msg := "w" + strconv.Itoa(w) + "-" + strconv.Itoa(i)
+				err := c.Write(ctx, client.MessageText, []byte(msg))
+				if errors.Is(err, reconnect.ErrQueueFull) {
+					continue
+				}
+				if !assert.NoError(t, err, msg) {
+					return
+				}
+				mu.Lock()
+				written[msg] = true
+				mu.Unlock()
+				if i%20 == 0 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		})
+	}
+	for range 5 {
+		time.Sleep(15 * time.Millisecond)
+		wstest.Kick(t, id, 0, "")
+	}
+	wg.Wait()
+	// What was written just before a cut may be lost: write "final" until
+	// it comes back.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for done := false; !done; {
+		require.NoError(t, c.Write(ctx, client.MessageText, []byte("final")))
+		select {
+		case err := <-readDone:
+			require.NoError(t, err)
+			done = true
+		case <-tick.C:
+		}
+	}
+	close(seen)
+	n := 0
+	for s := range seen {
+		if s != "final" {
+			require.True(t, written[s], "read %q, which no Write sent", s)
+			n++
+		}
+	}
+	t.Logf("%d of %d messages came back across %d connections", n, len(written), wstest.Stats(t, id).Handshakes)
+	assert.Equal(t, reconnect.Connected, c.State())
 }
