@@ -52,14 +52,15 @@ var (
 // or giving up, Read and Write return an error with net.ErrClosed in its
 // chain.
 type Conn struct {
-	url    string
-	o      Options
-	ctx    context.Context // ends with the Conn
-	cancel context.CancelFunc
-	msgs   chan message  // from the reading goroutines to Read
-	up     chan struct{} // closed at the first connection
-	done   chan struct{} // closed when run returns
-	online <-chan struct{}
+	url     string
+	o       Options
+	ctx     context.Context // ends with the Conn
+	cancel  context.CancelFunc
+	msgs    chan message  // from the reading goroutines to Read
+	up      chan struct{} // closed at the first connection
+	done    chan struct{} // closed when run returns
+	online  <-chan struct{}
+	offline func() bool // nil natively
 
 	mu        sync.Mutex
 	state     State
@@ -109,8 +110,8 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		listeners: map[*func(error)]struct{}{},
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	online, stopOnline := watchOnline()
-	c.online = online
+	online, offline, stopOnline := watchOnline()
+	c.online, c.offline = online, offline
 	go func() {
 		defer stopOnline()
 		c.run()
@@ -159,6 +160,12 @@ func (c *Conn) run() {
 			}
 			d = max(d, retryAfter(last))
 			if !c.setState(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
+				return
+			}
+		}
+		if c.offline != nil && c.offline() {
+			// A dial now would fail, and count: wait for the network.
+			if !c.setState(Event{State: Waiting, Failures: failures, Err: last, Offline: true}) || !c.waitOnline() {
 				return
 			}
 		}
@@ -381,6 +388,19 @@ func (c *Conn) sleep(d time.Duration) bool {
 	case <-c.online:
 	case <-c.ctx.Done():
 		return false
+	}
+	return true
+}
+
+// waitOnline waits until the browser says it is online; it reports false
+// if the Conn ended meanwhile.
+func (c *Conn) waitOnline() bool {
+	for c.offline() {
+		select {
+		case <-c.online:
+		case <-c.ctx.Done():
+			return false
+		}
 	}
 	return true
 }

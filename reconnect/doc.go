@@ -23,10 +23,11 @@
 //     (OnConnect).
 //   - A heartbeat to find connections that died without a word
 //     (Heartbeat).
-//   - In the browser, the online event ends a backoff wait at once.
+//   - In the browser, no dial while it says it is offline, and the online
+//     event ends a backoff wait at once.
 //
 // It is written once over package client; its only platform-specific code
-// is the browser's online event.
+// is the browser's online and offline signal.
 //
 // # Browsers
 //

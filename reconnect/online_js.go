@@ -10,9 +10,11 @@ import (
 
 // watchOnline returns a channel that receives when the browser fires
 // online (the network is back), so that a Conn waiting out its backoff
-// dials at once. Where there is no such event (no addEventListener on the
-// global object), it returns nil.
-func watchOnline() (online <-chan struct{}, stop func()) {
+// dials at once, and a func that reports whether the browser says it is
+// offline (navigator.onLine false), so that a Conn does not dial then.
+// Where there is no such event (no addEventListener on the global
+// object), it returns nil and nil.
+func watchOnline() (online <-chan struct{}, offline func() bool, stop func()) {
 	ch := make(chan struct{}, 1)
 	release, err := jsbridge.Listen(js.Global(), "online", func(js.Value) {
 		select {
@@ -21,7 +23,18 @@ func watchOnline() (online <-chan struct{}, stop func()) {
 		}
 	})
 	if err != nil {
-		return nil, func() {}
+		return nil, nil, func() {}
 	}
-	return ch, release
+	offline = func() bool {
+		var off bool
+		_ = jsbridge.Try(func() {
+			nav := js.Global().Get("navigator")
+			if nav.Type() == js.TypeObject {
+				v := nav.Get("onLine")
+				off = v.Type() == js.TypeBoolean && !v.Bool()
+			}
+		})
+		return off
+	}
+	return ch, offline, release
 }

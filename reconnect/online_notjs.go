@@ -2,6 +2,8 @@
 
 package reconnect
 
-// watchOnline returns nil natively: there is no online event to cut a
-// wait short.
-func watchOnline() (online <-chan struct{}, stop func()) { return nil, func() {} }
+// watchOnline returns nils natively: there is no online event to cut a
+// wait short, and no offline state to wait out.
+func watchOnline() (online <-chan struct{}, offline func() bool, stop func()) {
+	return nil, nil, func() {}
+}

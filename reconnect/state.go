@@ -49,4 +49,8 @@ type Event struct {
 	Err error
 	// Delay is, for Waiting, how long until the next dial.
 	Delay time.Duration
+	// Offline is, for Waiting, that the browser says it is offline: the
+	// Conn dials again when the browser's online event comes (Delay is
+	// 0). Natively it is never set.
+	Offline bool
 }
