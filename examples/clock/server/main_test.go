@@ -4,12 +4,14 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,13 +49,23 @@ func buildPage(t *testing.T) string {
 }
 
 // TestPageCounts loads the demo page in headless Chrome and watches the
-// number the server pushes go up.
+// number the server pushes go up; then restarts the server and watches
+// the page reconnect by itself and count again from the start.
 func TestPageCounts(t *testing.T) {
 	dir := buildPage(t)
-	ctx, stop := context.WithCancel(t.Context())
-	srv := httptest.NewServer(newHandler(ctx, dir, 100*time.Millisecond))
+	var current atomic.Pointer[http.Handler]
+	start := func() context.CancelFunc {
+		ctx, stop := context.WithCancel(t.Context())
+		h := newHandler(ctx, dir, 100*time.Millisecond)
+		current.Store(&h)
+		return stop
+	}
+	stop := start()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*current.Load()).ServeHTTP(w, r)
+	}))
 	defer srv.Close()
-	defer stop()
+	defer func() { stop() }()
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.Flag("disable-gpu", true),
@@ -68,7 +80,25 @@ func TestPageCounts(t *testing.T) {
 
 	require.NoError(t, chromedp.Run(browser, chromedp.Navigate(srv.URL+"/")), "loading the page")
 	waitFor(t, browser, `document.getElementById("status").textContent === "connected"`, "the page connects")
+	before := counting(t, browser)
 
+	// A restart: the old handler closes with 1001 and refuses new
+	// connections the same way until the new one takes over.
+	stop()
+	waitFor(t, browser, `document.getElementById("status").textContent.startsWith("reconnecting in ")`, "the page says it reconnects")
+	var status string
+	require.NoError(t, chromedp.Run(browser, chromedp.Evaluate(`document.getElementById("status").textContent`, &status)))
+	assert.Contains(t, status, "1001", "and why")
+	stop = start()
+	waitFor(t, browser, `document.getElementById("status").textContent === "connected"`, "the page reconnects")
+	after := counting(t, browser)
+	assert.Less(t, after[0], before[2], "a new connection counts from its start: before %v, after %v", before, after)
+}
+
+// counting waits for three different increasing numbers on the page and
+// returns them.
+func counting(t *testing.T, browser context.Context) []float64 {
+	t.Helper()
 	var seen []float64
 	deadline := time.Now().Add(20 * time.Second)
 	for len(seen) < 3 && time.Now().Before(deadline) {
@@ -82,10 +112,7 @@ func TestPageCounts(t *testing.T) {
 	require.Len(t, seen, 3, "three different numbers on the page: %v", seen)
 	assert.Less(t, seen[0], seen[1], "the number increases")
 	assert.Less(t, seen[1], seen[2], "the number increases")
-
-	// Stopping the server ends the push with 1001, and the page says so.
-	stop()
-	waitFor(t, browser, `document.getElementById("status").textContent.startsWith("disconnected: 1001")`, "the page reports the server going away")
+	return seen
 }
 
 // waitFor evaluates the JavaScript expression cond in the page until it is

@@ -1,8 +1,9 @@
 //go:build js && wasm
 
 // Command web is the clock demo's page: it connects to the server's /clock
-// WebSocket with package client and shows each number the server pushes,
-// decoded by codec.JSON.
+// WebSocket with package reconnect, so that it comes back by itself when
+// the server restarts or the network drops, and shows each number the
+// server pushes, decoded by codec.JSON.
 package main
 
 import (
@@ -10,9 +11,10 @@ import (
 	"errors"
 	"strconv"
 	"syscall/js"
+	"time"
 
-	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
+	"github.com/duplex-go/duplex/reconnect"
 )
 
 // tick is what the server pushes.
@@ -26,13 +28,25 @@ func main() {
 
 	ctx := context.Background()
 	// A relative URL: the page's own host, ws:// or wss:// to match it.
-	c, err := client.Dial(ctx, "/clock", nil)
+	c, err := reconnect.Dial(ctx, "/clock", &reconnect.Options{
+		Backoff: reconnect.Exponential{Initial: 250 * time.Millisecond, Max: 10 * time.Second},
+		OnState: func(e reconnect.Event) {
+			switch {
+			case e.State == reconnect.Connected:
+				elapsed.Set("textContent", "–") // a new connection counts from 0
+				show("connected")
+			case e.State == reconnect.Waiting && e.Offline:
+				show("offline: waiting for the network")
+			case e.State == reconnect.Waiting:
+				show("reconnecting in " + e.Delay.Round(time.Millisecond).String() + " (" + e.Err.Error() + ")")
+			}
+		},
+	})
 	if err != nil {
 		show("cannot connect: " + err.Error())
 		return
 	}
 	defer c.CloseNow()
-	show("connected")
 
 	ticks := codec.NewConn(c, codec.JSON[tick]{})
 	for {
@@ -42,16 +56,9 @@ func main() {
 			continue
 		}
 		if err != nil {
-			show("disconnected: " + strconv.Itoa(int(client.CloseStatus(err))) + " " + closeReason(err))
+			show("gave up: " + err.Error()) // a final failure, such as 1008
 			return
 		}
 		elapsed.Set("textContent", strconv.FormatFloat(t.Seconds, 'f', -1, 64))
 	}
-}
-
-func closeReason(err error) string {
-	if ce, ok := errors.AsType[*client.CloseError](err); ok {
-		return ce.Reason
-	}
-	return err.Error()
 }
