@@ -18,7 +18,9 @@ var (
 	// *RemoteError whose Code is CodeUnknownKind.
 	ErrUnknownKind = errors.New("codec: no handler for this kind")
 	// ErrConnLost: the connection failed (its Read returned an error)
-	// while a call waited for its reply, or before the call.
+	// while a call waited for its reply, or before the call; or, on a
+	// Redialer, the connection was lost while a call that is not
+	// Idempotent waited for its reply.
 	ErrConnLost = errors.New("codec: connection lost")
 	// ErrCallInHandler: Call from a handler, on the context the Router
 	// gave it, would wait forever, since the Router reads the reply only
