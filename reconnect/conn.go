@@ -326,6 +326,8 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			ctx, cancel = context.WithTimeout(c.ctx, wait)
 		}
 		typ, p, err := l.cc.Read(ctx)
+		// Silence, not a failure: the Read's own deadline passed.
+		silent := err != nil && hb != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil
 		if cancel != nil {
 			cancel()
 		}
@@ -333,7 +335,7 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			if c.ctx.Err() != nil {
 				return
 			}
-			if hb != nil && ctx.Err() != nil {
+			if silent {
 				if pinged {
 					c.drop(l, errs.Msg(ErrHeartbeatTimeout.Error()+" ("+(hb.Interval+hb.Timeout).String()+")", ErrHeartbeatTimeout))
 					return

@@ -352,6 +352,24 @@ func TestHeartbeat(t *testing.T) {
 		assert.Positive(t, pongs.Load(), "pings were answered")
 		assert.NotContains(t, rec.states(), reconnect.Waiting)
 	})
+	t.Run("server pushes", func(t *testing.T) {
+		// No Ping: a server that sends on its own keeps the connection
+		// alive; one that stops does not.
+		t.Parallel()
+		id := wstest.ID(t)
+		c, rec := dial(t, "/clock?every=20ms&count=20&id="+id, &reconnect.Options{
+			Heartbeat: &reconnect.Heartbeat{Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond},
+			Final:     func(error) bool { return true }, // /clock ends with 1000: stop there
+		})
+		ctx := ctxFor(t, 5*time.Second)
+		for range 20 {
+			_, _, err := c.Read(ctx)
+			require.NoError(t, err)
+		}
+		e := rec.wait(t, reconnect.Closed)
+		assert.Equal(t, client.StatusNormalClosure, client.CloseStatus(e.Err), "the clock's own close, not the heartbeat: %v", e.Err)
+		assert.Equal(t, int64(1), wstest.Stats(t, id).Handshakes)
+	})
 	t.Run("bad interval", func(t *testing.T) {
 		t.Parallel()
 		_, err := reconnect.Dial(ctxFor(t, time.Second), wstest.URL(t, "/echo"), &reconnect.Options{Heartbeat: &reconnect.Heartbeat{}})
