@@ -488,7 +488,8 @@ func (c *Conn) notifyLost(err error) {
 // OnDisconnect registers fn to be called, each time a connection is lost,
 // with the error that ended it, before the Conn dials again (and before
 // OnState hears of it), until stop is called. fn runs on the Conn's own
-// goroutine and must not block; it may call Write, which queues. A Conn
+// goroutine and must not block; it may call Write, which queues, but not
+// Close, which waits for that goroutine. A Conn
 // that is closed or gives up calls no fn for that.
 //
 // It is how codec's Router fails or resends the calls left without a
