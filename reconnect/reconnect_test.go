@@ -403,6 +403,7 @@ func TestOnConnect(t *testing.T) {
 	})
 	echo(t, c, "first") // OnConnect's echo was not left for Read
 	require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+	rec.wait(t, reconnect.Waiting)
 	rec.wait(t, reconnect.Connected)
 	echo(t, c, "second")
 	mu.Lock()
