@@ -60,8 +60,8 @@ staticcheck: $(BIN)/staticcheck
 	GOOS=js GOARCH=wasm $(BIN)/staticcheck ./...
 
 # The browser build of client, wasm, jsbridge, reconnect and codec is
-# what every page downloads: it must not pull in net/http or coder/websocket. And imports
-# only point down the map in DESIGN.md.
+# what every page downloads: it must not pull in net/http or
+# coder/websocket. And imports only point down the map in DESIGN.md.
 #
 # Package codec gets a weaker form of client's fmt/net/url/os/reflect
 # rule: codec.JSON needs encoding/json, which itself imports fmt (and so
