@@ -288,9 +288,8 @@ func Idempotent() CallOption {
 }
 
 type call struct {
-	done       chan result   // buffered: the Router never waits on it
-	idempotent bool          // resend is not nil
-	resend     chan struct{} // buffered: the connection was lost, send again
+	done   chan result   // buffered: the Router never waits on it
+	resend chan struct{} // buffered: the connection was lost, send again; nil unless Idempotent
 }
 
 type result struct {
@@ -367,7 +366,7 @@ func (r *Router) begin(o callOptions) (uint64, *call, error) {
 		return 0, nil, connLost("", r.lost)
 	}
 	r.lastID++
-	c := &call{done: make(chan result, 1), idempotent: o.idempotent}
+	c := &call{done: make(chan result, 1)}
 	if o.idempotent {
 		c.resend = make(chan struct{}, 1)
 	}
@@ -465,7 +464,7 @@ func (r *Router) disconnected(err error) {
 	r.mu.Lock()
 	var failed []*call
 	for id, c := range r.pending {
-		if c.idempotent {
+		if c.resend != nil {
 			select {
 			case c.resend <- struct{}{}:
 			default: // already told
