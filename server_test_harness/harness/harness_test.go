@@ -672,6 +672,33 @@ func TestBadParameters(t *testing.T) {
 		"/reject?status=200",
 		"/kick",
 		"/kick?id=x&code=1006",
+		"/stall?size=-1",
+		"/stall?size=4611686018427387905",
+		"/stall?size=x",
+		"/stall?size=10&send=11",
+		"/stall?send=-1",
+		"/stall?type=json",
+		"/stall?frag=2",
+		"/stall?ok=-1",
+		"/stall?ok=1048577",
+		"/stall?hold=x",
+		"/stall?hold=-1s",
+		"/stall?compress=context",
+		"/stall?limit=x",
+		"/bad",
+		"/bad?frame=",
+		"/bad?frame=nope",
+		"/bad?frame=RSV",
+		"/bad?frame=rsv&ok=x",
+		"/garbage?seed=-1",
+		"/garbage?seed=18446744073709551616",
+		"/garbage?seed=x",
+		"/garbage?n=-1",
+		"/garbage?n=1073741825",
+		"/raw?b64=!!!!",
+		"/raw?b64=A",
+		"/raw?b64=iAID6A%2B%2B",
+		"/raw?b64=" + strings.Repeat("A", 87383), // 64 KiB + 1
 	} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
@@ -724,7 +751,9 @@ func TestIndex(t *testing.T) {
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Contains(t, string(body), "/echo")
+	for _, path := range []string{"/echo", "/stall", "/bad?frame=", "/garbage", "/raw?b64="} {
+		assert.Contains(t, string(body), path)
+	}
 	resp, err = http.Get(s.http + "/nope")
 	require.NoError(t, err)
 	resp.Body.Close()
