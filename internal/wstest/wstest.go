@@ -47,9 +47,19 @@ func HTTPURL(t testing.TB, path string) string {
 }
 
 // ID returns a tag for the id= query parameter that no other test uses.
+// It is made of letters, digits and "._-", so it reads the same in a URL
+// and in [Stats].
 func ID(t testing.TB) string {
-	name := strings.NewReplacer("/", ".", " ", "_").Replace(t.Name())
-	return url.QueryEscape(fmt.Sprintf("%s-%08x", name, rand.Uint32()))
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r == '/':
+			return '.'
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '.', r == '-':
+			return r
+		}
+		return '_'
+	}, t.Name())
+	return fmt.Sprintf("%s-%08x", name, rand.Uint32())
 }
 
 // Stats returns what the harness has seen of the connections tagged id.
