@@ -130,9 +130,11 @@ type Options struct {
 
 	// ReadLimit is the largest message Read and Reader accept, in bytes: 0
 	// means DefaultReadLimit (32 KiB), -1 no limit. A larger message
-	// closes the connection with 4009 and reads return ErrMessageTooBig
-	// (in the browser, the size is checked before anything is copied into
-	// Go memory).
+	// closes the connection with 4009 and reads return ErrMessageTooBig.
+	// Natively that happens as soon as a frame header announces a size
+	// over the limit, before any of the message is downloaded; browsers
+	// receive a message whole before a page sees it, and there the size
+	// is checked before anything is copied into Go memory.
 	ReadLimit int64
 
 	// HandshakeTimeout bounds Dial when ctx has no earlier deadline: 0

@@ -85,10 +85,13 @@ func (c *Conn) isClosed() bool {
 
 // Read returns the next message, whole. A message over the read limit
 // ends the connection (ErrMessageTooBig), as does a text message that is
-// not UTF-8 (browsers fail the connection then: Read returns a
-// *CloseError with 1006, and the peer gets 1002). A Read whose ctx ends
-// returns ctx.Err() and the connection stays usable: the next Read
-// returns the next message.
+// not UTF-8 or a frame that breaks the protocol (browsers fail the
+// connection then: Read returns a *CloseError with 1006, and the peer gets
+// 1002). A Read whose ctx ends returns ctx.Err() and the connection stays
+// usable, even when the ctx ends in the middle of a message: nothing of it
+// is lost, and the next Read returns it. (Natively, Read receives a
+// message whole before it returns any of it, holding at most the read
+// limit; in browsers the browser does.)
 func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 	if c.isClosed() {
 		return 0, nil, closedError("read")
@@ -104,9 +107,13 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 // unread is discarded by the next Reader or Read (natively, that reads it
 // from the network). Limits and UTF-8 are checked as the body is read.
 //
-// Natively the body is read from the network as it arrives, bounded by
-// the connection (Close or CloseNow end a stuck body); in browsers the
-// whole message has already arrived.
+// Natively the body is read from the network as it arrives, so a body
+// can wait on a peer that stalls: Close (within Options.CloseTimeout) or
+// CloseNow (at once) end such a wait. A Read or Reader that finds the last
+// body unread discards it first, and if its ctx ends while the rest of
+// that message is still arriving, the connection is cut (a message
+// already begun cannot be given back). In browsers the whole message has
+// already arrived.
 func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 	if c.isClosed() {
 		return 0, nil, closedError("read")

@@ -301,3 +301,70 @@ func record(t *testing.T, mu *sync.Mutex, seen map[int]bool, p []byte) {
 	}
 	seen[i] = true
 }
+
+// TestReadCutMidMessage: Reads whose ctx ends while a fragmented message
+// trickles in, frame by frame and byte by byte, return ctx.Err() and lose
+// nothing: the message arrives whole, and the ping inside it is answered.
+func TestReadCutMidMessage(t *testing.T) {
+	t.Parallel()
+	body := pattern(3000, 5)
+	pong := make(chan []byte, 1)
+	url, opts := scripted(t, false, func(conn net.Conn, br *bufio.Reader) {
+		var stream []byte
+		stream = append(stream, 0x02, 126, 0x03, 0xe8) // binary, 1000 bytes, no FIN
+		stream = append(stream, body[:1000]...)
+		stream = append(stream, 0x89, 4)
+		stream = append(stream, "ping"...)
+		stream = append(stream, 0x00, 126, 0x03, 0xe8) // continuation, 1000 bytes
+		stream = append(stream, body[1000:2000]...)
+		stream = append(stream, 0x80, 126, 0x03, 0xe8) // the last one
+		stream = append(stream, body[2000:]...)
+		for len(stream) > 0 {
+			k := min(len(stream), 250)
+			if _, err := conn.Write(stream[:k]); err != nil {
+				t.Errorf("write: %v", err)
+				return
+			}
+			stream = stream[k:]
+			time.Sleep(15 * time.Millisecond)
+		}
+		op, p, err := readFrame(br)
+		if err != nil || op != 0xA {
+			t.Errorf("the client's answer: opcode %#x, %v; want a pong", op, err)
+			return
+		}
+		pong <- p
+		_, _ = conn.Write([]byte{0x88, 2, 0x03, 0xe8}) // close 1000
+		_, _, _ = readFrame(br)
+	})
+	c, err := client.Dial(ctxFor(t, 5*time.Second), url, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.CloseNow() })
+
+	cuts := 0
+	deadline := time.Now().Add(10 * time.Second)
+	var p []byte
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		var typ client.MessageType
+		typ, p, err = c.Read(ctx)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			cuts++
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, client.MessageBinary, typ)
+		break
+	}
+	assert.Equal(t, body, p, "the message, whole")
+	assert.Greater(t, cuts, 10, "Reads cut while the message arrived")
+	select {
+	case p := <-pong:
+		assert.Equal(t, "ping", string(p), "pong payload")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pong")
+	}
+	_, _, err = c.Read(ctxFor(t, 5*time.Second))
+	assert.Equal(t, client.StatusNormalClosure, client.CloseStatus(err), "then the close: %v", err)
+}

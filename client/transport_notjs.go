@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,22 +27,30 @@ import (
 //
 // The goroutine that calls Read or Reader reads from coder/websocket
 // itself, with no hand-over: a goroutine hand-over per message cost a
-// fifth of a small message's round trip. Two things make that safe:
+// fifth of a small message's round trip. Three things make that safe:
 //
 //   - coder/websocket closes the connection when the ctx given to its
 //     Reader ends, so it is given none; the caller's ctx instead cuts the
-//     wait through stream, which cuts only between messages, so a Read
-//     whose ctx ends leaves the connection usable.
+//     wait through stream, which hands a Read whole messages only and so
+//     can cut it between messages, whenever its ctx ends: a Read whose ctx
+//     ends leaves the connection usable and loses nothing.
 //   - Control frames (ping, close) must be answered while the program is
 //     not reading, as browsers do: when nobody has read for idleAfter, an
 //     idle reader reads in its place, and gives way (stream cuts it) as
 //     soon as a Read or Reader comes. A message it finds waits in
 //     pending.
+//   - Whatever the peer does, a wait ends: a message announced over the
+//     read limit or a frame that breaks the protocol fails the connection
+//     as soon as its header arrives (stream checks each one), failing
+//     sends the close frame for at most the close timeout, and CloseNow
+//     cuts TCP before anything else.
 type native struct {
-	ws     *websocket.Conn
-	raw    net.Conn // the connection under ws, to cut a stuck close
-	stream *stream
-	limit  atomic.Int64
+	ws           *websocket.Conn
+	raw          net.Conn // the connection under ws, to cut it
+	stream       *stream
+	limit        atomic.Int64
+	closeTimeout time.Duration
+	closing      atomic.Bool // Close was called: a Read cut now returns
 
 	readSem  chan struct{} // the read token: calls into ws's reading side
 	cutUser  func()        // stream.cutUser, made once
@@ -160,17 +169,19 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 		ws.CloseNow()
 		return nil, &DialError{URL: rawURL, Err: errors.New("the connection under the WebSocket is not a net.Conn")}
 	}
-	st.raw = raw
-	ws.SetReadLimit(-1) // the body enforces ours, and closes with 4009
+	ws.SetReadLimit(-1) // stream and body enforce ours, and close with 4009
 	n := &native{
-		ws:      ws,
-		raw:     raw,
-		stream:  st,
-		readSem: make(chan struct{}, 1),
-		cutUser: st.cutUser,
-		ended:   make(chan struct{}),
+		ws:           ws,
+		raw:          raw,
+		stream:       st,
+		closeTimeout: o.CloseTimeout,
+		readSem:      make(chan struct{}, 1),
+		cutUser:      st.cutUser,
+		ended:        make(chan struct{}),
 	}
 	n.limit.Store(o.ReadLimit)
+	st.raw, st.limit = raw, &n.limit
+	st.deflate = strings.Contains(strings.ToLower(resp.Header.Get("Sec-WebSocket-Extensions")), "permessage-deflate")
 	n.body.n = n
 	n.ticking.Store(true)
 	n.idle = time.AfterFunc(idleAfter, n.tick)
@@ -260,402 +271,4 @@ func scrub(err error) error {
 		return &CloseError{Code: StatusCode(ce.Code), Reason: ce.Reason, WasClean: true}
 	}
 	return err
-}
-
-// setErr records how the connection ended; the first record wins.
-func (n *native) setErr(err error) { n.errOnce.Do(func() { n.err = err }) }
-
-// end records how the connection ended (unless something was recorded
-// before) and returns what was.
-func (n *native) end(err error) error {
-	n.setErr(err)
-	n.endOnce.Do(func() { close(n.ended) })
-	return n.err
-}
-
-func (n *native) hasEnded() bool {
-	select {
-	case <-n.ended:
-		return true
-	default:
-		return false
-	}
-}
-
-// endErr is how the connection ended, once it has.
-func (n *native) endErr() error { return n.end(closedError("read")) }
-
-// header is a message as the idle reader keeps it.
-type header struct {
-	typ MessageType
-	r   io.Reader
-}
-
-// readError translates how coder/websocket's Reader failed.
-func readError(err error) error {
-	if ce, ok := errors.AsType[websocket.CloseError](err); ok {
-		return &CloseError{Code: StatusCode(ce.Code), Reason: ce.Reason, WasClean: true}
-	}
-	// Cut without a close frame, as a browser reports it.
-	return &CloseError{Code: StatusAbnormalClosure}
-}
-
-func fromCoder(t websocket.MessageType) MessageType {
-	if t == websocket.MessageText {
-		return MessageText
-	}
-	return MessageBinary
-}
-
-func toCoder(t MessageType) websocket.MessageType {
-	if t == MessageText {
-		return websocket.MessageText
-	}
-	return websocket.MessageBinary
-}
-
-// lock takes the read token, bounded by ctx. If the idle reader has it,
-// it is asked to give way.
-func (n *native) lock(ctx context.Context) error {
-	select {
-	case n.readSem <- struct{}{}:
-		return nil
-	default:
-	}
-	n.stream.want(1)
-	defer n.stream.want(-1)
-	select {
-	case n.readSem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// unlock gives the token back and counts a read done.
-func (n *native) unlock() {
-	<-n.readSem
-	n.readDone()
-}
-
-// readDone counts a read done, and sets the tick going if it stopped.
-func (n *native) readDone() {
-	n.reads.Add(1)
-	if n.ticking.Load() {
-		return
-	}
-	n.idleMu.Lock()
-	if !n.idleDone && n.ticking.CompareAndSwap(false, true) {
-		n.idle.Reset(idleAfter)
-	}
-	n.idleMu.Unlock()
-}
-
-// tick starts the idle reader if no read was done since the last tick,
-// and otherwise ticks again.
-func (n *native) tick() {
-	if r := n.reads.Load(); r != n.seen.Load() {
-		n.seen.Store(r)
-		n.idleMu.Lock()
-		if !n.idleDone {
-			n.idle.Reset(idleAfter)
-		}
-		n.idleMu.Unlock()
-		return
-	}
-	n.ticking.Store(false)
-	n.idleRead()
-}
-
-// next begins the next message, under the token; ctx bounds the wait.
-func (n *native) next(ctx context.Context, whole bool) (MessageType, error) {
-	if n.bodyOpen.Load() { // the last body, left unread
-		if _, err := io.Copy(io.Discard, &n.body); err != nil {
-			return 0, err
-		}
-	}
-	if h := n.pending; h.r != nil {
-		n.pending = header{}
-		n.begin(h.typ, h.r, whole)
-		return h.typ, nil
-	}
-	if n.hasEnded() {
-		return 0, n.endErr()
-	}
-	n.stream.begin(opUser)
-	defer n.stream.end()
-	if ctx.Done() != nil {
-		defer context.AfterFunc(ctx, n.cutUser)()
-	}
-	for {
-		typ, r, err := n.ws.Reader(context.Background())
-		switch {
-		case err == nil:
-			n.begin(fromCoder(typ), r, whole)
-			return fromCoder(typ), nil
-		case !errors.Is(err, errCut):
-			return 0, n.end(readError(err))
-		case ctx.Err() != nil:
-			return 0, ctx.Err()
-		}
-		n.stream.again() // the cut was meant for an earlier read
-	}
-}
-
-func (n *native) begin(typ MessageType, r io.Reader, whole bool) {
-	n.body.start(typ, r, n.limit.Load(), whole)
-	n.bodyOpen.Store(true)
-}
-
-func (n *native) reader(ctx context.Context) (MessageType, io.Reader, error) {
-	if err := n.lock(ctx); err != nil {
-		return 0, nil, err
-	}
-	defer n.unlock()
-	typ, err := n.next(ctx, false)
-	if err != nil {
-		return 0, nil, err
-	}
-	return typ, &n.body, nil
-}
-
-// read holds the token until the body is read, so Reads from several
-// goroutines each get whole messages.
-func (n *native) read(ctx context.Context) (MessageType, []byte, error) {
-	if err := n.lock(ctx); err != nil {
-		return 0, nil, err
-	}
-	defer n.unlock()
-	typ, err := n.next(ctx, true)
-	if err != nil {
-		return 0, nil, err
-	}
-	p, err := io.ReadAll(&n.body)
-	if err != nil {
-		return 0, nil, err
-	}
-	return typ, p, nil
-}
-
-// idleRead reads in the program's place while nobody reads, so that
-// control frames are answered; run by the idle timer.
-func (n *native) idleRead() {
-	n.idleMu.Lock()
-	if n.idleDone {
-		n.idleMu.Unlock()
-		return
-	}
-	n.idleWG.Add(1)
-	n.idleMu.Unlock()
-	defer n.idleWG.Done()
-
-	select {
-	case n.readSem <- struct{}{}:
-	default:
-		return // a reader has it, and sets the tick going when done
-	}
-	defer func() { <-n.readSem }()
-	if n.bodyOpen.Load() || n.pending.r != nil || n.hasEnded() || !n.stream.begin(opIdle) {
-		return
-	}
-	typ, r, err := n.ws.Reader(context.Background())
-	n.stream.end()
-	switch {
-	case err == nil:
-		n.pending = header{fromCoder(typ), r}
-	case !errors.Is(err, errCut):
-		n.end(readError(err))
-	}
-}
-
-// stopIdle ends the idle reader for good, once the connection is given
-// up (so it does not wait long).
-func (n *native) stopIdle() {
-	n.idleMu.Lock()
-	n.idleDone = true
-	n.idleMu.Unlock()
-	n.idle.Stop()
-	n.idleWG.Wait()
-}
-
-// writeErr translates a failed write.
-func (n *native) writeErr(ctx context.Context, op string, err error) error {
-	select {
-	case <-n.ended:
-		return fmt.Errorf("client: %s: %w", op, n.endErr())
-	default:
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("client: %s: the connection was failed (a message was half written): %w", op, ctx.Err())
-	}
-	return fmt.Errorf("client: %s: %v: %w", op, err, net.ErrClosed)
-}
-
-func (n *native) write(ctx context.Context, typ MessageType, p []byte) error {
-	select {
-	case <-n.ended:
-		return fmt.Errorf("client: write: %w", n.endErr())
-	default:
-	}
-	if err := n.ws.Write(ctx, toCoder(typ), p); err != nil {
-		return n.writeErr(ctx, "write", err)
-	}
-	return nil
-}
-
-func (n *native) writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
-	select {
-	case <-n.ended:
-		return nil, fmt.Errorf("client: writer: %w", n.endErr())
-	default:
-	}
-	w, err := n.ws.Writer(ctx, toCoder(typ))
-	if err != nil {
-		return nil, n.writeErr(ctx, "writer", err)
-	}
-	return &nativeWriter{n: n, ctx: ctx, w: w}, nil
-}
-
-type nativeWriter struct {
-	n   *native
-	ctx context.Context
-	w   io.WriteCloser
-}
-
-func (w *nativeWriter) Write(p []byte) (int, error) {
-	k, err := w.w.Write(p)
-	if err != nil {
-		return k, w.n.writeErr(w.ctx, "write", err)
-	}
-	return k, nil
-}
-
-func (w *nativeWriter) Close() error {
-	if err := w.w.Close(); err != nil {
-		return w.n.writeErr(w.ctx, "write", err)
-	}
-	return nil
-}
-
-func (n *native) close(ctx context.Context, code StatusCode, reason string) error {
-	select {
-	case <-n.ended:
-		err := n.endErr()
-		n.ws.CloseNow()
-		n.stopIdle()
-		return fmt.Errorf("client: close: the connection had already ended: %w", err)
-	default:
-	}
-	n.setErr(closedError("read"))
-	done := make(chan error, 1)
-	go func() { done <- n.ws.Close(websocket.StatusCode(code), reason) }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		// coder/websocket's CloseNow does nothing once Close has begun:
-		// cut the connection under it.
-		n.raw.Close()
-		<-done
-		err = fmt.Errorf("client: close: the closing handshake did not finish: %w", ctx.Err())
-	}
-	n.stopIdle()
-	n.end(closedError("read"))
-	if errors.Is(err, errCut) {
-		// Its read of the peer's answer began as a Read's wait was cut
-		// (a window of a few instructions): the answer was not awaited.
-		err = errors.New("the closing handshake did not finish")
-	}
-	if err != nil && ctx.Err() == nil {
-		if errors.Is(err, net.ErrClosed) {
-			return fmt.Errorf("client: close: %v: %w", err, net.ErrClosed)
-		}
-		return fmt.Errorf("client: close: %v", err)
-	}
-	return err
-}
-
-func (n *native) closeNow() error {
-	n.setErr(closedError("read"))
-	err := n.ws.CloseNow()
-	n.stopIdle()
-	n.end(closedError("read"))
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("client: close: %v", err)
-	}
-	return nil
-}
-
-func (n *native) subprotocol() string { return n.ws.Subprotocol() }
-
-func (n *native) setReadLimit(limit int64) { n.limit.Store(limit) }
-
-// fail ends the connection from the reading side: it records err for
-// every later read, sends code and reason, and gives up the connection.
-func (n *native) fail(err error, code StatusCode, reason string) error {
-	n.setErr(err)
-	_ = n.ws.Close(websocket.StatusCode(code), reason)
-	return n.end(err)
-}
-
-// body is the reader of one message's body: it enforces the read limit
-// and, for text, UTF-8, as the bytes arrive.
-type body struct {
-	n     *native
-	r     io.Reader
-	typ   MessageType
-	got   int64
-	limit int64
-	utf8  utf8Stream
-	open  bool
-	whole bool // read by read, under the token
-	err   error
-}
-
-func (b *body) start(typ MessageType, r io.Reader, limit int64, whole bool) {
-	*b = body{n: b.n, r: r, typ: typ, limit: limit, open: true, whole: whole}
-}
-
-func (b *body) Read(p []byte) (int, error) {
-	if !b.open {
-		if b.err != nil {
-			return 0, b.err
-		}
-		return 0, io.EOF
-	}
-	if b.limit >= 0 && int64(len(p)) > b.limit-b.got+1 {
-		p = p[:b.limit-b.got+1] // one byte over tells
-	}
-	k, err := b.r.Read(p)
-	b.got += int64(k)
-	if b.limit >= 0 && b.got > b.limit {
-		return 0, b.fail(fmt.Errorf("client: read: a message over the read limit of %d bytes; the connection was closed with 4009: %w",
-			b.limit, ErrMessageTooBig), 4009, "message too big")
-	}
-	if b.typ == MessageText && !b.utf8.check(p[:k]) || err == io.EOF && !b.utf8.complete() {
-		return 0, b.fail(fmt.Errorf("client: read: a text message was not UTF-8 (%w), so the connection was failed with 1002, as browsers do: %w",
-			ErrInvalidUTF8, &CloseError{Code: StatusAbnormalClosure}), StatusProtocolError, "Invalid UTF-8 in text frame")
-	}
-	switch {
-	case err == io.EOF:
-		b.open = false
-		b.n.bodyOpen.Store(false)
-		if !b.whole { // read outside the token: count it here
-			b.n.readDone()
-		}
-		return k, io.EOF
-	case err != nil: // the connection failed
-		b.open = false
-		b.err = b.n.end(readError(err))
-		b.n.bodyOpen.Store(false)
-		return 0, b.err
-	}
-	return k, nil
-}
-
-func (b *body) fail(err error, code StatusCode, reason string) error {
-	b.open = false
-	b.err = b.n.fail(err, code, reason)
-	b.n.bodyOpen.Store(false)
-	return b.err
 }
