@@ -37,9 +37,9 @@ import (
 // at once (CloseNow). Close closes the WebSocket with StatusNormalClosure.
 // Deadlines work as net.Conn says: an expired one fails Read or Write
 // with an error whose Timeout method reports true (os.ErrDeadlineExceeded
-// in its chain), and the connection stays usable. A read deadline bounds
-// the wait for a message; once one has started, its bytes are read as
-// they come.
+// in its chain), and the connection stays usable. A deadline moved or
+// cleared before it passes never fires. A read deadline bounds the wait
+// for a message; once one has started, its bytes are read as they come.
 func New(ctx context.Context, c *client.Conn, typ client.MessageType) net.Conn {
 	nc := &netConn{c: c, typ: typ, rd: newDeadline(), wd: newDeadline()}
 	nc.stop = context.AfterFunc(ctx, func() { _ = c.CloseNow() })
@@ -62,6 +62,7 @@ type netConn struct {
 type deadline struct {
 	mu    sync.Mutex
 	timer *time.Timer
+	gen   uint64   // counts set calls: a timer of an older one does nothing
 	cur   *passing // until the deadline passes; a new one after that
 }
 
@@ -82,6 +83,9 @@ func newPassing() *passing { return &passing{done: make(chan struct{})} }
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Stop cannot stop a timer whose function has started and waits for
+	// d.mu: the generation tells that function it is too late.
+	d.gen++
 	if d.timer != nil {
 		d.timer.Stop()
 		d.timer = nil
@@ -93,11 +97,13 @@ func (d *deadline) set(t time.Time) {
 		return
 	}
 	if wait := time.Until(t); wait > 0 {
-		p := d.cur
+		p, gen := d.cur, d.gen
 		d.timer = time.AfterFunc(wait, func() {
 			d.mu.Lock()
 			defer d.mu.Unlock()
-			d.pass(p)
+			if d.gen == gen { // not moved since
+				d.pass(p)
+			}
 		})
 		return
 	}

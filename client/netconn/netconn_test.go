@@ -111,3 +111,39 @@ func TestNetConnWrongType(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "text message")
 }
+
+// TestMovedDeadlineNeverFires: a deadline moved later, or cleared, before
+// an operation starts never fails that operation, however close the old
+// one was to passing when it moved. Each round sets a deadline a few
+// microseconds away, lets it come due, moves it, then writes a byte and
+// reads its echo: neither may fail. (The timer of the old deadline, fired
+// but not yet run when it moved, used to expire the moved one: within a
+// few hundred rounds a Read timed out, or a Write was cut mid-message and
+// the connection failed.)
+func TestMovedDeadlineNeverFires(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo")
+	nc := netconn.New(ctxFor(t, 60*time.Second), c, client.MessageBinary)
+
+	const rounds = 3000
+	b := []byte{0}
+	for i := range rounds {
+		due := time.Now().Add(time.Duration(i%50) * time.Microsecond)
+		require.NoError(t, nc.SetDeadline(due))
+		for time.Now().Before(due) {
+			// Spin until the deadline is due, so that its timer
+			// fires about when the deadline moves.
+		}
+		if i%2 == 0 {
+			require.NoError(t, nc.SetDeadline(time.Time{}))
+		} else {
+			require.NoError(t, nc.SetDeadline(time.Now().Add(time.Hour)))
+		}
+		b[0] = byte(i)
+		_, err := nc.Write(b)
+		require.NoError(t, err, "round %d: write after the deadline moved", i)
+		_, err = io.ReadFull(nc, b)
+		require.NoError(t, err, "round %d: read after the deadline moved", i)
+		require.Equal(t, byte(i), b[0], "round %d: the byte echoed", i)
+	}
+}
