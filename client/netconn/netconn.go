@@ -27,21 +27,25 @@ import (
 
 // New returns a net.Conn that carries a byte stream over c, on both
 // platforms: each Write is a message of type typ (or several, of at most
-// 32 KiB each, for a longer one), and Read reads the
-// messages' bytes in order, so HTTP/2, gRPC or yamux can run over a
-// WebSocket from the browser. A message of the other type fails the
-// stream: the connection is closed with client.StatusUnsupportedData
-// (sent as 4003).
+// 32 KiB each, for a longer one), and Read reads the messages' bytes in
+// order, so HTTP/2, gRPC or yamux can run over a WebSocket from the
+// browser. Writes from several goroutines never interleave: each Write's
+// bytes are contiguous in the stream, as on TCP. A message of the other
+// type fails the stream: the connection is closed with
+// client.StatusUnsupportedData (sent as 4003).
 //
 // ctx bounds the net.Conn's life: when it ends, the connection is closed
 // at once (CloseNow). Close closes the WebSocket with StatusNormalClosure.
 // Deadlines work as net.Conn says: an expired one fails Read or Write
 // with an error whose Timeout method reports true (os.ErrDeadlineExceeded
-// in its chain), and the connection stays usable. A deadline moved or
-// cleared before it passes never fires. A read deadline bounds the wait
-// for a message; once one has started, its bytes are read as they come.
+// in its chain), and the connection stays usable (except natively after
+// a Write cut in the middle of a message, which fails the connection, as
+// client.Conn.Write says). A deadline moved or cleared before it passes
+// never fires. A write deadline also bounds a Write's wait for another
+// goroutine's Write to finish. A read deadline bounds the wait for a
+// message; once one has started, its bytes are read as they come.
 func New(ctx context.Context, c *client.Conn, typ client.MessageType) net.Conn {
-	nc := &netConn{c: c, typ: typ, rd: newDeadline(), wd: newDeadline()}
+	nc := &netConn{c: c, typ: typ, writeSem: make(chan struct{}, 1), rd: newDeadline(), wd: newDeadline()}
 	nc.stop = context.AfterFunc(ctx, func() { _ = c.CloseNow() })
 	return nc
 }
@@ -53,6 +57,11 @@ type netConn struct {
 
 	readMu sync.Mutex
 	r      io.Reader // the message being read
+
+	// writeSem is held by the Write sending: one Write's bytes are
+	// contiguous in the stream, as on TCP. A channel, not a mutex, so
+	// that a Write waiting for it still ends at the write deadline.
+	writeSem chan struct{}
 
 	rd, wd *deadline
 }
@@ -221,10 +230,17 @@ func (nc *netConn) Read(p []byte) (int, error) {
 const maxChunk = client.DefaultReadLimit
 
 func (nc *netConn) Write(p []byte) (int, error) {
+	ctx := nc.wd.context()
+	select {
+	case nc.writeSem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, nc.opError("write", ctx.Err())
+	}
+	defer func() { <-nc.writeSem }()
 	n := 0
 	for {
 		chunk := p[n:min(len(p), n+maxChunk)]
-		if err := nc.c.Write(nc.wd.context(), nc.typ, chunk); err != nil {
+		if err := nc.c.Write(ctx, nc.typ, chunk); err != nil {
 			return n, nc.opError("write", err)
 		}
 		n += len(chunk)
