@@ -190,6 +190,15 @@ func (nc *netConn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "websocket", Err: err}
 }
 
+// deadlineError is a Write its deadline cut short, which failed the
+// connection meanwhile: a timeout, as net.Conn requires, with how the
+// connection ended in its chain.
+type deadlineError struct{ err error }
+
+func (e *deadlineError) Error() string   { return os.ErrDeadlineExceeded.Error() + ": " + e.err.Error() }
+func (e *deadlineError) Timeout() bool   { return true }
+func (e *deadlineError) Unwrap() []error { return []error{os.ErrDeadlineExceeded, e.err} }
+
 func (nc *netConn) Read(p []byte) (int, error) {
 	nc.readMu.Lock()
 	defer nc.readMu.Unlock()
@@ -241,6 +250,11 @@ func (nc *netConn) Write(p []byte) (int, error) {
 	for {
 		chunk := p[n:min(len(p), n+maxChunk)]
 		if err := nc.c.Write(ctx, nc.typ, chunk); err != nil {
+			if ctx.Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
+				// Cut by the deadline, which failed the connection
+				// (natively, a message half written): still a timeout.
+				err = &deadlineError{err}
+			}
 			return n, nc.opError("write", err)
 		}
 		n += len(chunk)

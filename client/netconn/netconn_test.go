@@ -233,7 +233,7 @@ func TestWriteWaitTimesOut(t *testing.T) {
 		r := <-results
 		var ne net.Error
 		require.ErrorAs(t, r.err, &ne, "a blocked Write ends at the deadline")
-		assert.True(t, ne.Timeout(), "a timeout: %v", r.err)
+		assert.True(t, ne.Timeout(), "a timeout: %v (n=%d)", r.err, r.n)
 		assert.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
 		assert.Less(t, r.n, len(big), "bytes written")
 		if r.n == 0 {
@@ -241,4 +241,22 @@ func TestWriteWaitTimesOut(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, waited, "Writes that waited for the other and sent nothing")
+}
+
+// TestWriteCutByDeadline: a Write blocked by a peer that reads nothing
+// ends at its deadline with a timeout, even where cutting it mid-message
+// fails the connection (natively).
+func TestWriteCutByDeadline(t *testing.T) {
+	t.Parallel()
+	for i := range 3 {
+		c := dial(t, "/silent")
+		nc := netconn.New(ctxFor(t, 30*time.Second), c, client.MessageBinary)
+		require.NoError(t, nc.SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
+		n, err := nc.Write(make([]byte, 16<<20))
+		var ne net.Error
+		require.ErrorAs(t, err, &ne, "round %d", i)
+		assert.True(t, ne.Timeout(), "round %d: a timeout: %v", i, err)
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "round %d", i)
+		assert.Less(t, n, 16<<20, "round %d: bytes written", i)
+	}
 }
