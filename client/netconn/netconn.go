@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 // New returns a net.Conn that carries a byte stream over c, on both
@@ -33,6 +34,9 @@ import (
 // bytes are contiguous in the stream, as on TCP. A message of the other
 // type fails the stream: the connection is closed with
 // client.StatusUnsupportedData (sent as 4003).
+//
+// RemoteAddr is the WebSocket's URL, with its user info, query values
+// and fragment masked, as in error text: logs often hold it.
 //
 // ctx bounds the net.Conn's life: when it ends, the connection is closed
 // at once (CloseNow). Close closes the WebSocket with StatusNormalClosure.
@@ -288,8 +292,11 @@ func (nc *netConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// addr is a net.Addr for the WebSocket: its URL, for the remote end.
+// addr is a net.Addr for the WebSocket: its URL, for the remote end,
+// with credentials masked (user info, query values, fragment), since
+// servers and proxies log the remote address; client.Conn.URL has it
+// whole.
 type addr struct{ url string }
 
 func (a addr) Network() string { return "websocket" }
-func (a addr) String() string  { return a.url }
+func (a addr) String() string  { return redact.URL(a.url) }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,7 @@ func TestNetConn(t *testing.T) {
 	require.ErrorIs(t, <-readErr, os.ErrDeadlineExceeded)
 
 	assert.Equal(t, "websocket", nc.RemoteAddr().Network())
+	assert.Equal(t, c.URL(), nc.RemoteAddr().String(), "no credentials to mask")
 	require.NoError(t, nc.Close())
 	_, err = nc.Write([]byte("x"))
 	require.ErrorIs(t, err, net.ErrClosed)
@@ -259,4 +261,15 @@ func TestWriteCutByDeadline(t *testing.T) {
 		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "round %d", i)
 		assert.Less(t, n, 16<<20, "round %d: bytes written", i)
 	}
+}
+
+// TestRemoteAddrHidesCredentials: servers and proxies log the remote
+// address; it names the WebSocket's URL without its token.
+func TestRemoteAddrHidesCredentials(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo?token=S3CR3T")
+	nc := netconn.New(ctxFor(t, 10*time.Second), c, client.MessageBinary)
+	assert.NotContains(t, nc.RemoteAddr().String(), "S3CR3T")
+	assert.True(t, strings.HasSuffix(nc.RemoteAddr().String(), "/echo?token=REDACTED"), nc.RemoteAddr().String())
+	assert.Contains(t, c.URL(), "S3CR3T", "client.Conn.URL: whole")
 }
