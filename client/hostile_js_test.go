@@ -26,4 +26,7 @@ const (
 	messagesBeforeFaultKept = false
 	// closeCode999Refused: Chrome hands a page close code 999 as it is.
 	closeCode999Refused = false
+	// readerStreams: browsers deliver messages whole, so Reader waits
+	// for all of one.
+	readerStreams = false
 )

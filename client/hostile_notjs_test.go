@@ -7,9 +7,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/duplex-go/duplex/client"
@@ -40,6 +44,9 @@ const (
 	// closeCode999Refused: a close frame with code 999 (a range RFC 6455
 	// never uses) fails the connection.
 	closeCode999Refused = true
+	// readerStreams: Reader returns at a message's header, and its body
+	// is read as it arrives.
+	readerStreams = true
 )
 
 // TestHostileTooBigNotDownloaded: a message over the read limit is
@@ -97,4 +104,76 @@ func FuzzHostilePeer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHandshakeWording: a 101 answer that is not a valid WebSocket
+// handshake fails Dial in this package's words, saying what was wrong,
+// with no coder/websocket wording.
+func TestHandshakeWording(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, answer, want string }{
+		{"bad accept", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm9wZQ==\r\n", "Sec-WebSocket-Accept"},
+		{"no upgrade", "Connection: keep-alive\r\nSec-WebSocket-Accept: bm9wZQ==\r\n", "Connection header"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				conn, brw, err := w.(http.Hijacker).Hijack()
+				if err != nil {
+					t.Errorf("hijack: %v", err)
+					return
+				}
+				defer conn.Close()
+				_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\n" + tt.answer + "\r\n")
+				_ = brw.Flush()
+				_, _ = brw.ReadByte() // until the client goes
+			}))
+			t.Cleanup(srv.Close)
+			_, err := client.Dial(ctxFor(t, 5*time.Second), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+			de, ok := errors.AsType[*client.DialError](err)
+			require.True(t, ok, "want a *DialError, got %v", err)
+			msg := de.Error()
+			assert.Contains(t, msg, "not a valid WebSocket handshake")
+			assert.Contains(t, msg, tt.want)
+			assert.NotContains(t, msg, "failed to")
+			assert.NotContains(t, msg, "protocol violation")
+		})
+	}
+}
+
+// TestHostileRefusalBody: a refusal whose body never ends, or a bad 101
+// answer with TCP left open, does not hold Dial past its ctx (1 s here;
+// the limit below is a hang bound, not a speed check: the library it runs
+// on waits 3 s for such a body, whatever the ctx).
+func TestHostileRefusalBody(t *testing.T) {
+	t.Parallel()
+	for _, answer := range []string{
+		"HTTP/1.1 403 Forbidden\r\nContent-Length: 100000\r\n\r\nnot yet",
+		"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm9wZQ==\r\n\r\n",
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, brw, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Errorf("hijack: %v", err)
+				return
+			}
+			defer conn.Close()
+			_, _ = brw.WriteString(answer)
+			_ = brw.Flush()
+			_, _ = brw.ReadByte() // until the client goes
+		}))
+		t.Cleanup(srv.Close)
+		done := make(chan error, 1)
+		go func() {
+			_, err := client.Dial(ctxFor(t, time.Second), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			_, ok := errors.AsType[*client.DialError](err)
+			require.True(t, ok, "want a *DialError, got %v", err)
+		case <-time.After(2500 * time.Millisecond):
+			t.Fatalf("Dial with a 1 s ctx has not returned after 2.5 s (answer %q)", answer[:20])
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -282,4 +283,38 @@ func TestHostileSilentWrite(t *testing.T) {
 	}
 	require.ErrorIs(t, err, context.DeadlineExceeded, "a Write waits, until its ctx ends")
 	returns(t, "Close", func() error { return c.Close(client.StatusNormalClosure, "") })
+}
+
+// TestHostileReaderStall: a message that stalls while a Reader's body is
+// read. Natively Reader returns at the header and the body waits for
+// bytes; Close and CloseNow end that wait. Browsers deliver messages
+// whole, so there Reader waits on its ctx.
+func TestHostileReaderStall(t *testing.T) {
+	t.Parallel()
+	for _, closeNow := range []bool{false, true} {
+		t.Run(fmt.Sprint("closeNow=", closeNow), func(t *testing.T) {
+			t.Parallel()
+			c := dial(t, "/stall?size=1000&send=10", &client.Options{CloseTimeout: 300 * time.Millisecond})
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			_, r, err := c.Reader(ctx)
+			if !readerStreams {
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+				return
+			}
+			require.NoError(t, err)
+			body := make(chan error, 1)
+			go func() {
+				_, err := io.ReadAll(r)
+				body <- err
+			}()
+			time.Sleep(50 * time.Millisecond) // let it wait (if it does not yet, it fails at once below)
+			if closeNow {
+				require.NoError(t, returns(t, "CloseNow", c.CloseNow))
+			} else {
+				returns(t, "Close", func() error { return c.Close(client.StatusNormalClosure, "") })
+			}
+			require.ErrorIs(t, returns(t, "the body's Read", func() error { return <-body }), net.ErrClosed)
+		})
+	}
 }

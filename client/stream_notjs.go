@@ -54,6 +54,7 @@ type stream struct {
 	rerr  error    // the network's error, likewise
 
 	received atomic.Int64 // bytes read from the network, for tests
+	adopted  atomic.Bool  // the handshake succeeded: until then reads see EOF
 
 	op   atomic.Int32 // the streamOp on
 	cut  atomic.Bool  // the op is asked to end
@@ -112,6 +113,11 @@ const keepBuf = 64 << 10
 var aLongTimeAgo = time.Unix(1, 0)
 
 func (s *stream) Read(p []byte) (int, error) {
+	if !s.adopted.Load() {
+		// coder/websocket reads some of what follows a 101 answer it
+		// refuses, for up to 3 s whatever the ctx: there is nothing.
+		return 0, io.EOF
+	}
 	for {
 		if s.dead.Load() {
 			return 0, errFailed

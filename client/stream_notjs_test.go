@@ -68,6 +68,7 @@ func (p *pieces) Close() error                { return nil }
 
 func testStream(data, cuts []byte, op streamOp, limit int64) *stream {
 	s := &stream{rwc: &pieces{data: data, cuts: cuts}, limit: new(atomic.Int64)}
+	s.adopted.Store(true)
 	s.limit.Store(limit)
 	s.op.Store(int32(op))
 	return s

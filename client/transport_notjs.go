@@ -155,7 +155,7 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 		} else if ctx.Err() != nil {
 			de.Err = fmt.Errorf("no handshake: %w", ctx.Err())
 		} else {
-			de.Err = scrub(dialCause(err))
+			de.Err = handshakeError(err)
 		}
 		return nil, de
 	}
@@ -171,6 +171,7 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 		ws.CloseNow()
 		return nil, &DialError{URL: rawURL, Err: errors.New("the connection under the WebSocket is not a net.Conn")}
 	}
+	st.adopted.Store(true)
 	ws.SetReadLimit(-1) // stream and body enforce ours, and close with 4009
 	n := &native{
 		ws:           ws,
@@ -198,12 +199,19 @@ type upgrade struct {
 
 func (u upgrade) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := u.rt.RoundTrip(req)
-	if err == nil && resp.StatusCode == http.StatusSwitchingProtocols {
-		if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
-			resp.Body = u.wrap(rwc)
-		}
+	if err != nil {
+		return resp, err
 	}
-	return resp, err
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		// coder/websocket reads some of a refusal's body, for up to 3 s
+		// whatever the ctx; nothing here uses it, and a server that sends
+		// it slowly must not hold Dial.
+		resp.Body.Close()
+		resp.Body = http.NoBody
+	} else if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
+		resp.Body = u.wrap(rwc)
+	}
+	return resp, nil
 }
 
 // checkURL parses a ws, wss, http or https URL, with a host and no
@@ -266,11 +274,18 @@ func (t *TLSOptions) config() (*tls.Config, error) {
 	return c, nil
 }
 
-// scrub keeps coder/websocket's words but none of its types; the standard
-// library's errors in the chain (net.OpError, context errors) stay.
-func scrub(err error) error {
-	if ce, ok := errors.AsType[websocket.CloseError](err); ok {
-		return &CloseError{Code: StatusCode(ce.Code), Reason: ce.Reason, WasClean: true}
+// handshakeError says why a handshake failed, in this package's words:
+// the request's own failure (the network's, a certificate's, the
+// proxy's), or what was wrong with the server's 101 answer, which
+// coder/websocket checked. Its chain keeps the causes.
+func handshakeError(err error) error {
+	if cause := dialCause(err); cause != err {
+		return cause
 	}
-	return err
+	inner := err
+	for u := errors.Unwrap(inner); u != nil; u = errors.Unwrap(inner) {
+		inner = u
+	}
+	detail := strings.TrimPrefix(inner.Error(), "WebSocket protocol violation: ")
+	return errs.Msg("the server's answer is not a valid WebSocket handshake: "+detail, err)
 }
