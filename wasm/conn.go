@@ -306,11 +306,24 @@ func (c *Conn) endError(op string) error {
 	if !ok {
 		return errs.Wrap("wasm: "+op+": the connection is "+c.b.readyState().String(), ErrClosed)
 	}
-	ce := &CloseError{Code: e.code, Reason: e.reason, WasClean: e.wasClean}
+	ce := e.closeError()
 	if op == "read" {
 		return ce
 	}
 	return errs.Wrap("wasm: "+op, ce)
+}
+
+// closeError is how the browser says the socket closed, except that a code
+// no peer may send (below 1000, 1016-2999, 5000 and up) means the peer
+// broke the protocol: 1006, not clean, as natively. Chromium reports such
+// a code as if it were valid (999, clean, after waiting 2 s for the server
+// to end TCP).
+func (e end) closeError() *CloseError {
+	switch c := e.code; {
+	case c >= 1000 && c <= 1015, c >= 3000 && c <= 4999:
+		return &CloseError{Code: c, Reason: e.reason, WasClean: e.wasClean}
+	}
+	return &CloseError{Code: 1006}
 }
 
 // closedError is what calls return after Close: ErrClosed, and why the
@@ -419,7 +432,7 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 	if e, ok := c.b.closed(); ok {
 		c.b.detach()
 		c.finalize()
-		return CloseResult{WasClean: e.wasClean}, errs.Wrap("wasm: close: already ended", &CloseError{Code: e.code, Reason: e.reason, WasClean: e.wasClean})
+		return CloseResult{WasClean: e.wasClean}, errs.Wrap("wasm: close: already ended", e.closeError())
 	}
 	sent, valid := BrowserCloseCode(code)
 	var codeErr error
