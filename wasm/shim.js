@@ -67,6 +67,7 @@ const WBUF = 64 << 10;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const ASCII = /^[\x00-\x7f]*$/;
 
 // utf8Length is the UTF-8 length of a JavaScript string.
 const utf8Length = (s) => {
@@ -185,17 +186,20 @@ class Sock {
   // wait (WebSocketStream); it has then queued nothing, and holds the
   // message back in `held` for _admit to take when there is room.
   //
-  // An entry's n is the bytes Go will receive. Text is counted by
-  // encoding it: a string short enough is encoded into rbuf, which is
-  // free between fills (Go copies it out within the same call), and kept
-  // as a string, to be encoded again straight into rbuf by fill; a longer
-  // one is kept encoded. A string longer than the read limit is over it
+  // An entry's n is the bytes Go will receive. Text is kept as a string,
+  // to be encoded straight into rbuf by fill, and counted: ASCII by its
+  // length (a regular expression finds it fastest: 0.6 us a KiB in
+  // Chromium, against 1.4 for encodeInto and 2-3 for a loop); other text
+  // short enough by encoding it into rbuf, which is free between fills
+  // (Go copies it out within the same call). Longer text that is not
+  // ASCII is kept encoded. A string longer than the read limit is over it
   // whatever it encodes to, and only counted.
   _message(d, canWait) {
     if (this.failure || this.end) return true;
     const e = { v: d, n: 0, text: typeof d === "string", ready: true };
     if (e.text) {
       if (this.readLimit >= 0 && d.length > this.readLimit) e.n = utf8Length(d);
+      else if (ASCII.test(d)) e.n = d.length;
       else if (d.length * 3 + 5 <= RBUF) e.n = encoder.encodeInto(d, this.rbuf).written;
       else {
         e.v = encoder.encode(d);
@@ -305,12 +309,12 @@ class Sock {
     return -1;
   }
 
-  // takeBig hands over the message fill reported with -4 or -5: a
-  // Uint8Array, for a text message its UTF-8.
+  // takeBig hands over the message fill reported with -4 or -5 as a
+  // Uint8Array: for a text message its UTF-8.
   takeBig() {
     const v = this.big;
     this.big = null;
-    return v;
+    return typeof v === "string" ? encoder.encode(v) : v;
   }
 
   // release uncounts n bytes that Go's Read has returned, and resumes a
