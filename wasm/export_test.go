@@ -83,3 +83,20 @@ func FailQueueFull(c *Conn) {
 		b.mu.Unlock()
 	}
 }
+
+// QueueLimit returns c's receive-queue limit as Conn holds it and as the
+// backend enforces it.
+func QueueLimit(c *Conn) (conn, backend int64) {
+	c.mu.Lock()
+	conn = c.opts.QueueLimit
+	c.mu.Unlock()
+	switch b := c.b.(type) {
+	case *shimSock:
+		backend = int64(b.s.Get("queueLimit").Float())
+	case *goSock:
+		b.mu.Lock()
+		backend = b.queueLimit
+		b.mu.Unlock()
+	}
+	return conn, backend
+}

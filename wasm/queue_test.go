@@ -254,3 +254,33 @@ func TestBurstInFlight(t *testing.T) {
 		}
 	}, "classic", "stream", "fallback")
 }
+
+// TestDefaultQueueLimit: a zero QueueLimit is 64 MiB or 128 messages of
+// the read limit, up to 1 GiB, and follows SetReadLimit; a QueueLimit
+// given stays, raised to the read limit if lower.
+func TestDefaultQueueLimit(t *testing.T) {
+	forEach(t, func(t *testing.T, be backend) {
+		for _, tt := range []struct {
+			name        string
+			read, queue int64
+			want        int64
+			set         int64 // then SetReadLimit(set), if not 0
+			wantAfter   int64
+		}{
+			{"default", 0, 0, 64 << 20, 1 << 20, 128 << 20},
+			{"1 MiB", 1 << 20, 0, 128 << 20, -1, 64 << 20},
+			{"no read limit", -1, 0, 64 << 20, 4 << 20, 512 << 20},
+			{"64 MiB", 64 << 20, 0, 1 << 30, 32 << 10, 64 << 20},
+			{"given", 1 << 20, 5 << 20, 5 << 20, 8 << 20, 8 << 20},
+		} {
+			c := be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit, o.QueueLimit = tt.read, tt.queue })
+			conn, js := wasm.QueueLimit(c)
+			assert.Equal(t, tt.want, conn, "%s: the Conn's limit", tt.name)
+			assert.Equal(t, tt.want, js, "%s: the backend's", tt.name)
+			c.SetReadLimit(tt.set)
+			conn, js = wasm.QueueLimit(c)
+			assert.Equal(t, tt.wantAfter, conn, "%s: after SetReadLimit(%d)", tt.name, tt.set)
+			assert.Equal(t, tt.wantAfter, js, "%s: the backend's after SetReadLimit(%d)", tt.name, tt.set)
+		}
+	}, "classic", "fallback")
+}
