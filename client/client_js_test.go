@@ -75,6 +75,7 @@ func TestBrowserQueueFullSays(t *testing.T) {
 		require.ErrorIs(t, err, client.ErrQueueFull, what)
 		require.ErrorIs(t, err, net.ErrClosed, what)
 		assert.Contains(t, err.Error(), "4008", what)
+		assert.Equal(t, 1, strings.Count(err.Error(), "client:"), "%s: one prefix: %s", what, err)
 	}
 	ctx := ctxFor(t, 10*time.Second)
 	says(c.Write(ctx, client.MessageText, []byte("x")), "Write")

@@ -103,7 +103,7 @@ func translate(err error) error {
 		}
 		msg := detail(err, m.from)
 		if m.from != wasm.ErrClosed && errors.Is(err, wasm.ErrClosed) {
-			return errs.Join(msg+": "+m.to.Error(), m.to, errs.ErrClosed)
+			return errs.Join(msg, m.to, errs.ErrClosed)
 		}
 		return errs.Wrap(msg, m.to)
 	}

@@ -295,7 +295,7 @@ func (c *Conn) limitError(op string) error {
 	default: // "blob"
 		return errs.Wrap("wasm: "+op+": the browser could not read a received Blob; the connection was closed with 4011", ErrClosed)
 	}
-	return errs.Join("wasm: "+op+": "+msg+": "+sentinel.Error(), sentinel, ErrClosed)
+	return errs.Join("wasm: "+op+": "+msg, sentinel, ErrClosed)
 }
 
 // endError is what Read returns after the last message, and writes once

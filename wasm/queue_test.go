@@ -198,6 +198,7 @@ func TestQueueFullSays(t *testing.T) {
 			require.ErrorIs(t, err, wasm.ErrQueueFull, what)
 			require.ErrorIs(t, err, wasm.ErrClosed, what)
 			assert.Contains(t, err.Error(), "4008", what)
+			assert.Equal(t, 1, strings.Count(err.Error(), "wasm:"), "%s: one prefix: %s", what, err)
 		}
 		ctx := ctxFor(t, 10*time.Second)
 		says(c.WriteText(ctx, "x"), "Write before reading")
