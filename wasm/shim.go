@@ -83,8 +83,9 @@ type shimSock struct {
 	wcap      int
 }
 
-// wbufMax is shim.js's WBUF: a message larger than that is sent from an
-// array of its own, so that wbuf does not keep its size.
+// wbufMax is shim.js's WBUF: a wbuf grown past it for a message is dropped
+// once the message is sent, and the fallback sends a message larger than
+// it from an array of its own.
 const wbufMax = 64 << 10
 
 func newShimSock(s js.Value) *shimSock {
@@ -156,14 +157,6 @@ func (b *shimSock) disarmWrite() { b.s.Call("disarmWrite") }
 func (b *shimSock) send(kind int, p []byte, high int64) (sendStatus, error) {
 	var st sendStatus
 	err := jsbridge.Try(func() {
-		if len(p) > wbufMax {
-			// An array of its own, which JavaScript sends from (or the
-			// stream keeps) and drops.
-			arr := uint8Array.New(len(p))
-			js.CopyBytesToJS(arr, p)
-			st = sendStatus(b.sendFn.Invoke(kind, len(p), float64(high), arr).Int())
-			return
-		}
 		if len(p) > b.wcap {
 			b.wcap = b.s.Call("growWbuf", len(p)).Int()
 			b.wbuf = b.s.Get("wbuf")
@@ -172,6 +165,9 @@ func (b *shimSock) send(kind int, p []byte, high int64) (sendStatus, error) {
 			js.CopyBytesToJS(b.wbuf, p)
 		}
 		st = sendStatus(b.sendFn.Invoke(kind, len(p), float64(high)).Int())
+		if st == 3 { // sent, and wbuf dropped: it had grown past wbufMax
+			st, b.wcap = sendOK, -1
+		}
 	})
 	return st, err
 }

@@ -14,8 +14,8 @@
 // into rbuf as [type: 1 text, 2 binary][length: uint32 LE][bytes]...;
 // messages to send are copied into wbuf. Neither buffer grows with the
 // messages: one too big for rbuf goes to Go on its own (fill returns -4
-// or -5, takeBig hands it over), and Go sends one too big for wbuf from
-// an array of its own (send's last argument). So after a large message
+// or -5, takeBig hands it over), and a wbuf grown for a large message is
+// dropped once it is sent (send returns 3). So after a large message
 // nothing here, and nothing in Go, keeps its size.
 //
 // The receive queue counts bytes: a message's UTF-8 length for text, as
@@ -112,7 +112,7 @@ class Sock {
     // Bound once, so that Go calls them with Invoke: Call would have
     // syscall/js decode the method's name on every call.
     this.fillFn = (arm, cap) => this.fill(arm, cap);
-    this.sendFn = (kind, n, high, arr) => this.send(kind, n, high, arr);
+    this.sendFn = (kind, n, high) => this.send(kind, n, high);
     this.releaseFn = (n) => this.release(n);
   }
 
@@ -353,24 +353,27 @@ class Sock {
 
   _pollWrite() {}
 
-  // send sends the first n bytes of wbuf, or the Uint8Array arr Go made
-  // for a message too big for wbuf, as a text (kind 1) or binary (kind 2)
-  // message. It returns 0 when sent, 1 when nothing was sent because high
-  // or more bytes are buffered, 2 when nothing was sent because the
-  // socket is not open.
-  send(kind, n, high, arr) {
+  // send sends the first n bytes of wbuf as a text (kind 1) or binary
+  // (kind 2) message. It returns 0 when sent, 1 when nothing was sent
+  // because high or more bytes are buffered, 2 when nothing was sent
+  // because the socket is not open, and 3 when sent from a wbuf grown
+  // past WBUF, which it then drops (Go asks for a new one).
+  send(kind, n, high) {
     if (this.end || this.readyState() !== 1) return 2;
     if (this.buffered() >= high) return 1;
-    const view = arr || this.wbuf.subarray(0, n);
+    const big = this.wbuf.length > WBUF;
+    const view = this.wbuf.subarray(0, n);
     if (kind === 1) this._send(decoder.decode(view), n);
-    else this._sendBytes(view, n, arr !== undefined);
-    return 0;
+    else this._sendBytes(view, n, big);
+    if (!big) return 0;
+    this.wbuf = new Uint8Array(4096);
+    return 3;
   }
 
-  // growWbuf makes wbuf at least n bytes, up to WBUF, and returns its
-  // length; Go fetches it afterwards.
+  // growWbuf makes wbuf at least n bytes and returns its length; Go
+  // fetches it afterwards.
   growWbuf(n) {
-    if (this.wbuf.length < n) this.wbuf = new Uint8Array(Math.min(Math.max(n, this.wbuf.length * 2), WBUF));
+    if (this.wbuf.length < n) this.wbuf = new Uint8Array(Math.max(n, Math.min(this.wbuf.length * 2, WBUF)));
     return this.wbuf.length;
   }
 
@@ -537,10 +540,10 @@ class Stream extends Sock {
     this._write(s, n);
   }
 
-  // The stream keeps the chunk until it sends it: copy out of wbuf, not
-  // out of an array Go made for this message.
-  _sendBytes(view, n, own) {
-    this._write(own ? view : view.slice(), n);
+  // The stream keeps the chunk until it sends it: copy out of wbuf,
+  // unless send drops wbuf after this.
+  _sendBytes(view, n, dropped) {
+    this._write(dropped ? view : view.slice(), n);
   }
 
   close(code, reason) {
