@@ -181,11 +181,16 @@ type Options struct {
 	Transport Transport
 
 	// QueueLimit bounds the bytes the browser has received and Read has
-	// not yet returned: 0 means 8 MiB. With the classic WebSocket a full
-	// queue closes the connection with 4008 and reads return
-	// ErrQueueFull; WebSocketStream stops reading from the network
-	// instead. A no-op natively, where messages wait in the network
-	// (TCP pushes back).
+	// not yet returned (text counted in UTF-8). 0 means 64 MiB, or 128
+	// times the ReadLimit if that is larger (up to 1 GiB), following
+	// SetReadLimit: room for twice a burst of 64 messages of the largest
+	// size the program accepts, so that only a program that stops
+	// reading while the server keeps sending fills it. With the classic
+	// WebSocket a full queue closes the connection with 4008, and reads
+	// (after the messages before), writes and Close return ErrQueueFull
+	// with net.ErrClosed; WebSocketStream stops reading from the network
+	// instead, until Read makes room. A no-op natively, where messages
+	// wait in the network (TCP pushes back).
 	QueueLimit int64
 
 	// SendHighWater and SendLowWater bound what the browser buffers for

@@ -4,6 +4,7 @@ package client_test
 
 import (
 	"bytes"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -59,4 +60,35 @@ func TestBrowserTransports(t *testing.T) {
 	assert.Contains(t, err.Error(), "not supported")
 	assert.NotContains(t, err.Error(), "S3CR3T", "credentials")
 	assert.Equal(t, 1, strings.Count(err.Error(), "client:"), "prefixes in %q", err)
+}
+
+// TestBrowserQueueFullSays: once the browser's receive queue has
+// overflowed (the connection closed with 4008), every call says so, with
+// ErrQueueFull and net.ErrClosed in its chain: Write, Writer, Read after
+// the messages before, and Close.
+func TestBrowserQueueFullSays(t *testing.T) {
+	id := wstest.ID(t)
+	c := dial(t, "/flood?n=3000&size=1024&id="+id, &client.Options{ReadLimit: 4096, QueueLimit: 64 << 10})
+	require.Equal(t, 4008, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4008")
+	says := func(err error, what string) {
+		t.Helper()
+		require.ErrorIs(t, err, client.ErrQueueFull, what)
+		require.ErrorIs(t, err, net.ErrClosed, what)
+		assert.Contains(t, err.Error(), "4008", what)
+		assert.Equal(t, 1, strings.Count(err.Error(), "client:"), "%s: one prefix: %s", what, err)
+	}
+	ctx := ctxFor(t, 10*time.Second)
+	says(c.Write(ctx, client.MessageText, []byte("x")), "Write")
+	_, err := c.Writer(ctx, client.MessageBinary)
+	says(err, "Writer")
+	for err = nil; err == nil; {
+		_, _, err = c.Read(ctx)
+	}
+	says(err, "Read after the messages before")
+	_, _, err = c.Read(ctx)
+	says(err, "Read again")
+	_, _, err = c.Reader(ctx)
+	says(err, "Reader")
+	says(c.Write(ctx, client.MessageBinary, []byte{1}), "Write after reading")
+	says(c.CloseContext(ctx, client.StatusNormalClosure, ""), "Close")
 }

@@ -76,7 +76,9 @@ func dialTransport(ctx context.Context, url string, o *Options) (transport, erro
 }
 
 // translate turns package wasm's errors into this package's, keeping the
-// detail of the message.
+// detail of the message. An error that wraps ErrClosed beside another of
+// wasm's sentinels (ErrQueueFull after a full queue, say) gets both of
+// this package's.
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -96,9 +98,14 @@ func translate(err error) error {
 		{wasm.ErrInvalidCloseCode, ErrInvalidCloseCode},
 		{wasm.ErrClosed, errs.ErrClosed},
 	} {
-		if errors.Is(err, m.from) {
-			return errs.Wrap(detail(err, m.from), m.to)
+		if !errors.Is(err, m.from) {
+			continue
 		}
+		msg := detail(err, m.from)
+		if m.from != wasm.ErrClosed && errors.Is(err, wasm.ErrClosed) {
+			return errs.Join(msg, m.to, errs.ErrClosed)
+		}
+		return errs.Wrap(msg, m.to)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -145,6 +152,13 @@ func (b *browser) write(ctx context.Context, typ MessageType, p []byte) error {
 }
 
 func (b *browser) writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
+	if b.c.ReadyState() != wasm.Open {
+		// A socket that is no longer open never opens again: a write of
+		// nothing sends nothing, and returns why.
+		if err := b.write(ctx, typ, nil); err != nil {
+			return nil, err
+		}
+	}
 	return &browserWriter{b: b, ctx: ctx, typ: typ}, nil
 }
 

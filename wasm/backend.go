@@ -11,14 +11,24 @@ import "context"
 // (final: nothing will call again).
 type backend interface {
 	// fill appends to dst the messages ready to read, in order, packed as
-	// [type: 1 text, 2 binary][length: uint32 little-endian][bytes], after
-	// accounting for the delivered messages read since the last fill.
-	// With arm set and nothing ready, it asks for a notify(1) when there
-	// is (fillEmpty).
-	fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus)
+	// [type: 1 text, 2 binary][length: uint32 little-endian][bytes]
+	// (fillOK), at most about batchBytes of them; a message too big to
+	// pack comes alone, in a new slice of its own (fillText, fillBinary),
+	// so that no buffer keeps the size of the largest message. With arm
+	// set and nothing ready, it asks for a notify(1) when there is
+	// (fillEmpty).
+	fill(dst []byte, arm bool) ([]byte, fillStatus)
+	// release tells the backend that Read has returned a packed message
+	// of n bytes: it no longer counts against the queue limit. A message
+	// that came alone was released by fill.
+	release(n int)
 	disarmRead()
 	// closed reports how the socket ended, as soon as it is known.
 	closed() (end, bool)
+	// failure reports the limit that made this side close the socket
+	// ("toobig", "queuefull" or "blob") and the size of the message that
+	// failed, from the moment it does; "" if none did.
+	failure() (kind string, size int64)
 	readyState() ReadyState
 	protocol() string
 	extensions() string
@@ -48,11 +58,17 @@ type blobReader interface {
 type fillStatus int
 
 const (
-	fillOK    fillStatus = iota // dst holds messages
-	fillEmpty                   // nothing to read yet
-	fillEnded                   // the socket ended and everything before has been read
-	fillBlob                    // the fallback's next message is a Blob: see goSock.readBlob
+	fillOK     fillStatus = iota // dst holds messages
+	fillText                     // the slice returned is one text message, alone
+	fillBinary                   // the slice returned is one binary message, alone
+	fillEmpty                    // nothing to read yet
+	fillEnded                    // the socket ended, or failed for a limit, and everything before has been read
+	fillBlob                     // the fallback's next message is a Blob: see goSock.readBlob
 )
+
+// batchBytes is about the most fill packs at once: shim.js's RBUF. A
+// message that does not fit comes alone.
+const batchBytes = 64 << 10
 
 type sendStatus int
 
@@ -72,7 +88,5 @@ type end struct {
 	code     int
 	reason   string
 	wasClean bool
-	failure  string // "toobig", "queuefull", "blob" when a limit made us close
-	size     int64  // the size of the message that failed
 	opened   bool
 }

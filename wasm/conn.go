@@ -38,13 +38,14 @@ type Conn struct {
 	closing   chan struct{} // closed by Close
 
 	// Read's state, under readSem: rbuf holds what the backend packed
-	// (see backend.fill), batch what of it is still to be read.
-	rbuf      []byte
-	batch     []byte
-	delivered int
+	// (see backend.fill: never much more than batchBytes), batch what of
+	// it is still to be read.
+	rbuf  []byte
+	batch []byte
 
 	mu          sync.Mutex
 	closeCalled bool
+	queueAuto   bool // Options.QueueLimit was 0: it follows the ReadLimit
 }
 
 // Dial opens a WebSocket to url and waits for the handshake, for ctx, or
@@ -69,6 +70,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	c := &Conn{
 		url:        u,
 		opts:       o,
+		queueAuto:  opts == nil || opts.QueueLimit <= 0,
 		binaryType: o.BinaryType,
 		readSem:    make(chan struct{}, 1),
 		writeSem:   make(chan struct{}, 1),
@@ -214,8 +216,11 @@ func (c *Conn) isClosing() bool {
 // whatever their type and size. A Read whose ctx ends returns ctx.Err()
 // and leaves the connection open. After the last message before the end of
 // the connection, Read returns how it ended: a *CloseError (the peer's code
-// and reason), an error wrapping ErrMessageTooBig or ErrQueueFull if a
-// limit ended it, or ErrClosed after Close.
+// and reason), an error wrapping ErrMessageTooBig or ErrQueueFull (and
+// ErrClosed) if a limit ended it, or ErrClosed after Close.
+//
+// A message stops counting against Options.QueueLimit when Read returns
+// it.
 func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 	if err := acquire(ctx, c.readSem); err != nil {
 		return 0, nil, err
@@ -223,7 +228,7 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 	defer func() { <-c.readSem }()
 	for {
 		if c.isClosing() {
-			return 0, nil, errs.Wrap("wasm: read", ErrClosed)
+			return 0, nil, c.closedError("read")
 		}
 		if len(c.batch) > 0 {
 			typ := MessageType(c.batch[0])
@@ -231,19 +236,20 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 			p := make([]byte, n)
 			copy(p, c.batch[5:5+n])
 			c.batch = c.batch[5+n:]
-			c.delivered++
+			c.b.release(n)
 			return typ, p, nil
 		}
-		var st fillStatus
-		c.rbuf, st = c.b.fill(c.rbuf[:0], c.delivered, true)
-		c.delivered = 0
+		out, st := c.b.fill(c.rbuf[:0], true)
 		switch st {
 		case fillOK:
-			c.batch = c.rbuf
+			c.rbuf, c.batch = out, out
 			continue
+		case fillText:
+			return MessageText, out, nil
+		case fillBinary:
+			return MessageBinary, out, nil
 		case fillEnded:
-			e, _ := c.b.closed()
-			return 0, nil, c.endError("read", e)
+			return 0, nil, c.endError("read")
 		case fillBlob:
 			p, err := c.b.(blobReader).readBlob(ctx)
 			if err != nil {
@@ -264,25 +270,71 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 	}
 }
 
-func (c *Conn) endError(op string, e end) error {
+// limitError is the error of every call once a limit has made this side
+// close the connection, from that moment on (even after Close); nil if
+// none did.
+func (c *Conn) limitError(op string) error {
+	kind, size := c.b.failure()
+	if kind == "" {
+		return nil
+	}
 	c.mu.Lock()
 	readLimit, queueLimit := c.opts.ReadLimit, c.opts.QueueLimit
 	c.mu.Unlock()
-	switch e.failure {
+	var msg string
+	var sentinel error
+	switch kind {
 	case "toobig":
-		return errs.Wrap("wasm: "+op+": a message of "+strconv.FormatInt(e.size, 10)+" bytes is over the read limit of "+
-			strconv.FormatInt(readLimit, 10)+" bytes; the connection was closed with 4009", ErrMessageTooBig)
+		msg = "a message of " + strconv.FormatInt(size, 10) + " bytes is over the read limit of " +
+			strconv.FormatInt(readLimit, 10) + " bytes; the connection was closed with 4009"
+		sentinel = ErrMessageTooBig
 	case "queuefull":
-		return errs.Wrap("wasm: "+op+": the receive queue limit of "+strconv.FormatInt(queueLimit, 10)+
-			" bytes was reached; the connection was closed with 4008", ErrQueueFull)
-	case "blob":
+		msg = "the receive queue limit of " + strconv.FormatInt(queueLimit, 10) + " bytes was reached (Options.QueueLimit); " +
+			"the connection was closed with 4008"
+		sentinel = ErrQueueFull
+	default: // "blob"
 		return errs.Wrap("wasm: "+op+": the browser could not read a received Blob; the connection was closed with 4011", ErrClosed)
 	}
-	ce := &CloseError{Code: e.code, Reason: e.reason, WasClean: e.wasClean}
+	return errs.Join("wasm: "+op+": "+msg, sentinel, ErrClosed)
+}
+
+// endError is what Read returns after the last message, and writes once
+// the socket has ended: why this side closed, or how the socket closed.
+func (c *Conn) endError(op string) error {
+	if err := c.limitError(op); err != nil {
+		return err
+	}
+	e, ok := c.b.closed()
+	if !ok {
+		return errs.Wrap("wasm: "+op+": the connection is "+c.b.readyState().String(), ErrClosed)
+	}
+	ce := e.closeError()
 	if op == "read" {
 		return ce
 	}
 	return errs.Wrap("wasm: "+op, ce)
+}
+
+// closeError is how the browser says the socket closed, except that a code
+// no peer may send (below 1000, 1016-2999, 5000 and up) means the peer
+// broke the protocol: 1006, not clean, as natively. Chromium reports such
+// a code as if it were valid (999, clean, after waiting 2 s for the server
+// to end TCP).
+func (e end) closeError() *CloseError {
+	switch c := e.code; {
+	case c >= 1000 && c <= 1015, c >= 3000 && c <= 4999:
+		return &CloseError{Code: c, Reason: e.reason, WasClean: e.wasClean}
+	}
+	return &CloseError{Code: 1006}
+}
+
+// closedError is what calls return after Close: ErrClosed, and why the
+// connection had ended if a limit ended it.
+func (c *Conn) closedError(op string) error {
+	if err := c.limitError(op); err != nil {
+		return err
+	}
+	return errs.Wrap("wasm: "+op, ErrClosed)
 }
 
 // WriteText sends a text message. Text that is not valid UTF-8 is refused
@@ -313,7 +365,7 @@ func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
 	defer func() { <-c.writeSem }()
 	for {
 		if c.isClosing() {
-			return errs.Wrap("wasm: write", ErrClosed)
+			return c.closedError("write")
 		}
 		st, err := c.b.send(kind, p, c.opts.SendHighWater)
 		switch {
@@ -322,10 +374,7 @@ func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
 		case st == sendOK:
 			return nil
 		case st == sendNotOpen:
-			if e, ok := c.b.closed(); ok {
-				return c.endError("write", e)
-			}
-			return errs.Wrap("wasm: write: the connection is "+c.b.readyState().String(), ErrClosed)
+			return c.endError("write")
 		}
 		// sendFull: wait for the buffer to drain below the low-water mark.
 		for !c.b.armWrite(c.opts.SendLowWater) {
@@ -333,7 +382,7 @@ func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
 			case <-c.writeWake:
 			case <-c.closing:
 				c.b.disarmWrite()
-				return errs.Wrap("wasm: write", ErrClosed)
+				return c.closedError("write")
 			case <-ctx.Done():
 				c.b.disarmWrite()
 				return ctx.Err()
@@ -362,22 +411,30 @@ type CloseResult struct {
 // Close returns an error wrapping ErrInvalidCloseCode for a code no
 // WebSocket may send (it still closes, with 4011), ctx's error if the
 // handshake did not finish in time, and ErrClosed if the connection was
-// already closed or had ended. Reads and writes waiting when Close is
-// called return ErrClosed.
+// already closed or had ended (with ErrMessageTooBig or ErrQueueFull if a
+// limit ended it: Close then returns at once). Reads and writes waiting
+// when Close is called return ErrClosed.
 func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult, error) {
 	c.mu.Lock()
 	if c.closeCalled {
 		c.mu.Unlock()
-		return CloseResult{}, errs.Wrap("wasm: close", ErrClosed)
+		return CloseResult{}, c.closedError("close")
 	}
 	c.closeCalled = true
 	close(c.closing)
 	c.mu.Unlock()
 
+	if err := c.limitError("close"); err != nil {
+		// This side is closing already, for a limit.
+		e, _ := c.b.closed()
+		c.b.detach()
+		c.finalize()
+		return CloseResult{WasClean: e.wasClean}, err
+	}
 	if e, ok := c.b.closed(); ok {
 		c.b.detach()
 		c.finalize()
-		return CloseResult{WasClean: e.wasClean}, errs.Wrap("wasm: close: already ended", c.endError("close", e))
+		return CloseResult{WasClean: e.wasClean}, errs.Wrap("wasm: close: already ended", e.closeError())
 	}
 	sent, valid := BrowserCloseCode(code)
 	var codeErr error
@@ -411,9 +468,11 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 }
 
 // SetReadLimit changes Options.ReadLimit for the messages that arrive from
-// now on (n <= 0 other than -1 means DefaultReadLimit, -1 no limit; the
-// queue limit is raised to n if it is lower). Messages already received
-// were checked against the limit of their time.
+// now on (n <= 0 other than -1 means DefaultReadLimit, -1 no limit). The
+// queue limit follows it as Options.QueueLimit says: if that was 0, it
+// becomes the default for n; else it is raised to n if it is lower.
+// Messages already received were checked against the limit of their
+// time.
 func (c *Conn) SetReadLimit(n int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -421,6 +480,9 @@ func (c *Conn) SetReadLimit(n int64) {
 		n = DefaultReadLimit
 	}
 	c.opts.ReadLimit = n
+	if c.queueAuto {
+		c.opts.QueueLimit = defaultQueueLimit(n)
+	}
 	if n > c.opts.QueueLimit {
 		c.opts.QueueLimit = n
 	}

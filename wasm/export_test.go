@@ -46,3 +46,57 @@ func DisableCSPFallback(t interface{ Cleanup(func()) }) {
 	old := dialFallback.Swap(nil)
 	t.Cleanup(func() { dialFallback.Store(old) })
 }
+
+// Held reports whether a WebSocketStream Conn holds a message back from
+// its receive queue because the queue is full (and so stopped reading).
+func Held(c *Conn) bool {
+	b, ok := c.b.(*shimSock)
+	return ok && !b.s.Get("held").IsUndefined()
+}
+
+// Buffers returns the capacity of c's Go-side receive buffer and the
+// lengths of the shim's receive and send buffers (-1 without the shim).
+func Buffers(c *Conn) (goRead, jsRead, jsWrite int) {
+	goRead, jsRead, jsWrite = cap(c.rbuf), -1, -1
+	if b, ok := c.b.(*shimSock); ok {
+		jsRead = b.s.Get("rbuf").Length()
+		jsWrite = b.s.Get("wbuf").Length()
+	}
+	if g, ok := c.b.(*goSock); ok {
+		g.mu.Lock()
+		jsWrite = g.scratchLen
+		g.mu.Unlock()
+	}
+	return goRead, jsRead, jsWrite
+}
+
+// FailQueueFull makes c's backend close for a full queue at once, as a
+// message that would pass the limit does, so that a test can call c in
+// the moment before the browser's close event.
+func FailQueueFull(c *Conn) {
+	switch b := c.b.(type) {
+	case *shimSock:
+		b.s.Call("_fail", "queuefull", 1, 4008, "receive queue full")
+	case *goSock:
+		b.mu.Lock()
+		b.failLocked("queuefull", 1, 4008, "receive queue full")
+		b.mu.Unlock()
+	}
+}
+
+// QueueLimit returns c's receive-queue limit as Conn holds it and as the
+// backend enforces it.
+func QueueLimit(c *Conn) (conn, backend int64) {
+	c.mu.Lock()
+	conn = c.opts.QueueLimit
+	c.mu.Unlock()
+	switch b := c.b.(type) {
+	case *shimSock:
+		backend = int64(b.s.Get("queueLimit").Float())
+	case *goSock:
+		b.mu.Lock()
+		backend = b.queueLimit
+		b.mu.Unlock()
+	}
+	return conn, backend
+}

@@ -33,10 +33,9 @@ type goSock struct {
 	mu         sync.Mutex
 	releases   []func()
 	q          []queued
-	queued     int64
-	inflight   []int64
+	queued     int64 // bytes in q, or packed by fill and not yet returned by Read
 	readArmed  bool
-	failure    string
+	failKind   string
 	failSize   int64
 	opened     bool
 	end        *end
@@ -47,9 +46,12 @@ type goSock struct {
 	stopped    bool // detached
 }
 
+// queued is a received message: a Uint8Array (text encoded in UTF-8) or
+// a Blob, of n bytes.
 type queued struct {
 	v    js.Value
 	n    int64
+	text bool
 	blob bool
 }
 
@@ -91,44 +93,46 @@ func (g *goSock) onOpen(js.Value) {
 
 func (g *goSock) onMessage(e js.Value) {
 	d := e.Get("data")
-	var size, bytes int64
-	var blob bool
+	var n int64
+	var text, blob bool
 	switch {
 	case d.Type() == js.TypeString:
-		size = int64(objectCtor.Invoke(d).Get("length").Int()) // syscall/js has no Get on a string
-		bytes = size
-		if g.readLimit >= 0 && size*3 > g.readLimit {
-			if textEncoder.IsUndefined() {
-				textEncoder = js.Global().Get("TextEncoder").New()
-			}
-			bytes = int64(textEncoder.Call("encode", d).Get("length").Int())
+		text = true
+		// Over the read limit whatever its UTF-8 length, if its length
+		// in UTF-16 units is (syscall/js has no Get on a string).
+		if length := int64(objectCtor.Invoke(d).Get("length").Int()); g.readLimit >= 0 && length > g.readLimit {
+			n = length
+			break
 		}
+		if textEncoder.IsUndefined() {
+			textEncoder = js.Global().Get("TextEncoder").New()
+		}
+		d = textEncoder.Call("encode", d) // counted as Read returns it
+		n = int64(d.Length())
 	case d.InstanceOf(blobCtor):
-		size = int64(d.Get("size").Float())
-		bytes = size
+		n = int64(d.Get("size").Float())
 		blob = true
 	default:
-		size = int64(d.Get("byteLength").Float())
-		bytes = size
 		d = uint8Array.New(d)
+		n = int64(d.Length())
 	}
 	g.mu.Lock()
-	if g.failure != "" || g.end != nil {
+	if g.failKind != "" || g.end != nil {
 		g.mu.Unlock()
 		return
 	}
 	switch {
-	case g.readLimit >= 0 && bytes > g.readLimit:
-		g.failLocked("toobig", bytes, 4009, "message too big")
+	case g.readLimit >= 0 && n > g.readLimit:
+		g.failLocked("toobig", n, 4009, "message too big")
 		g.mu.Unlock()
 		return
-	case g.queued > 0 && g.queued+size > g.queueLimit:
-		g.failLocked("queuefull", size, 4008, "receive queue full")
+	case g.queued > 0 && g.queued+n > g.queueLimit:
+		g.failLocked("queuefull", n, 4008, "receive queue full")
 		g.mu.Unlock()
 		return
 	}
-	g.q = append(g.q, queued{v: d, n: size, blob: blob})
-	g.queued += size
+	g.q = append(g.q, queued{v: d, n: n, text: text, blob: blob})
+	g.queued += n
 	wake := g.readArmed
 	g.readArmed = false
 	g.mu.Unlock()
@@ -138,7 +142,7 @@ func (g *goSock) onMessage(e js.Value) {
 }
 
 func (g *goSock) failLocked(kind string, size int64, code int, reason string) {
-	g.failure, g.failSize = kind, size
+	g.failKind, g.failSize = kind, size
 	_ = jsbridge.Try(func() { g.ws.Call("close", code, "duplex: "+reason) })
 }
 
@@ -152,8 +156,6 @@ func (g *goSock) onClose(e js.Value) {
 		code:     e.Get("code").Int(),
 		reason:   e.Get("reason").String(),
 		wasClean: e.Get("wasClean").Bool(),
-		failure:  g.failure,
-		size:     g.failSize,
 		opened:   g.opened,
 	}
 	g.mu.Unlock()
@@ -161,25 +163,37 @@ func (g *goSock) onClose(e js.Value) {
 	g.notify(1 | 2 | 4)
 }
 
-func (g *goSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus) {
+func (g *goSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.accountLocked(delivered)
-	i := 0
+	i, size := 0, 0
 	for ; i < len(g.q) && !g.q[i].blob; i++ {
-		v := g.q[i].v
-		var kind byte = kindBinary
-		var p []byte
-		if v.Type() == js.TypeString {
-			kind, p = kindText, []byte(v.String())
-		} else {
-			p = make([]byte, v.Length())
-			js.CopyBytesToGo(p, v)
+		e := g.q[i]
+		kind := byte(kindBinary)
+		if e.text {
+			kind = kindText
+		}
+		if size+5+int(e.n) > batchBytes {
+			if i > 0 {
+				break
+			}
+			// Alone, in a slice of its own; Read returns it at once.
+			p := make([]byte, e.n)
+			js.CopyBytesToGo(p, e.v)
+			g.q[0] = queued{}
+			g.q = g.q[1:]
+			g.queued -= e.n
+			if e.text {
+				return p, fillText
+			}
+			return p, fillBinary
 		}
 		dst = append(dst, kind, 0, 0, 0, 0)
-		putUint32LE(dst[len(dst)-4:], uint32(len(p)))
-		dst = append(dst, p...)
-		g.inflight = append(g.inflight, g.q[i].n)
+		putUint32LE(dst[len(dst)-4:], uint32(e.n))
+		start := len(dst)
+		dst = append(dst, make([]byte, e.n)...)
+		js.CopyBytesToGo(dst[start:], e.v)
+		size += 5 + int(e.n)
 		g.q[i] = queued{}
 	}
 	g.q = append(g.q[:0], g.q[i:]...)
@@ -188,7 +202,7 @@ func (g *goSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus) 
 		return dst, fillOK
 	case len(g.q) > 0: // a Blob at the head
 		return dst, fillBlob
-	case g.end != nil:
+	case g.end != nil || g.failKind != "":
 		return dst, fillEnded
 	}
 	if arm {
@@ -197,11 +211,16 @@ func (g *goSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus) 
 	return dst, fillEmpty
 }
 
-func (g *goSock) accountLocked(delivered int) {
-	for _, n := range g.inflight[:delivered] {
-		g.queued -= n
-	}
-	g.inflight = append(g.inflight[:0], g.inflight[delivered:]...)
+func (g *goSock) release(n int) {
+	g.mu.Lock()
+	g.queued -= int64(n)
+	g.mu.Unlock()
+}
+
+func (g *goSock) failure() (string, int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failKind, g.failSize
 }
 
 // readBlob reads the Blob at the head of the queue, for Read: the page's
@@ -320,8 +339,15 @@ func (g *goSock) send(kind int, p []byte, high int64) (sendStatus, error) {
 			g.ws.Call("send", string(p))
 			return
 		}
+		if len(p) > wbufMax {
+			// An array of its own, so that scratch keeps no such size.
+			arr := uint8Array.New(len(p))
+			js.CopyBytesToJS(arr, p)
+			g.ws.Call("send", arr)
+			return
+		}
 		if g.scratch.IsUndefined() || g.scratchLen < len(p) {
-			g.scratchLen = max(len(p), 2*g.scratchLen, 4096)
+			g.scratchLen = min(max(len(p), 2*g.scratchLen, 4096), wbufMax)
 			g.scratch = uint8Array.New(g.scratchLen)
 		}
 		js.CopyBytesToJS(g.scratch, p)

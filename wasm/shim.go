@@ -73,22 +73,28 @@ func EnableCSPFallback() {
 // two buffers so that the hot paths cross into JavaScript only with calls
 // that return numbers.
 type shimSock struct {
-	s      js.Value
-	fillFn js.Value // s.fill and s.send, bound
-	sendFn js.Value
-	rbuf   js.Value // the Sock's rbuf, rcap bytes
-	rcap   int
-	wbuf   js.Value // the Sock's wbuf, wcap bytes
-	wcap   int
+	s         js.Value
+	fillFn    js.Value // s.fill, s.send and s.release, bound
+	sendFn    js.Value
+	releaseFn js.Value
+	rbuf      js.Value // the Sock's rbuf, rcap bytes
+	rcap      int
+	wbuf      js.Value // the Sock's wbuf, wcap bytes
+	wcap      int
 }
+
+// wbufMax is shim.js's WBUF: a wbuf grown past it for a message is dropped
+// once the message is sent, and the fallback sends a message larger than
+// it from an array of its own.
+const wbufMax = 64 << 10
 
 func newShimSock(s js.Value) *shimSock {
-	return &shimSock{s: s, fillFn: s.Get("fillFn"), sendFn: s.Get("sendFn"), rcap: -1, wcap: -1}
+	return &shimSock{s: s, fillFn: s.Get("fillFn"), sendFn: s.Get("sendFn"), releaseFn: s.Get("releaseFn"), rcap: -1, wcap: -1}
 }
 
-func (b *shimSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus) {
+func (b *shimSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 	for {
-		n := b.fillFn.Invoke(delivered, arm, b.rcap).Int()
+		n := b.fillFn.Invoke(arm, b.rcap).Int()
 		switch n {
 		case -1:
 			return dst, fillEmpty
@@ -97,8 +103,15 @@ func (b *shimSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus
 		case -3: // rbuf is new
 			b.rbuf = b.s.Get("rbuf")
 			b.rcap = b.rbuf.Length()
-			delivered = 0
 			continue
+		case -4, -5: // one message, too big for rbuf
+			v := b.s.Call("takeBig")
+			p := make([]byte, v.Length())
+			js.CopyBytesToGo(p, v)
+			if n == -5 {
+				return p, fillText
+			}
+			return p, fillBinary
 		}
 		start := len(dst)
 		dst = append(dst, make([]byte, n)...)
@@ -107,25 +120,29 @@ func (b *shimSock) fill(dst []byte, delivered int, arm bool) ([]byte, fillStatus
 	}
 }
 
+func (b *shimSock) release(n int) { b.releaseFn.Invoke(n) }
+
 func (b *shimSock) disarmRead() { b.s.Call("disarmRead") }
 
-func (b *shimSock) closed() (end, bool) { return endOf(b.s.Get("end")) }
-
-func endOf(v js.Value) (end, bool) {
+func (b *shimSock) closed() (end, bool) {
+	v := b.s.Get("end")
 	if v.Type() != js.TypeObject {
 		return end{}, false
 	}
-	e := end{
+	return end{
 		code:     v.Get("code").Int(),
 		reason:   v.Get("reason").String(),
 		wasClean: v.Get("wasClean").Bool(),
 		opened:   v.Get("opened").Bool(),
+	}, true
+}
+
+func (b *shimSock) failure() (string, int64) {
+	f := b.s.Get("failure")
+	if f.Type() != js.TypeObject {
+		return "", 0
 	}
-	if f := v.Get("failure"); f.Type() == js.TypeObject {
-		e.failure = f.Get("kind").String()
-		e.size = int64(f.Get("size").Float())
-	}
-	return e, true
+	return f.Get("kind").String(), int64(f.Get("size").Float())
 }
 
 func (b *shimSock) readyState() ReadyState { return ReadyState(b.s.Call("readyState").Int()) }
@@ -148,6 +165,9 @@ func (b *shimSock) send(kind int, p []byte, high int64) (sendStatus, error) {
 			js.CopyBytesToJS(b.wbuf, p)
 		}
 		st = sendStatus(b.sendFn.Invoke(kind, len(p), float64(high)).Int())
+		if st == 3 { // sent, and wbuf dropped: it had grown past wbufMax
+			st, b.wcap = sendOK, -1
+		}
 	})
 	return st, err
 }
@@ -157,8 +177,7 @@ func (b *shimSock) close(code int, reason string) error {
 }
 
 func (b *shimSock) setLimits(read, queue int64) {
-	b.s.Set("readLimit", float64(read))
-	b.s.Set("queueLimit", float64(queue))
+	b.s.Call("setLimits", float64(read), float64(queue))
 }
 
 func (b *shimSock) detach() { b.s.Call("detach") }

@@ -102,14 +102,33 @@ func (t Transport) String() string {
 	return "Transport(" + strconv.Itoa(int(t)) + ")"
 }
 
-// Defaults for the zero Options.
+// Defaults for the zero Options. DefaultQueueLimit is the least default
+// receive-queue limit: see Options.QueueLimit.
 const (
 	DefaultReadLimit        = 32 << 10
-	DefaultQueueLimit       = 8 << 20
+	DefaultQueueLimit       = 64 << 20
 	DefaultSendHighWater    = 1 << 20
 	DefaultHandshakeTimeout = 30 * time.Second
 	DefaultCloseTimeout     = 5 * time.Second
 )
+
+// The default receive-queue limit holds queueMessages messages of the
+// read limit's size, between DefaultQueueLimit and maxDefaultQueueLimit.
+const (
+	queueMessages        = 128
+	maxDefaultQueueLimit = 1 << 30
+)
+
+// defaultQueueLimit is the queue limit for a zero Options.QueueLimit.
+func defaultQueueLimit(readLimit int64) int64 {
+	switch {
+	case readLimit < 0:
+		return DefaultQueueLimit
+	case readLimit > maxDefaultQueueLimit/queueMessages:
+		return maxDefaultQueueLimit
+	}
+	return max(DefaultQueueLimit, queueMessages*readLimit)
+}
 
 // Options configures Dial. The zero value is ready to use; a nil *Options
 // means the zero value.
@@ -133,12 +152,23 @@ type Options struct {
 	// messages before it.
 	ReadLimit int64
 
-	// QueueLimit bounds the bytes received and not yet read: 0 means
-	// DefaultQueueLimit (8 MiB), and it is raised to ReadLimit if that is
-	// larger. When a message would pass it, the classic WebSocket closes
+	// QueueLimit bounds the bytes received and not yet returned by Read
+	// (text counted in UTF-8, as Read returns it). 0 means a default that
+	// an ordinary burst does not reach: DefaultQueueLimit (64 MiB), or
+	// 128 times the ReadLimit if that is larger, so that the queue holds
+	// 128 messages of the largest size the program accepts (twice a burst
+	// of 64 in flight), up to 1 GiB (with no ReadLimit, 64 MiB). It
+	// follows SetReadLimit. A
+	// queue this large fills only when the program stops reading while
+	// the server keeps sending: the classic WebSocket reads all it is
+	// sent whether or not Go reads, so the limit is what keeps a flood
+	// from taking the page's memory. A QueueLimit below ReadLimit is
+	// raised to it.
+	//
+	// When a message would pass the limit, the classic WebSocket closes
 	// with 4008 and Read returns ErrQueueFull after the messages before
-	// it; WebSocketStream stops reading from the network until Read makes
-	// room.
+	// it; WebSocketStream stops reading from the network, so that the
+	// server's writes wait, until Read makes room.
 	QueueLimit int64
 
 	// SendHighWater and SendLowWater bound what the browser buffers for
@@ -171,7 +201,7 @@ func (o *Options) withDefaults() Options {
 		out.ReadLimit = DefaultReadLimit
 	}
 	if out.QueueLimit <= 0 {
-		out.QueueLimit = DefaultQueueLimit
+		out.QueueLimit = defaultQueueLimit(out.ReadLimit)
 	}
 	if out.ReadLimit > out.QueueLimit {
 		out.QueueLimit = out.ReadLimit
