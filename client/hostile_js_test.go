@@ -24,8 +24,6 @@ const (
 	// messagesBeforeFaultKept: Chrome drops messages that arrived in the
 	// same read as a bad control frame.
 	messagesBeforeFaultKept = false
-	// closeCode999Refused: Chrome hands a page close code 999 as it is.
-	closeCode999Refused = false
 	// readerStreams: browsers deliver messages whole, so Reader waits
 	// for all of one.
 	readerStreams = false

@@ -41,9 +41,6 @@ const (
 	// messagesBeforeFaultKept: the messages that came before a bad frame
 	// are read before the error.
 	messagesBeforeFaultKept = true
-	// closeCode999Refused: a close frame with code 999 (a range RFC 6455
-	// never uses) fails the connection.
-	closeCode999Refused = true
 	// readerStreams: Reader returns at a message's header, and its body
 	// is read as it arrives.
 	readerStreams = true

@@ -192,8 +192,6 @@ func TestHostileBadFrames(t *testing.T) {
 			case kind == "afterclose" && closeBeforeLateData:
 				assert.Equal(t, client.StatusNormalClosure, ce.Code, "%v", err)
 				assert.Equal(t, "bye", ce.Reason)
-			case kind == "closecode999" && !closeCode999Refused:
-				assert.Equal(t, client.StatusCode(999), ce.Code, "%v", err)
 			default:
 				assert.Equal(t, client.StatusAbnormalClosure, ce.Code, "%v", err)
 				assert.False(t, ce.WasClean, "%v", err)
