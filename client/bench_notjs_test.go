@@ -37,7 +37,7 @@ import (
 // other side.)
 
 var (
-	echoSizes = []int{16, 1024, 16 << 10}
+	echoSizes = []int{16, 1024, 16 << 10, 1 << 20}
 	echoCtxs  = []string{"cancel", "background", "timeout"}
 )
 
@@ -46,7 +46,7 @@ var (
 type roundTrip func(ctx context.Context) error
 
 func dialClient(b *testing.B, msg, buf []byte, stream bool) roundTrip {
-	c, err := client.Dial(context.Background(), wstest.URL(b, "/echo"), nil)
+	c, err := client.Dial(context.Background(), wstest.URL(b, "/echo"), &client.Options{ReadLimit: 2 << 20})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,6 +72,7 @@ func dialCoder(b *testing.B, msg, buf []byte, stream bool) roundTrip {
 	if err != nil {
 		b.Fatal(err)
 	}
+	c.SetReadLimit(2 << 20)
 	b.Cleanup(func() { _ = c.CloseNow() })
 	return func(ctx context.Context) error {
 		if err := c.Write(ctx, websocket.MessageBinary, msg); err != nil {

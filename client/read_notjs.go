@@ -203,6 +203,11 @@ func (n *native) discard(ctx context.Context) error {
 	if !n.bodyOpen.Load() {
 		return nil
 	}
+	if n.stream.between.Load() || ctx.Done() == nil {
+		// All of it has been handed to coder/websocket: no wait.
+		_, err := io.Copy(io.Discard, &n.body)
+		return err
+	}
 	stop := context.AfterFunc(ctx, func() {
 		n.setErr(fmt.Errorf("client: read: the connection was cut: a Read's ctx ended while it discarded the unread rest of a Reader's message: %w",
 			&CloseError{Code: StatusAbnormalClosure}))

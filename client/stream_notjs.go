@@ -55,6 +55,7 @@ type stream struct {
 
 	received atomic.Int64 // bytes read from the network, for tests
 	adopted  atomic.Bool  // the handshake succeeded: until then reads see EOF
+	between  atomic.Bool  // what was handed over ends between messages
 
 	op   atomic.Int32 // the streamOp on
 	cut  atomic.Bool  // the op is asked to end
@@ -151,6 +152,7 @@ func (s *stream) Read(p []byte) (int, error) {
 				s.back = s.buf[:0]
 				s.rs, s.ready = w, 0
 				s.f.walk(p[:n])
+				s.between.Store(s.f.boundary())
 				if err != nil && !s.ownTimeout(err) {
 					s.rerr = err
 				}
@@ -197,6 +199,7 @@ func (s *stream) ownTimeout(err error) bool {
 // handOver marks buf[:k] handed over.
 func (s *stream) handOver(k int) {
 	s.f.walk(s.buf[:k])
+	s.between.Store(s.f.boundary())
 	s.buf = s.buf[k:]
 	s.ready -= k
 	if len(s.buf) == 0 {
@@ -210,9 +213,11 @@ func (s *stream) handOver(k int) {
 // fill reads what the network has into buf and scans it.
 func (s *stream) fill() (int, error) {
 	if free := cap(s.buf) - len(s.buf); free == 0 || free < 4<<10 && int64(free) < s.need {
-		// Room for the rest of the unit held, growing at most twofold.
+		// Room for the rest of the unit held (its size is known, and
+		// within the read limit), but at most 1 MiB or twice the buffer
+		// at a time: a peer that announces and stalls costs little.
 		used := len(s.buf)
-		room := min(max(s.need, 4<<10), int64(max(cap(s.back), 4<<10)))
+		room := min(max(s.need, 4<<10), int64(max(2*cap(s.back), 1<<20)))
 		if int64(cap(s.back)) >= int64(used)+room && used <= cap(s.back)/2 {
 			s.buf = s.back[:copy(s.back[:used], s.buf)] // move to the front
 		} else {
