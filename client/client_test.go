@@ -501,3 +501,25 @@ func TestServerCloseWhileNotReading(t *testing.T) {
 	_, _, err := c.Read(ctxFor(t, time.Second))
 	assert.Equal(t, client.StatusCode(4002), client.CloseStatus(err))
 }
+
+// TestCloseWhileReading: Close while another goroutine waits in Read
+// completes the closing handshake (the server answers), and the Read
+// returns an error with net.ErrClosed, every time.
+func TestCloseWhileReading(t *testing.T) {
+	t.Parallel()
+	url := wstest.URL(t, "/echo")
+	for i := range 500 { // the race it guards against came about once in 300
+		c, err := client.Dial(ctxFor(t, 10*time.Second), url, nil)
+		require.NoError(t, err)
+		read := make(chan error, 1)
+		go func() {
+			_, _, err := c.Read(context.Background())
+			read <- err
+		}()
+		if i%2 == 0 {
+			time.Sleep(time.Millisecond) // the Read waits by now, or it is about to
+		}
+		require.NoError(t, c.Close(client.StatusNormalClosure, ""), "run %d", i)
+		require.ErrorIs(t, <-read, net.ErrClosed, "run %d: the Read", i)
+	}
+}

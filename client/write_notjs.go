@@ -97,6 +97,13 @@ func (n *native) close(ctx context.Context, code StatusCode, reason string) erro
 	n.setErr(closedError("read"))
 	n.closing.Store(true)
 	n.stream.cutAny()
+	// Take the read token: the op that was cut has ended then, so no
+	// cut can land on coder/websocket's read of the peer's answer, and
+	// no Read or idle reader starts another. A Read inside a message
+	// handed over as it arrives cannot be cut: ctx bounds the wait.
+	if n.lock(ctx) == nil {
+		defer func() { <-n.readSem }()
+	}
 	done := make(chan error, 1)
 	go func() { done <- n.ws.Close(websocket.StatusCode(code), reason) }()
 	var err error
