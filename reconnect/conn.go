@@ -35,26 +35,37 @@ var (
 // connection is not an error of Read, which waits for the next. Messages
 // the server sent while there was no connection are not there to read;
 // Options.OnConnect and Options.OnState are where a program learns of a
-// new connection, to catch up.
+// new connection, to catch up. The Conn reads ahead of Read, up to
+// Options.ReadAhead bytes, so that a lost connection is noticed (and
+// redialled, and the heartbeat goes on) while received messages wait for
+// the program; they are still returned, before the next connection's.
 //
 // Write sends on the open connection, or, while there is none, queues a
 // copy of the message and returns nil; the queue is sent, in order, on
-// the next connection, and a Write meanwhile waits for it to be sent. A Write that fails because
-// the connection broke under it queues its message for the next
-// connection too. What no Write can know is whether a message written
-// just before a connection was lost reached the server: codec.Call with
-// codec.Idempotent resends requests whose reply never came.
+// the next connection, and a Write meanwhile waits for it to be sent. A
+// Write that fails because the connection broke under it queues its
+// message for the next connection too. A message is sent at most once:
+// once a connection has taken it (client.Conn.Write returned nil) it is
+// never sent again, whatever happens to that connection. What no Write
+// can know is whether a message written just before a connection was
+// lost reached the server: codec.Call with codec.Idempotent resends
+// requests whose reply never came.
 //
 // Read may be called by one goroutine at a time, Write by any number,
-// Close and CloseNow by any goroutine at any time. After Close, CloseNow,
-// or giving up, Read and Write return an error with net.ErrClosed in its
-// chain.
+// Close and CloseNow by any goroutine at any time, from the Conn's own
+// callbacks too (see Options). After Close, CloseNow, or giving up, Read
+// and Write return an error with net.ErrClosed in its chain.
+//
+// Every method returns within its ctx, or a bound the server cannot move:
+// Close waits at most Options.Dial.CloseTimeout for the server's answer,
+// CloseNow not at all (both also wait for the Conn's goroutines to end,
+// which client.Conn's CloseNow sees to).
 type Conn struct {
 	url     string
 	o       Options
 	ctx     context.Context // ends with the Conn
 	cancel  context.CancelFunc
-	msgs    chan message  // from the reading goroutines to Read
+	in      *inbox        // received messages, waiting for Read
 	up      chan struct{} // closed at the first connection
 	done    chan struct{} // closed when run returns
 	online  <-chan struct{}
@@ -65,10 +76,12 @@ type Conn struct {
 	cur       *link // the open connection, nil if none
 	flushing  bool  // run is sending the queue on cur
 	queue     []message
-	queued    int64 // what queue counts towards QueueLimit
-	closing   bool  // Close or CloseNow was called
-	end       error // why the Conn ended (gave up); nil if it has not or was closed
-	lastErr   error // the last failure, for Dial's error
+	queued    int64  // what queue counts towards QueueLimit
+	seq       uint64 // the number of the last message queued
+	closing   bool   // Close or CloseNow was called
+	end       error  // why the Conn ended (gave up); nil if it has not or was closed
+	lastErr   error  // the last failure, for Dial's error
+	callbacks int    // user callbacks running now (see enter)
 	listeners map[*func(error)]struct{}
 	upOnce    sync.Once
 }
@@ -76,13 +89,15 @@ type Conn struct {
 type message struct {
 	typ client.MessageType
 	p   []byte
+	seq uint64 // in the queue: its number, from 1
 }
 
 // link is one connection.
 type link struct {
 	cc      *client.Conn
-	once    sync.Once
-	lost    chan error    // the error that ended it; buffered
+	gone    bool          // under Conn.mu: drop has begun
+	dead    chan struct{} // closed when it is lost (drop)
+	err     error         // why it was lost; set before dead is closed
 	readed  chan struct{} // closed when its reading goroutine returns
 	flushed chan struct{} // closed when the queue has been sent on it, or it failed
 }
@@ -101,7 +116,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	c := &Conn{
 		url:       url,
 		o:         o,
-		msgs:      make(chan message),
+		in:        newInbox(),
 		up:        make(chan struct{}),
 		done:      make(chan struct{}),
 		state:     Connecting,
@@ -136,35 +151,12 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	return nil, errs.Join("reconnect: dial "+url+": "+ctx.Err().Error()+"; the last failure: "+last.Error(), ctx.Err(), last)
 }
 
-func (c *Conn) isClosing() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closing
-}
-
-func plural(n int, what string) string {
-	s := strconv.Itoa(n) + " " + what
-	if n != 1 {
-		s += "s"
-	}
-	return s
-}
-
-// ended returns the error of op on a Conn that has ended.
-func (c *Conn) ended(op string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.end != nil {
-		return errs.Wrap("reconnect: "+op, c.end)
-	}
-	return errs.Wrap("reconnect: "+op, errs.ErrClosed)
-}
-
 // OnDisconnect registers fn to be called, each time a connection is lost,
 // with the error that ended it, before the Conn dials again (and before
-// OnState hears of it), until stop is called. fn runs on the Conn's own
-// goroutine and must not block; it may call Write, which queues, but not
-// Close, which waits for that goroutine. A Conn
+// OnState hears of it), until stop is called. Messages the lost
+// connection delivered may still be waiting for Read then. fn runs on
+// the Conn's own goroutine and must not block; like every callback (see
+// Options), it may call any method of the Conn: a Write queues. A Conn
 // that is closed or gives up calls no fn for that.
 //
 // It is how codec's Router fails or resends the calls left without a
@@ -181,26 +173,30 @@ func (c *Conn) OnDisconnect(fn func(err error)) (stop func()) {
 	}
 }
 
-// Read returns the next message, of whichever connection is open. It
-// waits across redials; it returns ctx.Err() when ctx ends (the Conn
-// stays usable), and an error wrapping ErrGaveUp or net.ErrClosed when
-// the Conn has ended.
+// Read returns the next message, of whichever connection is open, or of
+// one lost since (its messages come first). It waits across redials; it
+// returns ctx.Err() when ctx ends (the Conn stays usable), and an error
+// wrapping ErrGaveUp or net.ErrClosed when the Conn has ended: after
+// Close at once, after giving up once the messages that came before are
+// read.
 func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
-	if c.isClosing() {
-		return 0, nil, c.ended("read")
-	}
-	select {
-	case m := <-c.msgs:
-		return m.typ, m.p, nil
-	default:
-	}
-	select {
-	case m := <-c.msgs:
-		return m.typ, m.p, nil
-	case <-ctx.Done():
-		return 0, nil, ctx.Err()
-	case <-c.ctx.Done():
-		return 0, nil, c.ended("read")
+	for {
+		if c.isClosing() {
+			return 0, nil, c.ended("read")
+		}
+		if m, ok := c.in.pop(); ok {
+			return m.typ, m.p, nil
+		}
+		select {
+		case <-c.in.avail:
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-c.ctx.Done():
+			if m, ok := c.in.pop(); ok && !c.isClosing() {
+				return m.typ, m.p, nil
+			}
+			return 0, nil, c.ended("read")
+		}
 	}
 }
 
@@ -237,13 +233,20 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 			// A new connection: the queue goes first.
 			select {
 			case <-l.flushed:
-				continue
+			case <-l.dead:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			continue
 		}
 		err := l.cc.Write(ctx, typ, p)
-		if err == nil || ctx.Err() != nil {
+		if err == nil {
+			if h := c.o.hooks; h != nil && h.Sent != nil {
+				h.Sent(p, false)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
 			return err
 		}
 		c.drop(l, err) // the connection broke under the write: queue it
@@ -251,15 +254,23 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 }
 
 // Close closes the open connection with code and reason, waiting for the
-// server's answer as client.Conn's Close does, and stops redialling. It
-// returns an error wrapping ErrUnsent if messages were still queued: they
-// are discarded. Close after the Conn ended returns an error with
-// net.ErrClosed in its chain.
+// server's answer as client.Conn's Close does (at most
+// Options.Dial.CloseTimeout), and stops redialling. It returns an error
+// wrapping ErrUnsent if messages were still queued: they are discarded.
+// Close after the Conn ended returns an error with net.ErrClosed in its
+// chain.
+//
+// Close returns once the Conn's goroutines have ended and OnState has
+// heard Closed, except while one of the Conn's callbacks runs (Close
+// called from a callback, or from elsewhere meanwhile): then it does not
+// wait for them, and the Conn's goroutines end, and OnState hears
+// Closed, as soon as that callback returns.
 func (c *Conn) Close(code client.StatusCode, reason string) error {
 	return c.close(func(cc *client.Conn) error { return cc.Close(code, reason) })
 }
 
-// CloseNow is Close without waiting: see client.Conn.CloseNow.
+// CloseNow is Close without waiting for the server: see
+// client.Conn.CloseNow.
 func (c *Conn) CloseNow() error {
 	return c.close((*client.Conn).CloseNow)
 }
@@ -272,10 +283,11 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 	}
 	c.closing = true
 	l := c.cur
-	c.cur = nil
+	c.cur, c.flushing = nil, false
 	unsent := len(c.queue)
 	c.queue, c.queued = nil, 0
 	c.state = Closed
+	wait := c.callbacks == 0 // a callback may be our caller: see enter
 	c.mu.Unlock()
 
 	var err error
@@ -283,17 +295,18 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 		err = closeConn(l.cc)
 	}
 	c.cancel()
-	<-c.done
+	if wait {
+		<-c.done
+	}
 	if unsent > 0 {
 		err = errors.Join(err, errs.Msg("reconnect: close: "+plural(unsent, "queued message")+" never sent, discarded", ErrUnsent))
-	}
-	if c.o.OnState != nil {
-		c.o.OnState(Event{State: Closed})
 	}
 	return err
 }
 
-// State returns the Conn's state now.
+// State returns the Conn's state now. It changes before OnState hears of
+// it: Connected as soon as a connection is open (so a Conn fresh from
+// Dial is Connected), Waiting as soon as one is lost.
 func (c *Conn) State() State {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -312,4 +325,28 @@ func (c *Conn) Subprotocol() string {
 		return ""
 	}
 	return c.cur.cc.Subprotocol()
+}
+
+// ended returns the error of op on a Conn that has ended.
+func (c *Conn) ended(op string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.end != nil {
+		return errs.Wrap("reconnect: "+op, c.end)
+	}
+	return errs.Wrap("reconnect: "+op, errs.ErrClosed)
+}
+
+func (c *Conn) isClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
+}
+
+func plural(n int, what string) string {
+	s := strconv.Itoa(n) + " " + what
+	if n != 1 {
+		s += "s"
+	}
+	return s
 }

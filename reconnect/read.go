@@ -3,17 +3,100 @@ package reconnect
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/duplex-go/duplex/internal/errs"
 )
 
-// read reads l until it fails, handing messages to Read, and runs the
-// heartbeat.
+// inbox holds the messages received and not yet read, oldest first. The
+// reading goroutine of the open connection fills it while it holds less
+// than Options.ReadAhead bytes; Read empties it.
+type inbox struct {
+	mu    sync.Mutex
+	msgs  []message
+	bytes int64         // what msgs count towards ReadAhead
+	avail chan struct{} // 1-buffered: a message came
+	room  chan struct{} // 1-buffered: a message was taken
+}
+
+func newInbox() *inbox {
+	return &inbox{avail: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+func (b *inbox) push(m message) {
+	b.mu.Lock()
+	b.msgs = append(b.msgs, m)
+	b.bytes += int64(len(m.p)) + queueOverhead
+	b.mu.Unlock()
+	signal(b.avail)
+}
+
+func (b *inbox) pop() (message, bool) {
+	b.mu.Lock()
+	if len(b.msgs) == 0 {
+		b.mu.Unlock()
+		return message{}, false
+	}
+	m := b.msgs[0]
+	b.msgs[0] = message{}
+	b.msgs = b.msgs[1:]
+	if len(b.msgs) == 0 {
+		b.msgs = nil // let a burst's array go
+	}
+	b.bytes -= int64(len(m.p)) + queueOverhead
+	more := len(b.msgs) > 0
+	b.mu.Unlock()
+	signal(b.room)
+	if more {
+		signal(b.avail) // for a second Read, should there be one
+	}
+	return m, true
+}
+
+// waitRoom waits until b holds less than limit bytes; it reports false
+// if ctx ended first. full, if not nil, is told when it starts waiting.
+func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) bool {
+	for {
+		b.mu.Lock()
+		ok, held := b.bytes < limit, len(b.msgs)
+		b.mu.Unlock()
+		if ok {
+			return true
+		}
+		if full != nil {
+			full(held)
+			full = nil
+		}
+		select {
+		case <-b.room:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// read reads l until it fails, putting messages in the inbox, and runs
+// the heartbeat. While the inbox is full it does not read: the server's
+// messages wait in the network, and the heartbeat pauses.
 func (c *Conn) read(l *link, prev <-chan struct{}) {
 	defer close(l.readed)
 	hb := c.o.Heartbeat
+	var full func(int)
+	if h := c.o.hooks; h != nil {
+		full = h.ReadAheadFull
+	}
 	pinged := false
 	for {
+		if !c.in.waitRoom(c.ctx, c.o.ReadAhead, full) {
+			return
+		}
 		ctx, cancel := c.ctx, context.CancelFunc(nil)
 		if hb != nil {
 			wait := hb.Interval
@@ -39,7 +122,11 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 				}
 				pinged = true
 				if hb.Ping != nil {
+					if !c.enter() {
+						return
+					}
 					typ, p := hb.Ping()
+					c.leave()
 					wctx, cancel := context.WithTimeout(c.ctx, hb.Timeout)
 					err := l.cc.Write(wctx, typ, p)
 					cancel()
@@ -54,8 +141,15 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			return
 		}
 		pinged = false
-		if hb != nil && hb.IsPong != nil && hb.IsPong(typ, p) {
-			continue
+		if hb != nil && hb.IsPong != nil {
+			if !c.enter() {
+				return
+			}
+			pong := hb.IsPong(typ, p)
+			c.leave()
+			if pong {
+				continue
+			}
 		}
 		if prev != nil {
 			select {
@@ -65,10 +159,6 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 				return
 			}
 		}
-		select {
-		case c.msgs <- message{typ, p}:
-		case <-c.ctx.Done():
-			return
-		}
+		c.in.push(message{typ: typ, p: p})
 	}
 }
