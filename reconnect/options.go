@@ -59,7 +59,11 @@ type Options struct {
 	Dial client.Options
 
 	// Backoff says how long to wait before each redial; nil means
-	// Exponential{} (500 ms, doubling, up to 30 s, with jitter).
+	// Exponential{} (500 ms, doubling, up to 30 s, with jitter). A
+	// refusal's Retry-After (natively: browsers hide it) is waited out when
+	// it is longer, up to the backoff's cap: Exponential's Max, or
+	// DefaultMaxDelay (30 s) for any other Backoff. So a server that says
+	// "retry after a century" is asked again after the cap, not never.
 	Backoff Backoff
 
 	// GiveUpAfter is how many failures in a row end the Conn (with
@@ -221,7 +225,8 @@ func (c Constant) Delay(int) time.Duration { return time.Duration(c) }
 //   - a received message over the read limit (client.ErrMessageTooBig).
 //
 // Everything else is retried: network errors, 5xx, 408 and 429 (after
-// their Retry-After, if longer than the backoff), closes with 1000,
+// their Retry-After, if longer than the backoff, up to its cap: see
+// Options.Backoff), closes with 1000,
 // 1001, 1006, 1011-1015 and 3000-4999, ErrHeartbeatTimeout.
 func DefaultFinal(err error) bool {
 	if de, ok := errors.AsType[*client.DialError](err); ok {
@@ -249,6 +254,15 @@ func retryAfter(err error) time.Duration {
 		return de.RetryAfter
 	}
 	return 0
+}
+
+// retryCap is the longest a Retry-After is waited out with b: see
+// Options.Backoff.
+func retryCap(b Backoff) time.Duration {
+	if e, ok := b.(Exponential); ok && e.Max > 0 {
+		return e.Max
+	}
+	return DefaultMaxDelay
 }
 
 // withDefaults returns o with its defaults filled in.

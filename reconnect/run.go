@@ -50,7 +50,7 @@ func (c *Conn) loop(prev *<-chan struct{}) Event {
 			if d < 0 {
 				return c.giveUp(last, failures)
 			}
-			d = max(d, retryAfter(last))
+			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
 				return closed
 			}
