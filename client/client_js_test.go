@@ -4,6 +4,7 @@ package client_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,9 +24,12 @@ func TestBrowserRefusesNativeOptions(t *testing.T) {
 		"Options.Proxy":  {Proxy: client.ProxyURL("http://127.0.0.1:1")},
 		"Options.TLS":    {TLS: &client.TLSOptions{InsecureSkipVerify: true}},
 	} {
-		_, err := client.Dial(ctx, wstest.URL(t, "/echo"), o)
+		_, err := client.Dial(ctx, withUser(wstest.URL(t, "/echo?token=S3CR3T"), "user:S3CR3T"), o)
 		require.ErrorIs(t, err, client.ErrUnsupported, field)
 		assert.Contains(t, err.Error(), field)
+		assert.Contains(t, err.Error(), "not supported in browsers")
+		assert.NotContains(t, err.Error(), "S3CR3T", "credentials")
+		assert.Equal(t, 1, strings.Count(err.Error(), "client:"), "prefixes in %q", err)
 	}
 	// Native-only tuning is a no-op: compression is the browser's choice.
 	c := dial(t, "/echo", &client.Options{Compression: client.CompressionContextTakeover, Header: map[string][]string{}})
@@ -50,6 +54,9 @@ func TestBrowserTransports(t *testing.T) {
 		assert.Equal(t, p, q, name)
 		require.NoError(t, c.Close(client.StatusNormalClosure, ""), name)
 	}
-	_, err := client.Dial(ctxFor(t, 5*time.Second), wstest.URL(t, "/echo"), &client.Options{Transport: client.TransportStream, BinaryType: client.Blob})
+	_, err := client.Dial(ctxFor(t, 5*time.Second), wstest.URL(t, "/echo?token=S3CR3T"), &client.Options{Transport: client.TransportStream, BinaryType: client.Blob})
 	require.ErrorIs(t, err, client.ErrUnsupported)
+	assert.Contains(t, err.Error(), "not supported")
+	assert.NotContains(t, err.Error(), "S3CR3T", "credentials")
+	assert.Equal(t, 1, strings.Count(err.Error(), "client:"), "prefixes in %q", err)
 }

@@ -209,6 +209,32 @@ func TestProxy(t *testing.T) {
 	assert.Contains(t, err.Error(), "socks5://127.0.0.1:1: want an http:// or https:// proxy URL")
 }
 
+// TestProxyErrorsHideCredentials: a proxy URL's password and query
+// values never reach an error's text, whether the proxy cannot be
+// reached, refuses, or its URL does not parse.
+func TestProxyErrorsHideCredentials(t *testing.T) {
+	t.Parallel()
+	target := wstest.URL(t, "/echo")
+	refusing := newProxy(t, true)
+	for _, tt := range []struct{ name, proxy, shown string }{
+		{"unreachable", "http://user:S3CR3T@127.0.0.1:1/?token=S3CR3T", "proxy http://REDACTED@127.0.0.1:1/?token=REDACTED: "},
+		{"refusing", withUser(refusing.URL, "user:S3CR3T"), ": 403"},
+		{"does not parse", "http://user:S3/CR3T@127.0.0.1:1", "proxy: http://REDACTED@127.0.0.1:1: not a valid URL"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.Dial(ctxFor(t, 5*time.Second), target, &client.Options{Proxy: client.ProxyURL(tt.proxy)})
+			var de *client.DialError
+			require.ErrorAs(t, err, &de)
+			msg := err.Error()
+			t.Log(msg)
+			assert.NotContains(t, msg, "S3CR3T", "the error's text")
+			assert.NotContains(t, msg, "S3/CR3T", "the error's text")
+			assert.Contains(t, msg, tt.shown)
+			assert.Equal(t, 1, strings.Count(msg, "client:"), "prefixes in %q", msg)
+		})
+	}
+}
+
 func certPEM(srv *httptest.Server) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 }

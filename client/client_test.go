@@ -291,27 +291,80 @@ func TestInvalidUTF8(t *testing.T) {
 func TestDialErrors(t *testing.T) {
 	t.Parallel()
 	ctx := ctxFor(t, 10*time.Second)
-	for _, tt := range []struct{ url, want string }{
-		{"ftp://127.0.0.1/echo", `scheme "ftp"`},
-		{"ws:///echo", "no host"},
-		{"ws://127.0.0.1/echo#frag", "no fragment"},
+	for _, tt := range []struct{ url, want, shown string }{
+		{"ftp://127.0.0.1/echo", `scheme "ftp"`, "ftp://127.0.0.1/echo"},
+		{"ws:///echo", "no host", "ws:///echo"},
+		{"ws://127.0.0.1/echo#frag", "no fragment", "ws://127.0.0.1/echo#REDACTED"},
 	} {
 		_, err := client.Dial(ctx, tt.url, nil)
 		require.Error(t, err, tt.url)
 		assert.Contains(t, err.Error(), tt.want, tt.url)
-		assert.Contains(t, err.Error(), tt.url, "the error names the URL")
+		assert.Contains(t, err.Error(), tt.shown, "the error names the URL")
 	}
-	for _, path := range []string{"/reject?status=403", "/reject?status=503&retry_after=1", "/reject?status=302&location=/echo"} {
-		_, err := client.Dial(ctx, wstest.URL(t, path), nil)
+	for _, tt := range []struct{ path, shown string }{
+		{"/reject?status=403", "/reject?status=REDACTED"},
+		{"/reject?status=503&retry_after=1", "/reject?status=REDACTED&retry_after=REDACTED"},
+		{"/reject?status=302&location=/echo", "/reject?status=REDACTED&location=REDACTED"},
+	} {
+		_, err := client.Dial(ctx, wstest.URL(t, tt.path), nil)
 		var de *client.DialError
-		require.ErrorAs(t, err, &de, path)
-		assert.Contains(t, err.Error(), path)
+		require.ErrorAs(t, err, &de, tt.path)
+		assert.Contains(t, err.Error(), tt.shown)
 	}
 
 	// http:// means ws://.
 	c, err := client.Dial(ctx, wstest.HTTPURL(t, "/echo"), nil)
 	require.NoError(t, err)
 	require.NoError(t, c.Close(client.StatusNormalClosure, ""))
+}
+
+// withUser returns url with user info added after its scheme.
+func withUser(url, userinfo string) string {
+	scheme, rest, _ := strings.Cut(url, "://")
+	return scheme + "://" + userinfo + "@" + rest
+}
+
+// TestDialErrorsHideCredentials: no dial error's text holds the URL's
+// password, query values or fragment, whatever failed; a *DialError holds
+// the URL whole; and each error has one "client:" prefix.
+func TestDialErrorsHideCredentials(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, 10*time.Second)
+	const secret = "S3CR3T"
+	for _, tt := range []struct {
+		name, url string
+		dialError bool   // a *DialError, with the URL whole
+		shown     string // what the text shows of the URL
+	}{
+		{"refused", withUser(wstest.URL(t, "/reject?status=403&token=S3CR3T"), "user:S3CR3T"), true,
+			"ws://REDACTED@127.0.0.1:"},
+		{"redirect", withUser(wstest.URL(t, "/reject?status=302&location=/echo%3Ftoken%3DS3CR3T"), "user:S3CR3T"), true,
+			"/reject?status=REDACTED&location=REDACTED"},
+		{"nobody listening", "ws://user:S3CR3T@127.0.0.1:1/x?token=S3CR3T", true,
+			"ws://REDACTED@127.0.0.1:1/x?token=REDACTED"},
+		{"scheme", "ftp://user:S3CR3T@127.0.0.1/x?token=S3CR3T", false,
+			"ftp://REDACTED@127.0.0.1/x?token=REDACTED"},
+		{"fragment", withUser(wstest.URL(t, "/echo?token=S3CR3T#S3CR3T"), "user:S3CR3T"), false,
+			"/echo?token=REDACTED#REDACTED"},
+		{"password with a slash", "ws://user:S3/CR3T@127.0.0.1/x?token=S3CR3T", false,
+			"ws://REDACTED@127.0.0.1/x?token=REDACTED"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.Dial(ctx, tt.url, nil)
+			require.Error(t, err)
+			msg := err.Error()
+			assert.NotContains(t, msg, secret, "the error's text")
+			assert.NotContains(t, msg, "S3/CR3T", "the error's text")
+			assert.Contains(t, msg, tt.shown, "the error names the URL")
+			assert.Equal(t, 1, strings.Count(msg, "client:"), "prefixes in %q", msg)
+			assert.True(t, strings.HasPrefix(msg, "client: dial "), "%q", msg)
+			if tt.dialError {
+				var de *client.DialError
+				require.ErrorAs(t, err, &de)
+				assert.Equal(t, tt.url, de.URL, "DialError.URL: whole")
+			}
+		})
+	}
 }
 
 func TestContexts(t *testing.T) {

@@ -13,6 +13,12 @@
 // supplies only a small unexported transport. The same test file runs on
 // both (client_test.go), natively and in headless Chrome.
 //
+// Error text never holds a URL's credentials: where an error names the
+// URL (or a proxy's), its user info, every query value and its fragment
+// read REDACTED (wss://REDACTED@example.com/ws?token=REDACTED), since a
+// page's WebSocket URL so often carries a token and error text ends up
+// in logs. *DialError keeps the URL whole in its URL field.
+//
 // # Browsers (GOOS=js)
 //
 // Browsers let a page do less, and duplex says so instead of pretending

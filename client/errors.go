@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 var (
@@ -65,27 +66,33 @@ func CloseStatus(err error) StatusCode {
 // DialError is a handshake that failed. Natively it carries the HTTP
 // answer when there was one; browsers hide it from pages, so there
 // StatusCode is 0 and the error says the socket never opened.
+//
+// Its text masks credentials: the URL's user info, every query value and
+// the fragment read REDACTED (wss://REDACTED@host/p?token=REDACTED), in
+// the redirect target too, so that logs and bug reports do not carry the
+// token a URL so often holds. The fields hold the URLs whole.
 type DialError struct {
+	// URL is the URL Dial was given, whole.
 	URL string
 	// StatusCode is the HTTP status of a refused handshake, 0 if unknown.
 	StatusCode int
 	// RetryAfter is the refusal's Retry-After, 0 if none.
 	RetryAfter time.Duration
-	// Location is a redirect's target: redirects are not followed, as in
-	// browsers.
+	// Location is a redirect's target, whole: redirects are not
+	// followed, as in browsers.
 	Location string
 	// Err is the cause.
 	Err error
 }
 
-// Error says what is known.
+// Error says what is known, with credentials masked.
 func (e *DialError) Error() string {
-	s := "client: dial " + e.URL
+	s := "client: dial " + redact.URL(e.URL)
 	if e.StatusCode != 0 {
 		s += ": HTTP " + strconv.Itoa(e.StatusCode)
 	}
 	if e.Location != "" {
-		s += " redirecting to " + e.Location + " (not followed)"
+		s += " redirecting to " + redact.URL(e.Location) + " (not followed)"
 	}
 	if e.RetryAfter > 0 {
 		s += " (retry after " + e.RetryAfter.String() + ")"

@@ -11,6 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+
+	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 // dialTunnel opens a connection to addr through an HTTP CONNECT tunnel on
@@ -93,8 +96,8 @@ func orCtx(ctx context.Context, err error) error {
 	return err
 }
 
-// redacted is the proxy URL without its password.
-func redacted(u *url.URL) string { return u.Redacted() }
+// redacted is the proxy URL without its credentials.
+func redacted(u *url.URL) string { return redact.URL(u.String()) }
 
 type bufferedConn struct {
 	net.Conn
@@ -107,7 +110,11 @@ func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // or the environment's when it is nil. nil means none.
 func proxyFor(proxy func(string) (string, error), target *url.URL) (*url.URL, error) {
 	if proxy == nil {
-		return http.ProxyFromEnvironment(&http.Request{URL: target})
+		u, err := http.ProxyFromEnvironment(&http.Request{URL: target})
+		if err != nil { // its text quotes the setting, password and all
+			return nil, errs.Msg("the environment's proxy setting (HTTPS_PROXY, HTTP_PROXY) is not a valid URL", err)
+		}
+		return u, nil
 	}
 	raw, err := proxy(target.String())
 	if err != nil || raw == "" {
@@ -115,7 +122,7 @@ func proxyFor(proxy func(string) (string, error), target *url.URL) (*url.URL, er
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, err
+		return nil, notURL("", raw, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("%s: want an http:// or https:// proxy URL with a host", redacted(u))

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/wasm"
 )
@@ -24,15 +25,15 @@ func enableCSPFallback() { wasm.EnableCSPFallback() }
 
 func dialTransport(ctx context.Context, url string, o *Options) (transport, error) {
 	unsupported := func(field, why string) error {
-		return errs.Wrap("client: dial "+url+": Options."+field+": "+why, ErrUnsupported)
+		return errs.Msg("client: dial "+redact.URL(url)+": Options."+field+" is not supported in browsers: "+why, ErrUnsupported)
 	}
 	switch {
 	case len(o.Header) > 0:
-		return nil, unsupported("Header", "browsers let pages send no request headers (use a subprotocol, a cookie or a first message)")
+		return nil, unsupported("Header", "they let pages send no request headers (use a subprotocol, a cookie or a first message)")
 	case o.Proxy != nil:
-		return nil, unsupported("Proxy", "browsers use their own proxy settings")
+		return nil, unsupported("Proxy", "they use their own proxy settings")
 	case o.TLS != nil:
-		return nil, unsupported("TLS", "browsers use their own certificates")
+		return nil, unsupported("TLS", "they use their own certificates")
 	}
 	wo := &wasm.Options{
 		Protocols:        o.Subprotocols,
@@ -65,6 +66,9 @@ func dialTransport(ctx context.Context, url string, o *Options) (transport, erro
 		}
 		if ctx.Err() != nil {
 			return nil, &DialError{URL: url, Err: errs.Wrap("no handshake", ctx.Err())}
+		}
+		if errors.Is(err, wasm.ErrUnsupported) { // wasm's text says so: no second prefix
+			return nil, errs.Msg(detail(err, wasm.ErrUnsupported), ErrUnsupported)
 		}
 		return nil, translate(err)
 	}

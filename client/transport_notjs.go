@@ -19,6 +19,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
@@ -144,7 +146,7 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 		} else if ctx.Err() != nil {
 			de.Err = fmt.Errorf("no handshake: %w", ctx.Err())
 		} else {
-			de.Err = scrub(err)
+			de.Err = scrub(dialCause(err))
 		}
 		return nil, de
 	}
@@ -198,11 +200,11 @@ func (u upgrade) RoundTrip(req *http.Request) (*http.Response, error) {
 func checkURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("client: dial %s: %w", raw, err)
+		return nil, notURL("client: dial ", raw, err)
 	}
 	scheme, err := wsspec.CheckURL(u.Scheme, u.Host, raw)
 	if err != nil {
-		return nil, fmt.Errorf("client: dial %s: %w", raw, err)
+		return nil, errs.Wrap("client: dial "+redact.URL(raw), err)
 	}
 	u.Scheme = scheme
 	return u, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 var (
@@ -111,7 +112,7 @@ type link struct {
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
 	if h := o.Heartbeat; h != nil && h.Interval <= 0 {
-		return nil, errors.New("reconnect: dial " + url + ": Options.Heartbeat.Interval must be positive")
+		return nil, errors.New("reconnect: dial " + redact.URL(url) + ": Options.Heartbeat.Interval must be positive")
 	}
 	c := &Conn{
 		url:       url,
@@ -133,7 +134,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	case <-c.up:
 		return c, nil
 	case <-c.done:
-		return nil, c.ended("dial " + url)
+		return nil, c.ended("dial " + redact.URL(url))
 	case <-ctx.Done():
 	}
 	select {
@@ -146,9 +147,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	last := c.lastErr
 	c.mu.Unlock()
 	if last == nil {
-		return nil, errs.Wrap("reconnect: dial "+url, ctx.Err())
+		return nil, errs.Wrap("reconnect: dial "+redact.URL(url), ctx.Err())
 	}
-	return nil, errs.Join("reconnect: dial "+url+": "+ctx.Err().Error()+"; the last failure: "+last.Error(), ctx.Err(), last)
+	return nil, errs.Join("reconnect: dial "+redact.URL(url)+": "+ctx.Err().Error()+"; the last failure: "+last.Error(), ctx.Err(), last)
 }
 
 // OnDisconnect registers fn to be called, each time a connection is lost,

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -273,6 +274,30 @@ func TestGiveUp(t *testing.T) {
 		require.ErrorIs(t, err, reconnect.ErrGaveUp)
 		assert.Contains(t, err.Error(), "ftp://127.0.0.1/")
 		assert.Contains(t, err.Error(), "after 1 failure:")
+	})
+	t.Run("credentials", func(t *testing.T) {
+		// Neither reconnect's text nor client's in it holds the URL's
+		// password or token; the DialError holds the URL whole.
+		t.Parallel()
+		url := strings.Replace(wstest.URL(t, "/reject?status=503&token=S3CR3T"), "ws://", "ws://user:S3CR3T@", 1)
+		_, err := reconnect.Dial(ctxFor(t, 10*time.Second), url, &reconnect.Options{Backoff: fast, GiveUpAfter: 1})
+		require.ErrorIs(t, err, reconnect.ErrGaveUp)
+		assert.NotContains(t, err.Error(), "S3CR3T")
+		assert.Contains(t, err.Error(), "reconnect: dial ws://REDACTED@127.0.0.1:")
+		var de *client.DialError
+		require.ErrorAs(t, err, &de)
+		assert.Equal(t, url, de.URL)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		_, err = reconnect.Dial(ctx, url, &reconnect.Options{Backoff: reconnect.Constant(100 * time.Millisecond)})
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Contains(t, err.Error(), "the last failure")
+		assert.NotContains(t, err.Error(), "S3CR3T", "with the last failure")
+
+		_, err = reconnect.Dial(ctx, url, &reconnect.Options{Heartbeat: &reconnect.Heartbeat{}})
+		require.ErrorContains(t, err, "Heartbeat.Interval")
+		assert.NotContains(t, err.Error(), "S3CR3T", "bad options")
 	})
 	t.Run("Backoff says stop", func(t *testing.T) {
 		t.Parallel()

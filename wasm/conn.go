@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/jsbridge"
 )
@@ -61,8 +62,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	shown := redact.URL(u) // in error text: see DialError
 	if o.BinaryType != ArrayBuffer && o.BinaryType != Blob {
-		return nil, errors.New("wasm: dial " + u + ": binary type " + wsspec.Quote(string(o.BinaryType)) + `: want "arraybuffer" or "blob"`)
+		return nil, errors.New("wasm: dial " + shown + ": binary type " + wsspec.Quote(string(o.BinaryType)) + `: want "arraybuffer" or "blob"`)
 	}
 	c := &Conn{
 		url:        u,
@@ -84,7 +86,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	haveShim := shimErr == nil
 	fallback := dialFallback.Load()
 	if !haveShim && fallback == nil {
-		return nil, errs.Wrap("wasm: dial "+u+": this page forbids building the package's JavaScript (Content Security Policy without 'unsafe-eval': "+shimErr.Error()+"); call wasm.EnableCSPFallback to use the Go-only path", ErrUnsupported)
+		return nil, errs.Msg("wasm: dial "+shown+": not supported on this page: it forbids building the package's JavaScript (Content Security Policy without 'unsafe-eval': "+shimErr.Error()+"); call wasm.EnableCSPFallback to use the Go-only path", ErrUnsupported)
 	}
 	haveStream := haveShim && lib.Call("hasStream").Bool()
 	switch o.Transport {
@@ -92,10 +94,10 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		c.transport = TransportWebSocket
 	case TransportStream:
 		if !haveStream {
-			return nil, errs.Wrap("wasm: dial "+u+": WebSocketStream", ErrUnsupported)
+			return nil, errs.Msg("wasm: dial "+shown+": WebSocketStream is not supported by this browser", ErrUnsupported)
 		}
 		if o.BinaryType == Blob {
-			return nil, errs.Wrap("wasm: dial "+u+": WebSocketStream has no Blob binary type", ErrUnsupported)
+			return nil, errs.Msg("wasm: dial "+shown+": WebSocketStream is not supported with the Blob binary type (it has none)", ErrUnsupported)
 		}
 		c.transport = TransportStream
 	case TransportPreferStream:
@@ -104,7 +106,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			c.transport = TransportStream
 		}
 	default:
-		return nil, errors.New("wasm: dial " + u + ": unknown " + o.Transport.String())
+		return nil, errors.New("wasm: dial " + shown + ": unknown " + o.Transport.String())
 	}
 
 	if haveShim {
@@ -128,7 +130,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	}
 	if err != nil {
 		c.finalize()
-		return nil, errs.Wrap("wasm: dial "+u, err)
+		return nil, errs.Wrap("wasm: dial "+shown, err)
 	}
 
 	hctx := ctx
@@ -154,9 +156,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			c.b.detach()
 			c.finalize()
 			if ctx.Err() != nil {
-				return nil, errs.Wrap("wasm: dial "+u, ctx.Err())
+				return nil, errs.Wrap("wasm: dial "+shown, ctx.Err())
 			}
-			return nil, errs.Wrap("wasm: dial "+u+": no handshake within "+o.HandshakeTimeout.String(), context.DeadlineExceeded)
+			return nil, errs.Wrap("wasm: dial "+shown+": no handshake within "+o.HandshakeTimeout.String(), context.DeadlineExceeded)
 		}
 	}
 }

@@ -207,20 +207,21 @@ func TestReadTimeoutKeepsConnection(t *testing.T) {
 func TestDialURLs(t *testing.T) {
 	ctx := ctxFor(t, 10*time.Second)
 	for _, tt := range []struct {
-		url  string
-		want string
+		url   string
+		want  string
+		shown string // the URL as the error names it
 	}{
-		{"ftp://127.0.0.1/echo", `scheme "ftp"`},
-		{"ws://[::1/echo", "Invalid URL"},
-		{"ws:/127.0.0.1/echo", "no host"},
-		{"ws:///echo", "no host"},
-		{"ws://127.0.0.1/echo#frag", "no fragment"},
-		{"ws://127.0.0.1/echo#", "no fragment"},
+		{"ftp://127.0.0.1/echo", `scheme "ftp"`, "ftp://127.0.0.1/echo"},
+		{"ws://[::1/echo", "Invalid URL", "ws://[::1/echo"},
+		{"ws:/127.0.0.1/echo", "no host", "ws:/127.0.0.1/echo"},
+		{"ws:///echo", "no host", "ws:///echo"},
+		{"ws://127.0.0.1/echo#frag", "no fragment", "ws://127.0.0.1/echo#REDACTED"},
+		{"ws://127.0.0.1/echo#", "no fragment", "ws://127.0.0.1/echo#"},
 	} {
 		_, err := wasm.Dial(ctx, tt.url, nil)
 		require.Error(t, err, tt.url)
 		assert.Contains(t, err.Error(), tt.want, tt.url)
-		assert.Contains(t, err.Error(), tt.url, "the error names the URL")
+		assert.Contains(t, err.Error(), tt.shown, "the error names the URL")
 	}
 
 	// http:// becomes ws:// by parsing.
@@ -243,6 +244,37 @@ func TestDialURLs(t *testing.T) {
 	require.Error(t, err)
 }
 
+// TestDialErrorsHideCredentials: no Dial error's text holds the URL's
+// user info, query values or fragment; DialError.URL holds the URL whole;
+// each error has one "wasm:" prefix.
+func TestDialErrorsHideCredentials(t *testing.T) {
+	ctx := ctxFor(t, 10*time.Second)
+	withUser := func(url string) string { return strings.Replace(url, "ws://", "ws://user:S3CR3T@", 1) }
+	for _, tt := range []struct {
+		name, url string
+		o         *wasm.Options
+	}{
+		{"never opened", withUser(wstest.URL(t, "/reject?status=403&token=S3CR3T")), nil},
+		{"scheme", "ftp://user:S3CR3T@127.0.0.1/x?token=S3CR3T", nil},
+		{"fragment", withUser(wstest.URL(t, "/echo?token=S3CR3T#S3CR3T")), nil},
+		{"does not parse", "ws://user:S3/CR3T@127.0.0.1/x?token=S3CR3T", nil},
+		{"options", withUser(wstest.URL(t, "/echo?token=S3CR3T")), &wasm.Options{Transport: wasm.TransportStream, BinaryType: wasm.Blob}},
+	} {
+		_, err := wasm.Dial(ctx, tt.url, tt.o)
+		require.Error(t, err, tt.name)
+		msg := err.Error()
+		assert.NotContains(t, msg, "S3CR3T", "%s: the error's text", tt.name)
+		assert.NotContains(t, msg, "S3/CR3T", "%s: the error's text", tt.name)
+		assert.Contains(t, msg, "REDACTED@", "%s: the error names the URL", tt.name)
+		assert.Equal(t, 1, strings.Count(msg, "wasm:"), "%s: prefixes in %q", tt.name, msg)
+		if de, ok := errors.AsType[*wasm.DialError](err); ok {
+			assert.Equal(t, tt.url, de.URL, "%s: DialError.URL, whole", tt.name)
+		} else {
+			assert.NotEqual(t, "never opened", tt.name, "a *DialError")
+		}
+	}
+}
+
 func TestDialFailures(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		ctx := ctxFor(t, 10*time.Second)
@@ -254,7 +286,8 @@ func TestDialFailures(t *testing.T) {
 			assert.Equal(t, 1006, de.Code, "%s: close code", path)
 			assert.False(t, de.WasClean, "%s: clean", path)
 			assert.Contains(t, err.Error(), "never opened")
-			assert.Contains(t, err.Error(), path)
+			assert.Contains(t, err.Error(), path[:len("/reject?status=")]+"REDACTED")
+			assert.Equal(t, wstest.URL(t, path), de.URL, "the URL whole")
 		}
 
 		// A handshake that never completes: ctx, then the handshake timeout.

@@ -5,6 +5,8 @@ package wasm
 import (
 	"errors"
 	"strconv"
+
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 var (
@@ -53,7 +55,11 @@ func (e *CloseError) Is(target error) bool { return target == ErrClosed }
 // DialError is a WebSocket that never opened. Browsers do not tell a page
 // why: a refused connection, an HTTP 4xx or 5xx answer, a redirect and a
 // TLS failure all end as close code 1006 with WasClean false.
+//
+// Its text, like that of every error of Dial, masks the URL's
+// credentials: user info, query values and fragment read REDACTED.
 type DialError struct {
+	// URL is the URL dialled (resolved and rewritten), whole.
 	URL      string
 	Code     int
 	Reason   string
@@ -62,7 +68,7 @@ type DialError struct {
 
 // Error says what can be known about the failure.
 func (e *DialError) Error() string {
-	return "wasm: dial " + e.URL + ": the WebSocket never opened (close " + strconv.Itoa(e.Code) +
+	return "wasm: dial " + redact.URL(e.URL) + ": the WebSocket never opened (close " + strconv.Itoa(e.Code) +
 		", clean " + strconv.FormatBool(e.WasClean) + "); browsers do not tell pages why " +
 		"(a refused connection, an HTTP error status, a redirect and a TLS failure look alike)"
 }

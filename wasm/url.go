@@ -7,6 +7,7 @@ import (
 	"syscall/js"
 
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/jsbridge"
 )
@@ -14,12 +15,13 @@ import (
 // resolveURL checks a WebSocket URL in Go before the WebSocket constructor
 // sees it: ws and wss pass; http and https become ws and wss (by parsing,
 // not by replacing text); a relative URL is resolved against the page's
-// location. Everything else is an error naming the URL. It parses with the
+// location. Everything else is an error naming the URL (credentials
+// masked: see DialError). It parses with the
 // browser's own URL, the parser the constructor uses, so the two never
 // disagree, and net/url (about 130 KB gzipped) stays out of the page.
 func resolveURL(raw string) (string, error) {
 	fail := func(err error) (string, error) {
-		return "", errs.Wrap("wasm: dial "+wsspec.Quote(raw), err)
+		return "", errs.Wrap("wasm: dial "+wsspec.Quote(redact.URL(raw)), err)
 	}
 	args := []any{raw}
 	if loc := js.Global().Get("location"); loc.Type() == js.TypeObject {

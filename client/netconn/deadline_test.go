@@ -2,6 +2,8 @@ package netconn
 
 import (
 	"context"
+	"net"
+	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -9,6 +11,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/wstest"
 )
 
 // TestDeadlineAfterFunc: context.AfterFunc on a deadline's context waits
@@ -46,4 +51,39 @@ func TestDeadlineAfterFunc(t *testing.T) {
 	d.set(time.Now().Add(-time.Second)) // brought forward into the past
 	require.Eventually(t, func() bool { return ran.Load() == 62 }, 5*time.Second, time.Millisecond)
 	assert.False(t, stop())
+}
+
+// TestWriteWaitHonoursDeadline: a Write waiting for another one, which
+// holds the stream and does not return, ends at the write deadline with
+// a timeout and sends nothing.
+func TestWriteWaitHonoursDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, wstest.URL(t, "/echo"), nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	nc := New(ctx, c, client.MessageBinary).(*netConn)
+	nc.writeSem <- struct{}{} // a Write that is stuck
+
+	require.NoError(t, nc.SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := nc.Write([]byte("waits"))
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		assert.Zero(t, r.n, "bytes written")
+		require.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
+		var ne net.Error
+		require.ErrorAs(t, r.err, &ne)
+		assert.True(t, ne.Timeout(), "a timeout")
+	case <-ctx.Done():
+		t.Fatal("a Write waiting for another outlived its deadline")
+	}
+	<-nc.writeSem
 }

@@ -23,25 +23,33 @@ import (
 	"time"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 // New returns a net.Conn that carries a byte stream over c, on both
 // platforms: each Write is a message of type typ (or several, of at most
-// 32 KiB each, for a longer one), and Read reads the
-// messages' bytes in order, so HTTP/2, gRPC or yamux can run over a
-// WebSocket from the browser. A message of the other type fails the
-// stream: the connection is closed with client.StatusUnsupportedData
-// (sent as 4003).
+// 32 KiB each, for a longer one), and Read reads the messages' bytes in
+// order, so HTTP/2, gRPC or yamux can run over a WebSocket from the
+// browser. Writes from several goroutines never interleave: each Write's
+// bytes are contiguous in the stream, as on TCP. A message of the other
+// type fails the stream: the connection is closed with
+// client.StatusUnsupportedData (sent as 4003).
+//
+// RemoteAddr is the WebSocket's URL, with its user info, query values
+// and fragment masked, as in error text: logs often hold it.
 //
 // ctx bounds the net.Conn's life: when it ends, the connection is closed
 // at once (CloseNow). Close closes the WebSocket with StatusNormalClosure.
 // Deadlines work as net.Conn says: an expired one fails Read or Write
 // with an error whose Timeout method reports true (os.ErrDeadlineExceeded
-// in its chain), and the connection stays usable. A read deadline bounds
-// the wait for a message; once one has started, its bytes are read as
-// they come.
+// in its chain), and the connection stays usable (except natively after
+// a Write cut in the middle of a message, which fails the connection, as
+// client.Conn.Write says). A deadline moved or cleared before it passes
+// never fires. A write deadline also bounds a Write's wait for another
+// goroutine's Write to finish. A read deadline bounds the wait for a
+// message; once one has started, its bytes are read as they come.
 func New(ctx context.Context, c *client.Conn, typ client.MessageType) net.Conn {
-	nc := &netConn{c: c, typ: typ, rd: newDeadline(), wd: newDeadline()}
+	nc := &netConn{c: c, typ: typ, writeSem: make(chan struct{}, 1), rd: newDeadline(), wd: newDeadline()}
 	nc.stop = context.AfterFunc(ctx, func() { _ = c.CloseNow() })
 	return nc
 }
@@ -54,6 +62,11 @@ type netConn struct {
 	readMu sync.Mutex
 	r      io.Reader // the message being read
 
+	// writeSem is held by the Write sending: one Write's bytes are
+	// contiguous in the stream, as on TCP. A channel, not a mutex, so
+	// that a Write waiting for it still ends at the write deadline.
+	writeSem chan struct{}
+
 	rd, wd *deadline
 }
 
@@ -62,6 +75,7 @@ type netConn struct {
 type deadline struct {
 	mu    sync.Mutex
 	timer *time.Timer
+	gen   uint64   // counts set calls: a timer of an older one does nothing
 	cur   *passing // until the deadline passes; a new one after that
 }
 
@@ -82,6 +96,9 @@ func newPassing() *passing { return &passing{done: make(chan struct{})} }
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Stop cannot stop a timer whose function has started and waits for
+	// d.mu: the generation tells that function it is too late.
+	d.gen++
 	if d.timer != nil {
 		d.timer.Stop()
 		d.timer = nil
@@ -93,11 +110,13 @@ func (d *deadline) set(t time.Time) {
 		return
 	}
 	if wait := time.Until(t); wait > 0 {
-		p := d.cur
+		p, gen := d.cur, d.gen
 		d.timer = time.AfterFunc(wait, func() {
 			d.mu.Lock()
 			defer d.mu.Unlock()
-			d.pass(p)
+			if d.gen == gen { // not moved since
+				d.pass(p)
+			}
 		})
 		return
 	}
@@ -175,6 +194,15 @@ func (nc *netConn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "websocket", Err: err}
 }
 
+// deadlineError is a Write its deadline cut short, which failed the
+// connection meanwhile: a timeout, as net.Conn requires, with how the
+// connection ended in its chain.
+type deadlineError struct{ err error }
+
+func (e *deadlineError) Error() string   { return os.ErrDeadlineExceeded.Error() + ": " + e.err.Error() }
+func (e *deadlineError) Timeout() bool   { return true }
+func (e *deadlineError) Unwrap() []error { return []error{os.ErrDeadlineExceeded, e.err} }
+
 func (nc *netConn) Read(p []byte) (int, error) {
 	nc.readMu.Lock()
 	defer nc.readMu.Unlock()
@@ -215,10 +243,22 @@ func (nc *netConn) Read(p []byte) (int, error) {
 const maxChunk = client.DefaultReadLimit
 
 func (nc *netConn) Write(p []byte) (int, error) {
+	ctx := nc.wd.context()
+	select {
+	case nc.writeSem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, nc.opError("write", ctx.Err())
+	}
+	defer func() { <-nc.writeSem }()
 	n := 0
 	for {
 		chunk := p[n:min(len(p), n+maxChunk)]
-		if err := nc.c.Write(nc.wd.context(), nc.typ, chunk); err != nil {
+		if err := nc.c.Write(ctx, nc.typ, chunk); err != nil {
+			if ctx.Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
+				// Cut by the deadline, which failed the connection
+				// (natively, a message half written): still a timeout.
+				err = &deadlineError{err}
+			}
 			return n, nc.opError("write", err)
 		}
 		n += len(chunk)
@@ -252,8 +292,11 @@ func (nc *netConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// addr is a net.Addr for the WebSocket: its URL, for the remote end.
+// addr is a net.Addr for the WebSocket: its URL, for the remote end,
+// with credentials masked (user info, query values, fragment), since
+// servers and proxies log the remote address; client.Conn.URL has it
+// whole.
 type addr struct{ url string }
 
 func (a addr) Network() string { return "websocket" }
-func (a addr) String() string  { return a.url }
+func (a addr) String() string  { return redact.URL(a.url) }

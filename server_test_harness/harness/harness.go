@@ -77,6 +77,10 @@ func New(opts *Options) *Harness {
 	m.HandleFunc("GET /slow", h.ws(h.slow))
 	m.HandleFunc("GET /silent", h.ws(h.silent))
 	m.HandleFunc("GET /badutf8", h.ws(h.badUTF8))
+	m.HandleFunc("GET /stall", h.raw(h.stall))
+	m.HandleFunc("GET /bad", h.raw(h.bad))
+	m.HandleFunc("GET /garbage", h.raw(h.garbage))
+	m.HandleFunc("GET /raw", h.raw(h.rawBytes))
 	m.HandleFunc("GET /reject", h.reject)
 	m.HandleFunc("GET /hang", h.hang)
 	m.HandleFunc("/stats", cors(h.stats))
@@ -176,7 +180,7 @@ func (h *Harness) refuse(w http.ResponseWriter, r *http.Request, status int, err
 // conn is one accepted WebSocket connection.
 type conn struct {
 	h       *Harness
-	ready   chan struct{} // closed once Accept has returned and set ws and nc
+	ready   chan struct{} // closed once Accept has returned and set ws, nc and br
 	ws      *websocket.Conn
 	nc      net.Conn // the hijacked connection under ws, for TCP cuts
 	id      string
@@ -185,6 +189,13 @@ type conn struct {
 	cancel  context.CancelFunc
 	cutOnce sync.Once
 	kicked  bool // guarded by h.mu: a kick is ending it
+
+	// A raw connection (a hostile scenario) never lets ws read or write:
+	// it writes frames to nc by hand and reads the client's from br.
+	raw          bool
+	br           *bufio.Reader // the reader ws would use, holding any bytes read ahead
+	wmu          sync.Mutex    // serializes writes to nc
+	clientClosed chan struct{} // closed when the client's close frame arrives
 }
 
 // recorder sits between coder/websocket's Accept and the
@@ -197,6 +208,7 @@ type recorder struct {
 	c       *conn
 	counted bool // the 101 was counted as a handshake
 	conn    net.Conn
+	br      *bufio.Reader
 }
 
 func (w *recorder) WriteHeader(status int) {
@@ -214,6 +226,9 @@ func (w *recorder) WriteHeader(status int) {
 func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	w.conn = nc
+	if brw != nil {
+		w.br = brw.Reader
+	}
 	return nc, brw, err
 }
 
@@ -221,6 +236,12 @@ func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // and the common query parameters, accepts the WebSocket, registers the
 // connection, runs the scenario and cleans up.
 func (h *Harness) ws(scenario func(q query) (func(c *conn), error)) http.HandlerFunc {
+	return h.accept(false, scenario)
+}
+
+// accept is ws; raw marks a hostile scenario's connection, which reads and
+// writes frames by hand (see raw).
+func (h *Harness) accept(raw bool, scenario func(q query) (func(c *conn), error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := query{r.URL.Query()}
 		run, err := scenario(q)
@@ -240,7 +261,10 @@ func (h *Harness) ws(scenario func(q query) (func(c *conn), error)) http.Handler
 			h.refuse(w, r, http.StatusServiceUnavailable, fmt.Errorf("fail=%d: down for this handshake", n))
 			return
 		}
-		c := &conn{h: h, id: q.Get("id"), st: &ConnStats{Path: r.URL.Path, Open: true}, ready: make(chan struct{})}
+		c := &conn{h: h, id: q.Get("id"), st: &ConnStats{Path: r.URL.Path, Open: true}, ready: make(chan struct{}), raw: raw}
+		if raw {
+			c.clientClosed = make(chan struct{})
+		}
 		c.ctx, c.cancel = context.WithCancel(h.ctx)
 		defer c.cancel()
 		rec := &recorder{ResponseWriter: w, c: c}
@@ -256,13 +280,13 @@ func (h *Harness) ws(scenario func(q query) (func(c *conn), error)) http.Handler
 			return
 		}
 		ws.SetReadLimit(limit)
-		c.ws, c.nc = ws, rec.conn
+		c.ws, c.nc, c.br = ws, rec.conn, rec.br
 		close(c.ready)
 		defer h.unregister(c)
 		if c.ctx.Err() != nil {
 			return // the harness closed meanwhile
 		}
-		if q.Get("info") == "1" && r.URL.Path == "/echo" {
+		if !raw && q.Get("info") == "1" && r.URL.Path == "/echo" {
 			info, _ := json.Marshal(ConnInfo{
 				Subprotocol: c.st.Subprotocol,
 				Extensions:  c.st.Extensions,
@@ -459,7 +483,11 @@ func (c *conn) cut(rst bool) {
 // coder/websocket's 5 s.
 func (c *conn) closeWith(code websocket.StatusCode, reason string) {
 	<-c.ready
-	if c.ws != nil {
+	switch {
+	case c.ws == nil:
+	case c.raw:
+		c.rawClose(int(code), reason)
+	default:
 		_ = c.ws.Close(code, reason)
 	}
 }
@@ -550,6 +578,7 @@ func (h *Harness) index(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprint(w, `duplex test harness: WebSocket scenarios
 
 /echo /clock /chat /drop /close /reject /hang /flood /slow /silent /badutf8
+hostile peers: /stall /bad?frame= /garbage /raw?b64=
 /stats?id= /kick?id=
 
 See https://pkg.go.dev/github.com/duplex-go/duplex/server_test_harness/harness
@@ -601,6 +630,18 @@ func (q query) int(k string, def, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
 		return 0, fmt.Errorf("%s=%q: want an integer from %d to %d", k, s, lo, hi)
+	}
+	return n, nil
+}
+
+func (q query) uint64(k string, def, hi uint64) (uint64, error) {
+	s := q.Get(k)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > hi {
+		return 0, fmt.Errorf("%s=%q: want an integer from 0 to %d", k, s, hi)
 	}
 	return n, nil
 }

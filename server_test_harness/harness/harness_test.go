@@ -322,6 +322,7 @@ func TestDrop(t *testing.T) {
 		{"fin after 2", "?after=2", 2, func(t *testing.T, err error) { assert.ErrorIs(t, err, io.EOF) }},
 		{"fin at once", "", 0, func(t *testing.T, err error) { assert.ErrorIs(t, err, io.EOF) }},
 		{"rst after 1", "?after=1&how=rst", 1, func(t *testing.T, err error) { assert.ErrorIs(t, err, syscall.ECONNRESET) }},
+		{"rst at once", "?how=rst", 0, func(t *testing.T, err error) { assert.ErrorIs(t, err, syscall.ECONNRESET) }},
 		{"after a delay", "?delay=20ms", -1, func(t *testing.T, err error) { assert.ErrorIs(t, err, io.EOF) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -392,6 +393,10 @@ func TestReject(t *testing.T) {
 			{"429", "?status=429&retry_after=2", 429, "2", ""},
 			{"redirect", "?status=302", 302, "", "/echo"},
 			{"redirect elsewhere", "?status=301&location=/close", 301, "", "/close"},
+			{"absurd retry-after", "?status=503&retry_after=99999999999999999999", 503, "99999999999999999999", ""},
+			{"retry-after in the year 9999", "?status=503&retry_after=Fri,+31+Dec+9999+23:59:59+GMT", 503, "Fri, 31 Dec 9999 23:59:59 GMT", ""},
+			{"negative retry-after", "?status=429&retry_after=-1", 429, "-1", ""},
+			{"retry-after that is no number", "?status=503&retry_after=soon", 503, "soon", ""},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
@@ -406,7 +411,7 @@ func TestReject(t *testing.T) {
 		}
 	})
 	st := getStats(t, s, "")
-	assert.Equal(t, int64(5), st.Refused, "refused handshakes")
+	assert.Equal(t, int64(9), st.Refused, "refused handshakes")
 	assert.Equal(t, int64(0), st.Handshakes, "handshakes")
 }
 
@@ -672,6 +677,33 @@ func TestBadParameters(t *testing.T) {
 		"/reject?status=200",
 		"/kick",
 		"/kick?id=x&code=1006",
+		"/stall?size=-1",
+		"/stall?size=4611686018427387905",
+		"/stall?size=x",
+		"/stall?size=10&send=11",
+		"/stall?send=-1",
+		"/stall?type=json",
+		"/stall?frag=2",
+		"/stall?ok=-1",
+		"/stall?ok=1048577",
+		"/stall?hold=x",
+		"/stall?hold=-1s",
+		"/stall?compress=context",
+		"/stall?limit=x",
+		"/bad",
+		"/bad?frame=",
+		"/bad?frame=nope",
+		"/bad?frame=RSV",
+		"/bad?frame=rsv&ok=x",
+		"/garbage?seed=-1",
+		"/garbage?seed=18446744073709551616",
+		"/garbage?seed=x",
+		"/garbage?n=-1",
+		"/garbage?n=1073741825",
+		"/raw?b64=!!!!",
+		"/raw?b64=A",
+		"/raw?b64=iAID6A%2B%2B",
+		"/raw?b64=" + strings.Repeat("A", 87383), // 64 KiB + 1
 	} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
@@ -724,7 +756,9 @@ func TestIndex(t *testing.T) {
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Contains(t, string(body), "/echo")
+	for _, path := range []string{"/echo", "/stall", "/bad?frame=", "/garbage", "/raw?b64="} {
+		assert.Contains(t, string(body), path)
+	}
 	resp, err = http.Get(s.http + "/nope")
 	require.NoError(t, err)
 	resp.Body.Close()

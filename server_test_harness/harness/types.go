@@ -51,6 +51,8 @@ type ConnStats struct {
 	MessagesSent     int64 `json:"messages_sent"`
 	// ClientCloseCode is the status code of the close frame the client
 	// sent: 0 if it sent none (yet), 1005 if its close frame had no code.
+	// The hostile scenarios record a code as sent, even one no peer may
+	// send.
 	ClientCloseCode int `json:"client_close_code"`
 	// ClientCloseReason is the reason in that close frame.
 	ClientCloseReason string `json:"client_close_reason"`
