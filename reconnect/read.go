@@ -13,8 +13,9 @@ import (
 // than Options.ReadAhead bytes; Read empties it.
 type inbox struct {
 	mu    sync.Mutex
-	msgs  []message
-	bytes int64         // what msgs count towards ReadAhead
+	msgs  []message     // msgs[head:] wait
+	head  int           // the next to read
+	bytes int64         // what they count towards ReadAhead
 	avail chan struct{} // 1-buffered: a message came
 	room  chan struct{} // 1-buffered: a message was taken
 }
@@ -32,6 +33,12 @@ func signal(ch chan struct{}) {
 
 func (b *inbox) push(m message) {
 	b.mu.Lock()
+	if b.head > 0 && b.head >= len(b.msgs)/2 {
+		// Move what waits to the front, rather than grow the array.
+		n := copy(b.msgs, b.msgs[b.head:])
+		clear(b.msgs[n:])
+		b.msgs, b.head = b.msgs[:n], 0
+	}
 	b.msgs = append(b.msgs, m)
 	b.bytes += int64(len(m.p)) + queueOverhead
 	b.mu.Unlock()
@@ -40,18 +47,21 @@ func (b *inbox) push(m message) {
 
 func (b *inbox) pop() (message, bool) {
 	b.mu.Lock()
-	if len(b.msgs) == 0 {
+	if b.head == len(b.msgs) {
 		b.mu.Unlock()
 		return message{}, false
 	}
-	m := b.msgs[0]
-	b.msgs[0] = message{}
-	b.msgs = b.msgs[1:]
-	if len(b.msgs) == 0 {
-		b.msgs = nil // let a burst's array go
+	m := b.msgs[b.head]
+	b.msgs[b.head] = message{}
+	b.head++
+	if b.head == len(b.msgs) {
+		b.msgs, b.head = b.msgs[:0], 0
+		if cap(b.msgs) > 64 {
+			b.msgs = nil // a burst's array: let it go
+		}
 	}
 	b.bytes -= int64(len(m.p)) + queueOverhead
-	more := len(b.msgs) > 0
+	more := b.head < len(b.msgs)
 	b.mu.Unlock()
 	signal(b.room)
 	if more {
@@ -65,7 +75,7 @@ func (b *inbox) pop() (message, bool) {
 func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) bool {
 	for {
 		b.mu.Lock()
-		ok, held := b.bytes < limit, len(b.msgs)
+		ok, held := b.bytes < limit, len(b.msgs)-b.head
 		b.mu.Unlock()
 		if ok {
 			return true
