@@ -30,6 +30,10 @@ func (s *harnessSoak) kick(code int) int {
 	return wstest.Kick(s.t, s.id, code, "soak")
 }
 
+func (s *harnessSoak) open() int {
+	return int(wstest.Stats(s.t, s.id).Open)
+}
+
 func (s *harnessSoak) received() (int64, [][]int) {
 	return wstest.Stats(s.t, s.id).MessagesReceived, nil
 }

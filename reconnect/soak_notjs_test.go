@@ -110,6 +110,12 @@ func (s *recordingSoak) kick(code int) int {
 	return len(kicked)
 }
 
+func (s *recordingSoak) open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 func (s *recordingSoak) received() (int64, [][]int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
