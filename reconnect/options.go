@@ -94,15 +94,15 @@ type Options struct {
 
 	// ReadAhead bounds, in bytes, the received messages the Conn holds for
 	// Read (each counts 32 bytes more for its bookkeeping); 0 (or less)
-	// means 64 KiB.
-	// The Conn reads each connection ahead of Read, so that a connection
-	// lost while received messages wait for the program is noticed and
-	// redialled, and the heartbeat goes on. Once it holds ReadAhead bytes
-	// or more (one message may take it past), it stops reading until Read
-	// takes a message: the server's messages then wait in the network
-	// (natively TCP pushes back on the server; in the browser they wait in
-	// the socket's receive queue, Dial.QueueLimit), and until then a lost
-	// connection is not noticed and the heartbeat pauses.
+	// means 64 KiB. The Conn reads each connection ahead of Read, so that a
+	// connection lost while received messages wait for the program is
+	// noticed and redialled, and the heartbeat goes on. Once it holds
+	// ReadAhead bytes or more (one message may take it past), it stops
+	// reading until Read takes a message: the server's messages then wait
+	// in the network (natively TCP pushes back on the server; in the
+	// browser they wait in the socket's receive queue, Dial.QueueLimit),
+	// and until then a lost connection is not noticed and the heartbeat
+	// pauses.
 	ReadAhead int64
 
 	// QueueLimit bounds, in bytes, the messages Write queues while there
