@@ -1,6 +1,7 @@
 package reconnect_test
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
@@ -53,6 +54,10 @@ func TestStall(t *testing.T) {
 			_, p, err := c.Read(ctxFor(t, 10*time.Second))
 			require.NoError(t, err)
 			require.Equal(t, "ok1", string(p))
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			_, _, err = c.Read(ctx)
+			require.ErrorIs(t, err, context.DeadlineExceeded, "a Read while the message stalls")
 			done := make(chan error, 1)
 			go func() {
 				if how == "Close" {
@@ -72,4 +77,25 @@ func TestStall(t *testing.T) {
 			require.ErrorIs(t, err, net.ErrClosed)
 		})
 	}
+}
+
+// TestSilentServer: a server that never reads holds a Write only until
+// its ctx ends.
+func TestSilentServer(t *testing.T) {
+	t.Parallel()
+	c, _ := dial(t, "/silent", nil)
+	big := make([]byte, 1<<20)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := c.Write(ctx, client.MessageBinary, big)
+		cancel()
+		if err != nil {
+			require.ErrorIs(t, err, context.DeadlineExceeded, "the Write that the server's silence holds")
+			break
+		}
+		// Written (into the network's buffers): go on until one waits.
+		require.False(t, time.Now().After(deadline), "every Write returned at once for 10 s")
+	}
+	closeBounded(t, c)
 }
