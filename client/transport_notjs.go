@@ -234,7 +234,12 @@ func retryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+	if s, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		// Saturated, never wrapped round: a wait too long for a Duration
+		// is the longest one.
+		if s > uint64(1<<63-1)/uint64(time.Second) {
+			return 1<<63 - 1
+		}
 		return time.Duration(s) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {

@@ -1,12 +1,10 @@
 package reconnect
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"strconv"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/client"
@@ -38,26 +36,37 @@ var (
 // connection is not an error of Read, which waits for the next. Messages
 // the server sent while there was no connection are not there to read;
 // Options.OnConnect and Options.OnState are where a program learns of a
-// new connection, to catch up.
+// new connection, to catch up. The Conn reads ahead of Read, up to
+// Options.ReadAhead bytes, so that a lost connection is noticed (and
+// redialled, and the heartbeat goes on) while received messages wait for
+// the program; they are still returned, before the next connection's.
 //
 // Write sends on the open connection, or, while there is none, queues a
 // copy of the message and returns nil; the queue is sent, in order, on
-// the next connection, and a Write meanwhile waits for it to be sent. A Write that fails because
-// the connection broke under it queues its message for the next
-// connection too. What no Write can know is whether a message written
-// just before a connection was lost reached the server: codec.Call with
-// codec.Idempotent resends requests whose reply never came.
+// the next connection, and a Write meanwhile waits for it to be sent. A
+// Write that fails because the connection broke under it queues its
+// message for the next connection too. A message is sent at most once:
+// once a connection has taken it (client.Conn.Write returned nil) it is
+// never sent again, whatever happens to that connection. What no Write
+// can know is whether a message written just before a connection was
+// lost reached the server: codec.Call with codec.Idempotent resends
+// requests whose reply never came.
 //
 // Read may be called by one goroutine at a time, Write by any number,
-// Close and CloseNow by any goroutine at any time. After Close, CloseNow,
-// or giving up, Read and Write return an error with net.ErrClosed in its
-// chain.
+// Close and CloseNow by any goroutine at any time, from the Conn's own
+// callbacks too (see Options). After Close, CloseNow, or giving up, Read
+// and Write return an error with net.ErrClosed in its chain.
+//
+// Every method returns within its ctx, or a bound the server cannot move:
+// Close waits at most Options.Dial.CloseTimeout for the server's answer,
+// CloseNow not at all (both also wait for the Conn's goroutines to end,
+// which client.Conn's CloseNow sees to).
 type Conn struct {
 	url     string
 	o       Options
 	ctx     context.Context // ends with the Conn
 	cancel  context.CancelFunc
-	msgs    chan message  // from the reading goroutines to Read
+	in      *inbox        // received messages, waiting for Read
 	up      chan struct{} // closed at the first connection
 	done    chan struct{} // closed when run returns
 	online  <-chan struct{}
@@ -68,10 +77,12 @@ type Conn struct {
 	cur       *link // the open connection, nil if none
 	flushing  bool  // run is sending the queue on cur
 	queue     []message
-	queued    int64 // what queue counts towards QueueLimit
-	closing   bool  // Close or CloseNow was called
-	end       error // why the Conn ended (gave up); nil if it has not or was closed
-	lastErr   error // the last failure, for Dial's error
+	queued    int64  // what queue counts towards QueueLimit
+	seq       uint64 // the number of the last message queued
+	closing   bool   // Close or CloseNow was called
+	end       error  // why the Conn ended (gave up); nil if it has not or was closed
+	lastErr   error  // the last failure, for Dial's error
+	callbacks int    // user callbacks running now (see enter)
 	listeners map[*func(error)]struct{}
 	upOnce    sync.Once
 }
@@ -79,13 +90,15 @@ type Conn struct {
 type message struct {
 	typ client.MessageType
 	p   []byte
+	seq uint64 // in the queue: its number, from 1
 }
 
 // link is one connection.
 type link struct {
 	cc      *client.Conn
-	once    sync.Once
-	lost    chan error    // the error that ended it; buffered
+	gone    bool          // under Conn.mu: drop has begun
+	dead    chan struct{} // closed when it is lost (drop)
+	err     error         // why it was lost; set before dead is closed
 	readed  chan struct{} // closed when its reading goroutine returns
 	flushed chan struct{} // closed when the queue has been sent on it, or it failed
 }
@@ -104,7 +117,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	c := &Conn{
 		url:       url,
 		o:         o,
-		msgs:      make(chan message),
+		in:        newInbox(),
 		up:        make(chan struct{}),
 		done:      make(chan struct{}),
 		state:     Connecting,
@@ -139,358 +152,12 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	return nil, errs.Join("reconnect: dial "+redact.URL(url)+": "+ctx.Err().Error()+"; the last failure: "+last.Error(), ctx.Err(), last)
 }
 
-// run dials, serves each connection until it is lost, and dials again,
-// until the Conn is closed or gives up.
-func (c *Conn) run() {
-	var prev chan struct{} // the reading goroutine of the last connection
-	defer close(c.done)
-	defer func() {
-		if prev != nil {
-			<-prev
-		}
-	}()
-	defer c.cancel() // first: it ends the reading goroutine
-	failures := 0
-	var last error // the last failure
-	for {
-		if failures > 0 {
-			d := c.o.Backoff.Delay(failures)
-			if d < 0 {
-				c.giveUp(last, failures)
-				return
-			}
-			d = max(d, retryAfter(last))
-			if !c.setState(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
-				return
-			}
-		}
-		if c.offline != nil && c.offline() {
-			// A dial now would fail, and count: wait for the network.
-			if !c.setState(Event{State: Waiting, Failures: failures, Err: last, Offline: true}) || !c.waitOnline() {
-				return
-			}
-		}
-		if !c.setState(Event{State: Connecting, Failures: failures, Err: last}) {
-			return
-		}
-		l, err := c.dial()
-		if err != nil {
-			if c.isClosing() {
-				return
-			}
-			failures++
-			last = err
-			c.setLast(err)
-			if _, ok := errors.AsType[*client.DialError](err); !ok && !errors.Is(err, errOnConnect) {
-				c.giveUp(err, failures)
-				return
-			}
-			if c.o.Final(err) || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-				c.giveUp(err, failures)
-				return
-			}
-			continue
-		}
-		opened := time.Now()
-		err = c.serve(l, prev)
-		prev = l.readed
-		if err == nil { // closed
-			return
-		}
-		if time.Since(opened) >= c.o.StableAfter {
-			failures = 0
-		}
-		failures++
-		last = err
-		c.setLast(err)
-		c.notifyLost(err)
-		if c.o.Final(err) || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-			c.giveUp(err, failures)
-			return
-		}
-	}
-}
-
-// errOnConnect marks the failures of Options.OnConnect.
-var errOnConnect = errors.New("reconnect: OnConnect failed")
-
-// dial makes one connection, with OnConnect run on it.
-func (c *Conn) dial() (*link, error) {
-	cc, err := client.Dial(c.ctx, c.url, &c.o.Dial)
-	if err != nil {
-		return nil, err
-	}
-	if c.o.OnConnect != nil {
-		ctx, cancel := c.ctx, context.CancelFunc(func() {})
-		if t := c.o.Dial.HandshakeTimeout; t >= 0 {
-			ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
-		}
-		err := c.o.OnConnect(ctx, cc)
-		cancel()
-		if err != nil {
-			cc.CloseNow()
-			return nil, errs.Join("reconnect: OnConnect: "+err.Error(), errOnConnect, err)
-		}
-	}
-	return &link{cc: cc, lost: make(chan error, 1), readed: make(chan struct{}), flushed: make(chan struct{})}, nil
-}
-
-// serve makes l the open connection, sends the queue on it, and waits
-// until it is lost (returning why) or the Conn is closed (returning nil).
-// l's reading goroutine hands over messages only once prev's has
-// returned, so that messages keep their order across connections.
-func (c *Conn) serve(l *link, prev <-chan struct{}) error {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		l.cc.CloseNow()
-		close(l.readed)
-		return nil
-	}
-	c.cur, c.flushing = l, true
-	c.mu.Unlock()
-	c.upOnce.Do(func() { close(c.up) })
-	go c.read(l, prev)
-	ok := c.setState(Event{State: Connected})
-	c.flush(l) // returns at once if the Conn is closing
-	if !ok {
-		return nil
-	}
-	select {
-	case err := <-l.lost:
-		if c.isClosing() {
-			return nil
-		}
-		return err
-	case <-c.ctx.Done():
-		return nil
-	}
-}
-
-// drop ends l, which failed with err: Write queues from now on, and
-// serve learns why.
-func (c *Conn) drop(l *link, err error) {
-	l.once.Do(func() {
-		c.mu.Lock()
-		if c.cur == l {
-			c.cur, c.flushing = nil, false
-		}
-		c.mu.Unlock()
-		l.lost <- err
-		l.cc.CloseNow()
-	})
-}
-
-// flush sends the queue on l, in order; Writes wait until it is empty.
-func (c *Conn) flush(l *link) {
-	defer close(l.flushed)
-	for {
-		c.mu.Lock()
-		if c.cur != l {
-			c.mu.Unlock()
-			return
-		}
-		if len(c.queue) == 0 {
-			c.queue, c.flushing = nil, false
-			c.mu.Unlock()
-			return
-		}
-		m := c.queue[0]
-		c.mu.Unlock()
-		if err := l.cc.Write(c.ctx, m.typ, m.p); err != nil {
-			c.drop(l, err) // m stays first in the queue
-			return
-		}
-		c.mu.Lock()
-		if c.cur == l && len(c.queue) > 0 {
-			c.queue[0] = message{}
-			c.queue = c.queue[1:]
-			c.queued -= int64(len(m.p)) + queueOverhead
-		}
-		c.mu.Unlock()
-	}
-}
-
-// read reads l until it fails, handing messages to Read, and runs the
-// heartbeat.
-func (c *Conn) read(l *link, prev <-chan struct{}) {
-	defer close(l.readed)
-	hb := c.o.Heartbeat
-	pinged := false
-	for {
-		ctx, cancel := c.ctx, context.CancelFunc(nil)
-		if hb != nil {
-			wait := hb.Interval
-			if pinged {
-				wait = hb.Timeout
-			}
-			ctx, cancel = context.WithTimeout(c.ctx, wait)
-		}
-		typ, p, err := l.cc.Read(ctx)
-		// Silence, not a failure: the Read's own deadline passed.
-		silent := err != nil && hb != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil
-		if cancel != nil {
-			cancel()
-		}
-		if err != nil {
-			if c.ctx.Err() != nil {
-				return
-			}
-			if silent {
-				if pinged {
-					c.drop(l, errs.Msg(ErrHeartbeatTimeout.Error()+" ("+(hb.Interval+hb.Timeout).String()+")", ErrHeartbeatTimeout))
-					return
-				}
-				pinged = true
-				if hb.Ping != nil {
-					typ, p := hb.Ping()
-					wctx, cancel := context.WithTimeout(c.ctx, hb.Timeout)
-					err := l.cc.Write(wctx, typ, p)
-					cancel()
-					if err != nil && c.ctx.Err() == nil {
-						c.drop(l, errs.Wrap("reconnect: heartbeat ping", err))
-						return
-					}
-				}
-				continue
-			}
-			c.drop(l, err)
-			return
-		}
-		pinged = false
-		if hb != nil && hb.IsPong != nil && hb.IsPong(typ, p) {
-			continue
-		}
-		if prev != nil {
-			select {
-			case <-prev:
-				prev = nil
-			case <-c.ctx.Done():
-				return
-			}
-		}
-		select {
-		case c.msgs <- message{typ, p}:
-		case <-c.ctx.Done():
-			return
-		}
-	}
-}
-
-// sleep waits d, or less if the browser comes back online; it reports
-// false if the Conn ended meanwhile.
-func (c *Conn) sleep(d time.Duration) bool {
-	select {
-	case <-c.online: // an old one, from before this wait
-	default:
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-c.online:
-	case <-c.ctx.Done():
-		return false
-	}
-	return true
-}
-
-// waitOnline waits until the browser says it is online; it reports false
-// if the Conn ended meanwhile.
-func (c *Conn) waitOnline() bool {
-	for c.offline() {
-		select {
-		case <-c.online:
-		case <-c.ctx.Done():
-			return false
-		}
-	}
-	return true
-}
-
-// setState records e and tells OnState; it reports false if the Conn is
-// closing.
-func (c *Conn) setState(e Event) bool {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return false
-	}
-	c.state = e.State
-	c.mu.Unlock()
-	if c.o.OnState != nil {
-		c.o.OnState(e)
-	}
-	return true
-}
-
-func (c *Conn) setLast(err error) {
-	c.mu.Lock()
-	c.lastErr = err
-	c.mu.Unlock()
-}
-
-func (c *Conn) isClosing() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closing
-}
-
-// giveUp ends the Conn after err, the last of failures failures.
-func (c *Conn) giveUp(err error, failures int) {
-	c.mu.Lock()
-	unsent := len(c.queue)
-	c.queue, c.queued = nil, 0
-	msg := "gave up after " + plural(failures, "failure")
-	if unsent > 0 {
-		msg += ", discarding " + plural(unsent, "queued message")
-	}
-	c.end = errs.Join(msg+": "+err.Error(), ErrGaveUp, err, errs.ErrClosed)
-	closing := c.closing
-	c.state = Closed
-	c.mu.Unlock()
-	c.cancel()
-	if !closing && c.o.OnState != nil {
-		c.o.OnState(Event{State: Closed, Failures: failures, Err: errs.Wrap("reconnect", c.end)})
-	}
-}
-
-func plural(n int, what string) string {
-	s := strconv.Itoa(n) + " " + what
-	if n != 1 {
-		s += "s"
-	}
-	return s
-}
-
-// ended returns the error of op on a Conn that has ended.
-func (c *Conn) ended(op string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.end != nil {
-		return errs.Wrap("reconnect: "+op, c.end)
-	}
-	return errs.Wrap("reconnect: "+op, errs.ErrClosed)
-}
-
-// notifyLost calls the OnDisconnect funcs with err.
-func (c *Conn) notifyLost(err error) {
-	c.mu.Lock()
-	fns := make([]func(error), 0, len(c.listeners))
-	for fn := range c.listeners {
-		fns = append(fns, *fn)
-	}
-	c.mu.Unlock()
-	for _, fn := range fns {
-		fn(err)
-	}
-}
-
 // OnDisconnect registers fn to be called, each time a connection is lost,
 // with the error that ended it, before the Conn dials again (and before
-// OnState hears of it), until stop is called. fn runs on the Conn's own
-// goroutine and must not block; it may call Write, which queues, but not
-// Close, which waits for that goroutine. A Conn
+// OnState hears of it), until stop is called. Messages the lost
+// connection delivered may still be waiting for Read then. fn runs on
+// the Conn's own goroutine and must not block; like every callback (see
+// Options), it may call any method of the Conn: a Write queues. A Conn
 // that is closed or gives up calls no fn for that.
 //
 // It is how codec's Router fails or resends the calls left without a
@@ -507,26 +174,30 @@ func (c *Conn) OnDisconnect(fn func(err error)) (stop func()) {
 	}
 }
 
-// Read returns the next message, of whichever connection is open. It
-// waits across redials; it returns ctx.Err() when ctx ends (the Conn
-// stays usable), and an error wrapping ErrGaveUp or net.ErrClosed when
-// the Conn has ended.
+// Read returns the next message, of whichever connection is open, or of
+// one lost since (its messages come first). It waits across redials; it
+// returns ctx.Err() when ctx ends (the Conn stays usable), and an error
+// wrapping ErrGaveUp or net.ErrClosed when the Conn has ended: after
+// Close at once, after giving up once the messages that came before are
+// read.
 func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
-	if c.isClosing() {
-		return 0, nil, c.ended("read")
-	}
-	select {
-	case m := <-c.msgs:
-		return m.typ, m.p, nil
-	default:
-	}
-	select {
-	case m := <-c.msgs:
-		return m.typ, m.p, nil
-	case <-ctx.Done():
-		return 0, nil, ctx.Err()
-	case <-c.ctx.Done():
-		return 0, nil, c.ended("read")
+	for {
+		if c.isClosing() {
+			return 0, nil, c.ended("read")
+		}
+		if m, ok := c.in.pop(); ok {
+			return m.typ, m.p, nil
+		}
+		select {
+		case <-c.in.avail:
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-c.ctx.Done():
+			if m, ok := c.in.pop(); ok && !c.isClosing() {
+				return m.typ, m.p, nil
+			}
+			return 0, nil, c.ended("read")
+		}
 	}
 }
 
@@ -563,43 +234,44 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 			// A new connection: the queue goes first.
 			select {
 			case <-l.flushed:
-				continue
+			case <-l.dead:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			continue
 		}
 		err := l.cc.Write(ctx, typ, p)
-		if err == nil || ctx.Err() != nil {
+		if err == nil {
+			if h := c.o.hooks; h != nil && h.Sent != nil {
+				h.Sent(p, false)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
 			return err
 		}
 		c.drop(l, err) // the connection broke under the write: queue it
 	}
 }
 
-// enqueue queues a copy of p; c.mu is held.
-func (c *Conn) enqueue(typ client.MessageType, p []byte) error {
-	n := int64(len(p)) + queueOverhead
-	if c.o.QueueLimit < 0 {
-		return errs.Msg("reconnect: write: no connection, and no queue (Options.QueueLimit < 0); the message was not sent", ErrQueueFull)
-	}
-	if c.queued+n > c.o.QueueLimit {
-		return errs.Msg(ErrQueueFull.Error()+" ("+strconv.FormatInt(c.o.QueueLimit, 10)+" bytes, Options.QueueLimit); the message was not queued", ErrQueueFull)
-	}
-	c.queue = append(c.queue, message{typ, append([]byte(nil), p...)})
-	c.queued += n
-	return nil
-}
-
 // Close closes the open connection with code and reason, waiting for the
-// server's answer as client.Conn's Close does, and stops redialling. It
-// returns an error wrapping ErrUnsent if messages were still queued: they
-// are discarded. Close after the Conn ended returns an error with
-// net.ErrClosed in its chain.
+// server's answer as client.Conn's Close does (at most
+// Options.Dial.CloseTimeout), and stops redialling. It returns an error
+// wrapping ErrUnsent if messages were still queued: they are discarded.
+// Close after the Conn ended returns an error with net.ErrClosed in its
+// chain.
+//
+// Close returns once the Conn's goroutines have ended and OnState has
+// heard Closed, except while one of the Conn's callbacks runs (Close
+// called from a callback, or from elsewhere meanwhile): then it does not
+// wait for them, and the Conn's goroutines end, and OnState hears
+// Closed, as soon as that callback returns.
 func (c *Conn) Close(code client.StatusCode, reason string) error {
 	return c.close(func(cc *client.Conn) error { return cc.Close(code, reason) })
 }
 
-// CloseNow is Close without waiting: see client.Conn.CloseNow.
+// CloseNow is Close without waiting for the server: see
+// client.Conn.CloseNow.
 func (c *Conn) CloseNow() error {
 	return c.close((*client.Conn).CloseNow)
 }
@@ -612,10 +284,11 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 	}
 	c.closing = true
 	l := c.cur
-	c.cur = nil
+	c.cur, c.flushing = nil, false
 	unsent := len(c.queue)
 	c.queue, c.queued = nil, 0
 	c.state = Closed
+	wait := c.callbacks == 0 // a callback may be our caller: see enter
 	c.mu.Unlock()
 
 	var err error
@@ -623,17 +296,18 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 		err = closeConn(l.cc)
 	}
 	c.cancel()
-	<-c.done
+	if wait {
+		<-c.done
+	}
 	if unsent > 0 {
 		err = errors.Join(err, errs.Msg("reconnect: close: "+plural(unsent, "queued message")+" never sent, discarded", ErrUnsent))
-	}
-	if c.o.OnState != nil {
-		c.o.OnState(Event{State: Closed})
 	}
 	return err
 }
 
-// State returns the Conn's state now.
+// State returns the Conn's state now. It changes before OnState hears of
+// it: Connected as soon as a connection is open (so a Conn fresh from
+// Dial is Connected), Waiting as soon as one is lost.
 func (c *Conn) State() State {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -652,4 +326,28 @@ func (c *Conn) Subprotocol() string {
 		return ""
 	}
 	return c.cur.cc.Subprotocol()
+}
+
+// ended returns the error of op on a Conn that has ended.
+func (c *Conn) ended(op string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.end != nil {
+		return errs.Wrap("reconnect: "+op, c.end)
+	}
+	return errs.Wrap("reconnect: "+op, errs.ErrClosed)
+}
+
+func (c *Conn) isClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
+}
+
+func plural(n int, what string) string {
+	s := strconv.Itoa(n) + " " + what
+	if n != 1 {
+		s += "s"
+	}
+	return s
 }

@@ -12,7 +12,7 @@
 //
 //   - Backoff between dials: Exponential (the default, with jitter and a
 //     cap) or Constant, or any Backoff; a Retry-After of a refused
-//     handshake is waited out when it is longer.
+//     handshake is waited out when it is longer, up to the backoff's cap.
 //   - Which failures are final (Final, DefaultFinal): a 4xx refusal, a
 //     close for a protocol or policy violation. GiveUpAfter bounds the
 //     failures in a row, and StableAfter says when they start again.
@@ -23,8 +23,15 @@
 //     (OnConnect).
 //   - A heartbeat to find connections that died without a word
 //     (Heartbeat).
+//   - Reading ahead of Read, within a bound (ReadAhead), so that a
+//     connection lost while received messages wait for the program is
+//     noticed and redialled all the same.
 //   - In the browser, no dial while it says it is offline, and the online
 //     event ends a backoff wait at once.
+//
+// Every callback (OnState, OnConnect, Final, Backoff, the heartbeat's,
+// OnDisconnect's) may call any method of the Conn, Close included: see
+// Options.
 //
 // It is written once over package client; its only platform-specific code
 // is the browser's online and offline signal.

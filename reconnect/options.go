@@ -17,6 +17,7 @@ const (
 	DefaultJitter       = 0.5
 	DefaultStableAfter  = 5 * time.Second
 	DefaultQueueLimit   = 1 << 20
+	DefaultReadAhead    = 64 << 10
 )
 
 // queueOverhead is what each queued message counts towards
@@ -26,12 +27,43 @@ const queueOverhead = 32
 
 // Options configures a Conn. A nil *Options means the zero value, whose
 // every field has a documented default.
+//
+// # Callbacks
+//
+// The funcs a program gives here (OnState, OnConnect, Final, Backoff,
+// Heartbeat.Ping and Heartbeat.IsPong), and those of Conn.OnDisconnect,
+// run on the Conn's own goroutines, one at a time on each, and may call
+// any method of the Conn: nothing deadlocks, and each call does what it
+// would anywhere else.
+//   - Write queues while no connection is open (OnConnect, Final, Backoff,
+//     OnDisconnect, OnState of Connecting and Waiting); from OnState of
+//     Connected, Ping and IsPong it sends, after the queue. Give it a ctx
+//     with a deadline, as anywhere: a server that stops reading holds a
+//     Write, and the callback with it.
+//   - Read returns a message already received, or waits for one with its
+//     ctx; from Ping and IsPong (the reading goroutine) no new one comes
+//     while it waits.
+//   - State and Subprotocol say where the Conn is: Waiting as soon as a
+//     connection is lost, so in OnDisconnect, Final and Backoff; "" while
+//     no connection is open (the connection OnConnect is given has its
+//     own).
+//   - Close and CloseNow close the Conn (OnConnect's connection too, since
+//     its ctx ends), without waiting for the callback's own goroutine: see
+//     Conn.Close. No callback starts once Close has begun, but OnState's
+//     Closed.
+//
+// A callback must not block for long: redialling, or reading, waits for
+// it.
 type Options struct {
 	// Dial is what each connection is dialled with.
 	Dial client.Options
 
 	// Backoff says how long to wait before each redial; nil means
-	// Exponential{} (500 ms, doubling, up to 30 s, with jitter).
+	// Exponential{} (500 ms, doubling, up to 30 s, with jitter). A
+	// refusal's Retry-After (natively: browsers hide it) is waited out when
+	// it is longer, up to the backoff's cap: Exponential's Max, or
+	// DefaultMaxDelay (30 s) for any other Backoff. So a server that says
+	// "retry after a century" is asked again after the cap, not never.
 	Backoff Backoff
 
 	// GiveUpAfter is how many failures in a row end the Conn (with
@@ -60,6 +92,19 @@ type Options struct {
 	// ends with Dial.HandshakeTimeout or Close.
 	OnConnect func(ctx context.Context, c *client.Conn) error
 
+	// ReadAhead bounds, in bytes, the received messages the Conn holds for
+	// Read (each counts 32 bytes more for its bookkeeping); 0 (or less)
+	// means 64 KiB. The Conn reads each connection ahead of Read, so that a
+	// connection lost while received messages wait for the program is
+	// noticed and redialled, and the heartbeat goes on. Once it holds
+	// ReadAhead bytes or more (one message may take it past), it stops
+	// reading until Read takes a message: the server's messages then wait
+	// in the network (natively TCP pushes back on the server; in the
+	// browser they wait in the socket's receive queue, Dial.QueueLimit),
+	// and until then a lost connection is not noticed and the heartbeat
+	// pauses.
+	ReadAhead int64
+
 	// QueueLimit bounds, in bytes, the messages Write queues while there
 	// is no connection (each counts 32 bytes more for its bookkeeping);
 	// past it Write fails with ErrQueueFull. 0 means 1 MiB; a negative
@@ -72,10 +117,13 @@ type Options struct {
 	Heartbeat *Heartbeat
 
 	// OnState, if set, is told each change of state, in order and one at
-	// a time: from the Conn's own goroutine, and Closed from Close's. It
-	// must not block for long: redialling waits for it. It may call Write
-	// (which queues) but not Close.
+	// a time, from the Conn's own goroutine; Closed comes last, once the
+	// Conn's goroutines are done. It must not block for long: redialling
+	// waits for it. Like every callback, it may call any method of the
+	// Conn (see Callbacks above).
 	OnState func(Event)
+
+	hooks *hooks // for this package's tests only
 }
 
 // Heartbeat finds a dead connection by its silence, in the same way on
@@ -83,6 +131,9 @@ type Options struct {
 // from messages. When no message has arrived for Interval, Ping (if set)
 // is sent; if still nothing has arrived Timeout later, the connection is
 // closed as dead (ErrHeartbeatTimeout) and a new one dialled.
+//
+// While received messages fill Options.ReadAhead, the Conn reads nothing,
+// and the heartbeat pauses until Read makes room.
 //
 // Natively, the ping frames of RFC 6455 are not used, so that a program
 // behaves the same in a page: the server must answer Ping with a message,
@@ -174,7 +225,8 @@ func (c Constant) Delay(int) time.Duration { return time.Duration(c) }
 //   - a received message over the read limit (client.ErrMessageTooBig).
 //
 // Everything else is retried: network errors, 5xx, 408 and 429 (after
-// their Retry-After, if longer than the backoff), closes with 1000,
+// their Retry-After, if longer than the backoff, up to its cap: see
+// Options.Backoff), closes with 1000,
 // 1001, 1006, 1011-1015 and 3000-4999, ErrHeartbeatTimeout.
 func DefaultFinal(err error) bool {
 	if de, ok := errors.AsType[*client.DialError](err); ok {
@@ -204,6 +256,15 @@ func retryAfter(err error) time.Duration {
 	return 0
 }
 
+// retryCap is the longest a Retry-After is waited out with b: see
+// Options.Backoff.
+func retryCap(b Backoff) time.Duration {
+	if e, ok := b.(Exponential); ok && e.Max > 0 {
+		return e.Max
+	}
+	return DefaultMaxDelay
+}
+
 // withDefaults returns o with its defaults filled in.
 func (o *Options) withDefaults() Options {
 	var r Options
@@ -221,6 +282,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.QueueLimit == 0 {
 		r.QueueLimit = DefaultQueueLimit
+	}
+	if r.ReadAhead <= 0 {
+		r.ReadAhead = DefaultReadAhead
 	}
 	if h := r.Heartbeat; h != nil {
 		hb := *h

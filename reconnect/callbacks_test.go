@@ -1,0 +1,211 @@
+package reconnect_test
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/wstest"
+	"github.com/duplex-go/duplex/reconnect"
+)
+
+// backoffFunc is a Backoff from a func.
+type backoffFunc func(failures int) time.Duration
+
+func (f backoffFunc) Delay(failures int) time.Duration { return f(failures) }
+
+// callbackUse is what a callback got from the Conn's methods.
+type callbackUse struct {
+	state    reconnect.State
+	sub      string
+	readErr  error
+	writeErr error
+	closeErr error
+}
+
+// TestCallbacksMayUseConn: every callback a program gives a Conn may call
+// any method of that Conn, Close and CloseNow included: nothing deadlocks,
+// and each call returns what it would anywhere else.
+func TestCallbacksMayUseConn(t *testing.T) {
+	t.Parallel()
+	const sub = "cb.v1"
+	callbacks := []struct {
+		name string
+		// state and sub are what State and Subprotocol say from inside it.
+		state reconnect.State
+		sub   string
+		// queued: a Write from it queues (no connection is open then).
+		queued bool
+	}{
+		{"OnState(connecting)", reconnect.Connecting, "", true},
+		{"OnState(connected)", reconnect.Connected, sub, false},
+		{"OnState(waiting)", reconnect.Waiting, "", true},
+		{"OnState(closed)", reconnect.Closed, "", false},
+		{"OnConnect", reconnect.Connecting, "", true},
+		{"OnDisconnect", reconnect.Waiting, "", true},
+		{"Final", reconnect.Waiting, "", true},
+		{"Backoff", reconnect.Waiting, "", true},
+		{"Heartbeat.Ping", reconnect.Connected, sub, false},
+		{"Heartbeat.IsPong", reconnect.Connected, sub, false},
+	}
+	for _, cb := range callbacks {
+		for _, use := range []string{"methods", "Close", "CloseNow"} {
+			// (wstest.ID escapes the parentheses, which /kick would not match.)
+			name := strings.NewReplacer("(", ".", ")", "").Replace(cb.name)
+			t.Run(name+"/"+use, func(t *testing.T) {
+				t.Parallel()
+				id := wstest.ID(t)
+				msg := "from " + cb.name
+				var conn atomic.Pointer[reconnect.Conn]
+				var armed atomic.Bool
+				got := make(chan callbackUse, 1)
+				// fire runs the test's calls from inside the callback, once.
+				fire := func(where string) {
+					if where != cb.name || !armed.CompareAndSwap(true, false) {
+						return
+					}
+					c := conn.Load()
+					var u callbackUse
+					switch use {
+					case "Close":
+						u.closeErr = c.Close(client.StatusNormalClosure, "from a callback")
+					case "CloseNow":
+						u.closeErr = c.CloseNow()
+					default:
+						ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+						_, _, u.readErr = c.Read(ctx)
+						cancel()
+						u.state = c.State()
+						u.sub = c.Subprotocol()
+						ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+						u.writeErr = c.Write(ctx, client.MessageText, []byte(msg))
+						cancel()
+					}
+					got <- u
+				}
+				rec := newRecorder()
+				o := &reconnect.Options{
+					Dial: client.Options{Subprotocols: []string{sub}},
+					Backoff: backoffFunc(func(int) time.Duration {
+						fire("Backoff")
+						return 10 * time.Millisecond
+					}),
+					Final: func(err error) bool {
+						fire("Final")
+						return reconnect.DefaultFinal(err)
+					},
+					OnConnect: func(context.Context, *client.Conn) error {
+						fire("OnConnect")
+						return nil
+					},
+					OnState: func(e reconnect.Event) {
+						rec.on(e)
+						fire("OnState(" + e.State.String() + ")")
+					},
+					Heartbeat: &reconnect.Heartbeat{
+						Interval: 30 * time.Millisecond,
+						Timeout:  5 * time.Second,
+						Ping: func() (client.MessageType, []byte) {
+							fire("Heartbeat.Ping")
+							return client.MessageText, []byte("ping")
+						},
+						IsPong: func(_ client.MessageType, p []byte) bool {
+							if string(p) == "trigger" {
+								fire("Heartbeat.IsPong")
+							}
+							return string(p) == "ping"
+						},
+					},
+				}
+				c, err := reconnect.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), o)
+				require.NoError(t, err)
+				t.Cleanup(func() { closeBounded(t, c) })
+				conn.Store(c)
+				stop := c.OnDisconnect(func(error) { fire("OnDisconnect") })
+				defer stop()
+				armed.Store(true)
+
+				// Make the callback run.
+				ctx := ctxFor(t, 10*time.Second)
+				switch cb.name {
+				case "Heartbeat.Ping": // the silence after the dial does
+				case "Heartbeat.IsPong":
+					require.NoError(t, c.Write(ctx, client.MessageText, []byte("trigger")))
+				case "OnState(closed)":
+					closed := make(chan error, 1)
+					go func() { closed <- c.Close(client.StatusNormalClosure, "") }()
+					select {
+					case err := <-closed:
+						require.NoError(t, err, "Close")
+					case <-ctx.Done():
+						t.Fatal("Close did not return: its OnState(Closed) deadlocks")
+					}
+				default: // a lost connection
+					require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+				}
+				var u callbackUse
+				select {
+				case u = <-got:
+				case <-ctx.Done():
+					t.Fatalf("%s: the calls from inside it did not return in 10 s (deadlock); states so far: %v", cb.name, rec.states())
+				}
+
+				if use != "methods" {
+					if cb.name == "OnState(closed)" {
+						require.ErrorIs(t, u.closeErr, net.ErrClosed, "%s from OnState(closed): already closed", use)
+					} else {
+						require.NoError(t, u.closeErr, "%s from %s", use, cb.name)
+						rec.wait(t, reconnect.Closed)
+					}
+					assert.Equal(t, reconnect.Closed, c.State(), "State after %s", use)
+					_, _, err := c.Read(ctx)
+					require.ErrorIs(t, err, net.ErrClosed, "Read after %s", use)
+					require.ErrorIs(t, c.Write(ctx, client.MessageText, []byte("x")), net.ErrClosed, "Write after %s", use)
+					return
+				}
+
+				assert.Equal(t, cb.state, u.state, "State from %s", cb.name)
+				assert.Equal(t, cb.sub, u.sub, "Subprotocol from %s", cb.name)
+				if cb.name == "OnState(closed)" {
+					require.ErrorIs(t, u.readErr, net.ErrClosed, "Read from OnState(closed)")
+					require.ErrorIs(t, u.writeErr, net.ErrClosed, "Write from OnState(closed)")
+					return
+				}
+				require.ErrorIs(t, u.readErr, context.DeadlineExceeded, "Read (50 ms) from %s: nothing to read", cb.name)
+				require.NoError(t, u.writeErr, "Write from %s", cb.name)
+				// What the callback wrote comes back, sent at once or from
+				// the queue on the next connection.
+				for {
+					_, p, err := c.Read(ctx)
+					require.NoError(t, err, "the echo of %q (queued: %v)", msg, cb.queued)
+					if string(p) == msg {
+						break
+					}
+				}
+				echo(t, c, "after")
+			})
+		}
+	}
+}
+
+// closeBounded closes c, failing t if CloseNow does not return within
+// 10 s.
+func closeBounded(t *testing.T, c *reconnect.Conn) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.CloseNow()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Error("CloseNow did not return in 10 s")
+	}
+}

@@ -1,0 +1,15 @@
+package reconnect
+
+// Hooks are the points where this package's tests step into a Conn (see
+// hooks).
+type Hooks = hooks
+
+// SetHooks makes the Conns dialled with o call h.
+func SetHooks(o *Options, h *Hooks) { o.hooks = h }
+
+// QueueLen returns how many messages c has queued.
+func QueueLen(c *Conn) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue)
+}

@@ -1,0 +1,174 @@
+package reconnect
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/duplex-go/duplex/internal/errs"
+)
+
+// inbox holds the messages received and not yet read, oldest first. The
+// reading goroutine of the open connection fills it while it holds less
+// than Options.ReadAhead bytes; Read empties it.
+type inbox struct {
+	mu    sync.Mutex
+	msgs  []message     // msgs[head:] wait
+	head  int           // the next to read
+	bytes int64         // what they count towards ReadAhead
+	avail chan struct{} // 1-buffered: a message came
+	room  chan struct{} // 1-buffered: a message was taken
+}
+
+func newInbox() *inbox {
+	return &inbox{avail: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+func (b *inbox) push(m message) {
+	b.mu.Lock()
+	if b.head > 0 && b.head >= len(b.msgs)/2 {
+		// Move what waits to the front, rather than grow the array.
+		n := copy(b.msgs, b.msgs[b.head:])
+		clear(b.msgs[n:])
+		b.msgs, b.head = b.msgs[:n], 0
+	}
+	b.msgs = append(b.msgs, m)
+	b.bytes += int64(len(m.p)) + queueOverhead
+	b.mu.Unlock()
+	signal(b.avail)
+}
+
+func (b *inbox) pop() (message, bool) {
+	b.mu.Lock()
+	if b.head == len(b.msgs) {
+		b.mu.Unlock()
+		return message{}, false
+	}
+	m := b.msgs[b.head]
+	b.msgs[b.head] = message{}
+	b.head++
+	if b.head == len(b.msgs) {
+		b.msgs, b.head = b.msgs[:0], 0
+		if cap(b.msgs) > 64 {
+			b.msgs = nil // a burst's array: let it go
+		}
+	}
+	b.bytes -= int64(len(m.p)) + queueOverhead
+	more := b.head < len(b.msgs)
+	b.mu.Unlock()
+	signal(b.room)
+	if more {
+		signal(b.avail) // for a second Read, should there be one
+	}
+	return m, true
+}
+
+// waitRoom waits until b holds less than limit bytes; it reports false
+// if ctx ended first. full, if not nil, is told when it starts waiting.
+func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) bool {
+	for {
+		b.mu.Lock()
+		ok, held := b.bytes < limit, len(b.msgs)-b.head
+		b.mu.Unlock()
+		if ok {
+			return true
+		}
+		if full != nil {
+			full(held)
+			full = nil
+		}
+		select {
+		case <-b.room:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// read reads l until it fails, putting messages in the inbox, and runs
+// the heartbeat. While the inbox is full it does not read: the server's
+// messages wait in the network, and the heartbeat pauses.
+func (c *Conn) read(l *link, prev <-chan struct{}) {
+	defer close(l.readed)
+	hb := c.o.Heartbeat
+	var full func(int)
+	if h := c.o.hooks; h != nil {
+		full = h.ReadAheadFull
+	}
+	pinged := false
+	for {
+		if !c.in.waitRoom(c.ctx, c.o.ReadAhead, full) {
+			return
+		}
+		ctx, cancel := c.ctx, context.CancelFunc(nil)
+		if hb != nil {
+			wait := hb.Interval
+			if pinged {
+				wait = hb.Timeout
+			}
+			ctx, cancel = context.WithTimeout(c.ctx, wait)
+		}
+		typ, p, err := l.cc.Read(ctx)
+		// Silence, not a failure: the Read's own deadline passed.
+		silent := err != nil && hb != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil
+		if cancel != nil {
+			cancel()
+		}
+		if err != nil {
+			if c.ctx.Err() != nil {
+				return
+			}
+			if silent {
+				if pinged {
+					c.drop(l, errs.Msg(ErrHeartbeatTimeout.Error()+" ("+(hb.Interval+hb.Timeout).String()+")", ErrHeartbeatTimeout))
+					return
+				}
+				pinged = true
+				if hb.Ping != nil {
+					if !c.enter() {
+						return
+					}
+					typ, p := hb.Ping()
+					c.leave()
+					wctx, cancel := context.WithTimeout(c.ctx, hb.Timeout)
+					err := l.cc.Write(wctx, typ, p)
+					cancel()
+					if err != nil && c.ctx.Err() == nil {
+						c.drop(l, errs.Wrap("reconnect: heartbeat ping", err))
+						return
+					}
+				}
+				continue
+			}
+			c.drop(l, err)
+			return
+		}
+		pinged = false
+		if hb != nil && hb.IsPong != nil {
+			if !c.enter() {
+				return
+			}
+			pong := hb.IsPong(typ, p)
+			c.leave()
+			if pong {
+				continue
+			}
+		}
+		if prev != nil {
+			select {
+			case <-prev:
+				prev = nil
+			case <-c.ctx.Done():
+				return
+			}
+		}
+		c.in.push(message{typ: typ, p: p})
+	}
+}

@@ -1,0 +1,336 @@
+package reconnect
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/errs"
+)
+
+// A Conn runs on two goroutines besides its users': run, which dials,
+// sends the queue and waits out the backoff, and the reading goroutine of
+// the open connection (read), which reads ahead and runs the heartbeat.
+// Both call the program's callbacks (Options); neither holds c.mu while
+// doing so, and neither waits for anything a callback may be waiting for,
+// so a callback may call any method of the Conn (see enter).
+
+// run dials, serves each connection until it is lost, and dials again,
+// until the Conn is closed or gives up; then it tells OnState.
+func (c *Conn) run() {
+	defer close(c.done)
+	var prev <-chan struct{} // the reading goroutine of the last connection
+	closed := c.loop(&prev)
+	c.cancel() // it ends the reading goroutine
+	if prev != nil {
+		<-prev
+	}
+	c.mu.Lock()
+	c.state = Closed
+	c.mu.Unlock()
+	if c.o.OnState != nil {
+		c.o.OnState(closed)
+	}
+}
+
+// loop is run's loop; it returns the Closed event.
+func (c *Conn) loop(prev *<-chan struct{}) Event {
+	closed := Event{State: Closed}
+	failures := 0
+	var last error // the last failure
+	for {
+		if failures > 0 {
+			if !c.enter() {
+				return closed
+			}
+			d := c.o.Backoff.Delay(failures)
+			c.leave()
+			if d < 0 {
+				return c.giveUp(last, failures)
+			}
+			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
+			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
+				return closed
+			}
+		}
+		if c.offline != nil && c.offline() {
+			// A dial now would fail, and count: wait for the network.
+			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: true}) || !c.waitOnline() {
+				return closed
+			}
+		}
+		if !c.announce(Event{State: Connecting, Failures: failures, Err: last}) {
+			return closed
+		}
+		l, err := c.dial()
+		if err != nil {
+			if c.isClosing() {
+				return closed
+			}
+			failures++
+			last = err
+			c.failed(err)
+			if _, ok := errors.AsType[*client.DialError](err); !ok && !errors.Is(err, errOnConnect) {
+				return c.giveUp(err, failures)
+			}
+			final, ok := c.final(err)
+			if !ok {
+				return closed
+			}
+			if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
+				return c.giveUp(err, failures)
+			}
+			continue
+		}
+		opened := time.Now()
+		err = c.serve(l, *prev)
+		*prev = l.readed
+		if err == nil { // closed
+			return closed
+		}
+		if time.Since(opened) >= c.o.StableAfter {
+			failures = 0
+		}
+		failures++
+		last = err
+		c.failed(err)
+		if !c.notifyLost(err) {
+			return closed
+		}
+		final, ok := c.final(err)
+		if !ok {
+			return closed
+		}
+		if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
+			return c.giveUp(err, failures)
+		}
+	}
+}
+
+// errOnConnect marks the failures of Options.OnConnect.
+var errOnConnect = errors.New("reconnect: OnConnect failed")
+
+// dial makes one connection, with OnConnect run on it.
+func (c *Conn) dial() (*link, error) {
+	cc, err := client.Dial(c.ctx, c.url, &c.o.Dial)
+	if err != nil {
+		return nil, err
+	}
+	if c.o.OnConnect != nil {
+		if !c.enter() {
+			cc.CloseNow()
+			return nil, errs.ErrClosed
+		}
+		ctx, cancel := c.ctx, context.CancelFunc(func() {})
+		if t := c.o.Dial.HandshakeTimeout; t >= 0 {
+			ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
+		}
+		err := c.o.OnConnect(ctx, cc)
+		cancel()
+		c.leave()
+		if err != nil {
+			cc.CloseNow()
+			return nil, errs.Join("reconnect: OnConnect: "+err.Error(), errOnConnect, err)
+		}
+	}
+	return &link{
+		cc:      cc,
+		dead:    make(chan struct{}),
+		readed:  make(chan struct{}),
+		flushed: make(chan struct{}),
+	}, nil
+}
+
+// serve makes l the open connection, sends the queue on it, and waits
+// until it is lost (returning why) or the Conn is closed (returning nil).
+// l's reading goroutine hands over messages only once prev's has
+// returned, so that messages keep their order across connections.
+func (c *Conn) serve(l *link, prev <-chan struct{}) error {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		l.cc.CloseNow()
+		close(l.readed)
+		return nil
+	}
+	c.cur, c.flushing = l, true
+	c.state = Connected // before Dial returns: see State
+	c.mu.Unlock()
+	c.upOnce.Do(func() { close(c.up) })
+	go c.read(l, prev)
+	// The queue first, then OnState: a Write from OnState goes after the
+	// queue, as any Write does.
+	c.flush(l) // returns at once if the Conn is closing
+	if !c.announce(Event{State: Connected}) {
+		return nil
+	}
+	select {
+	case <-l.dead:
+		if c.isClosing() {
+			return nil
+		}
+		return l.err
+	case <-c.ctx.Done():
+		return nil
+	}
+}
+
+// drop ends l, which failed with err: Write queues from now on, and
+// serve learns why. Only the first drop of l counts.
+func (c *Conn) drop(l *link, err error) {
+	c.mu.Lock()
+	if l.gone {
+		c.mu.Unlock()
+		return
+	}
+	l.gone = true
+	if c.cur == l {
+		c.cur, c.flushing = nil, false
+		c.state = Waiting
+	}
+	c.mu.Unlock()
+	l.err = err
+	close(l.dead)
+	l.cc.CloseNow()
+}
+
+// failed records err, the failure of a dial or of a connection.
+func (c *Conn) failed(err error) {
+	c.mu.Lock()
+	c.lastErr = err
+	if !c.closing {
+		c.state = Waiting
+	}
+	c.mu.Unlock()
+}
+
+// sleep waits d, or less if the browser comes back online; it reports
+// false if the Conn ended meanwhile.
+func (c *Conn) sleep(d time.Duration) bool {
+	select {
+	case <-c.online: // an old one, from before this wait
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.online:
+	case <-c.ctx.Done():
+		return false
+	}
+	return true
+}
+
+// waitOnline waits until the browser says it is online; it reports false
+// if the Conn ended meanwhile.
+func (c *Conn) waitOnline() bool {
+	for c.offline() {
+		select {
+		case <-c.online:
+		case <-c.ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// enter marks the start of a callback into the program, which leave
+// marks the end of; it reports false, and the callback must not run, if
+// the Conn is closing. A Close that finds a callback running does not
+// wait for the Conn's goroutines (it may be called from that callback, on
+// one of them); and once Close has begun, no callback starts. So a
+// callback may call any method of the Conn.
+func (c *Conn) enter() bool {
+	c.mu.Lock()
+	ok := !c.closing
+	if ok {
+		c.callbacks++
+	}
+	c.mu.Unlock()
+	return ok
+}
+
+func (c *Conn) leave() {
+	c.mu.Lock()
+	c.callbacks--
+	c.mu.Unlock()
+}
+
+// announce records e (but for Connected, which serve records as the
+// connection opens) and tells OnState; it reports false if the Conn is
+// closing.
+func (c *Conn) announce(e Event) bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return false
+	}
+	if e.State != Connected {
+		c.state = e.State
+	}
+	if c.o.OnState == nil {
+		c.mu.Unlock()
+		return true
+	}
+	c.callbacks++
+	c.mu.Unlock()
+	c.o.OnState(e)
+	c.leave()
+	return true
+}
+
+// final asks Options.Final whether err is final; ok is false if the Conn
+// is closing.
+func (c *Conn) final(err error) (final, ok bool) {
+	if !c.enter() {
+		return false, false
+	}
+	final = c.o.Final(err)
+	c.leave()
+	return final, true
+}
+
+// notifyLost calls the OnDisconnect funcs with err; it reports false if
+// the Conn is closing.
+func (c *Conn) notifyLost(err error) bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return false
+	}
+	fns := make([]func(error), 0, len(c.listeners))
+	for fn := range c.listeners {
+		fns = append(fns, *fn)
+	}
+	c.callbacks++
+	c.mu.Unlock()
+	for _, fn := range fns {
+		fn(err)
+	}
+	c.leave()
+	return true
+}
+
+// giveUp ends the Conn after err, the last of failures failures, and
+// returns the Closed event that says so.
+func (c *Conn) giveUp(err error, failures int) Event {
+	c.mu.Lock()
+	unsent := len(c.queue)
+	c.queue, c.queued = nil, 0
+	msg := "gave up after " + plural(failures, "failure")
+	if unsent > 0 {
+		msg += ", discarding " + plural(unsent, "queued message")
+	}
+	c.end = errs.Join(msg+": "+err.Error(), ErrGaveUp, err, errs.ErrClosed)
+	closing := c.closing
+	c.state = Closed
+	c.mu.Unlock()
+	c.cancel()
+	if closing {
+		return Event{State: Closed}
+	}
+	return Event{State: Closed, Failures: failures, Err: errs.Wrap("reconnect", c.end)}
+}
