@@ -19,6 +19,14 @@
 // page's WebSocket URL so often carries a token and error text ends up
 // in logs. *DialError keeps the URL whole in its URL field.
 //
+// No server can hang a Conn: whatever it sends or withholds (a frame
+// announced and never finished, garbage, silence), every Read, Write,
+// Close and CloseNow returns within its ctx or its documented bound, and
+// a Read whose ctx ends loses nothing. A message over the read limit is
+// refused before it is downloaded natively, and a frame that breaks the
+// protocol fails the connection as browsers fail it (docs/platforms.md,
+// "Hostile peers").
+//
 // # Browsers (GOOS=js)
 //
 // Browsers let a page do less, and duplex says so instead of pretending
