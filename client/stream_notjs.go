@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // stream is the WebSocket byte stream under coder/websocket: the body of
@@ -369,25 +371,13 @@ func checkControl(op byte, p []byte) string {
 		return "a close frame with a 1-byte payload"
 	}
 	code := int(binary.BigEndian.Uint16(p))
-	if !validReceivedCode(code) {
+	if !wsspec.PeerCloseCode(code) {
 		return "close code " + strconv.Itoa(code) + ", which may not be sent"
 	}
 	if !utf8.Valid(p[2:]) {
 		return "a close reason that is not UTF-8"
 	}
 	return ""
-}
-
-// validReceivedCode reports whether a peer may send code in a close
-// frame (RFC 6455 section 7.4).
-func validReceivedCode(code int) bool {
-	switch {
-	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
-		return true
-	case code >= 3000 && code <= 4999:
-		return true
-	}
-	return false
 }
 
 // begin starts an op. The idle reader does not start while a reader

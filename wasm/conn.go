@@ -316,13 +316,13 @@ func (c *Conn) endError(op string) error {
 }
 
 // closeError is how the browser says the socket closed, except that a code
-// no peer may send (below 1000, 1016-2999, 5000 and up) means the peer
+// no peer may send (below 1000, 1004, 1016-2999, 5000 and up) means the peer
 // broke the protocol: 1006, not clean, as natively. Chromium reports such
 // a code as if it were valid (999, clean, after waiting 2 s for the server
 // to end TCP).
 func (e end) closeError() *CloseError {
-	switch c := e.code; {
-	case c >= 1000 && c <= 1015, c >= 3000 && c <= 4999:
+	// 1005, 1006 and 1015 are the browser's own reports.
+	if c := e.code; wsspec.PeerCloseCode(c) || c == 1005 || c == 1006 || c == 1015 {
 		return &CloseError{Code: c, Reason: e.reason, WasClean: e.wasClean}
 	}
 	return &CloseError{Code: 1006}

@@ -30,6 +30,19 @@ func CloseCode(code int) (int, bool) {
 	return 4011, false
 }
 
+// PeerCloseCode reports whether a peer may send code in a close frame
+// (RFC 6455 section 7.4): 1000-1003, 1007-1014 and 3000-4999. 1005, 1006
+// and 1015 only report what happened; the rest is reserved.
+func PeerCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
+		return true
+	case code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
+}
+
 // CloseReason makes reason sendable: valid UTF-8, cut to MaxReasonBytes at
 // a character boundary.
 func CloseReason(reason string) string {

@@ -19,6 +19,15 @@ func TestCloseCode(t *testing.T) {
 	}
 }
 
+func TestPeerCloseCode(t *testing.T) {
+	for code, want := range map[int]bool{
+		0: false, 999: false, 1000: true, 1003: true, 1004: false, 1005: false, 1006: false, 1007: true,
+		1014: true, 1015: false, 1016: false, 2999: false, 3000: true, 4999: true, 5000: false,
+	} {
+		assert.Equal(t, want, wsspec.PeerCloseCode(code), "code %d", code)
+	}
+}
+
 func TestCloseReason(t *testing.T) {
 	assert.Equal(t, strings.Repeat("é", 61), wsspec.CloseReason(strings.Repeat("é", 100)), "cut at a character")
 	assert.Equal(t, "a\uFFFDb", wsspec.CloseReason("a\xffb"))

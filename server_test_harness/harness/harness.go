@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // Options configures a [Harness]. The zero value is ready to use.
@@ -665,7 +667,7 @@ func (q query) closeFrame(def int) (websocket.StatusCode, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	if code != def && !validWireCode(code) {
+	if code != def && !wsspec.PeerCloseCode(code) {
 		return 0, "", fmt.Errorf("code=%d: not a close code a peer may send (1000-1003, 1007-1014, 3000-4999)", code)
 	}
 	reason := q.Get("reason")
@@ -673,16 +675,6 @@ func (q query) closeFrame(def int) (websocket.StatusCode, string, error) {
 		return 0, "", fmt.Errorf("reason: %d bytes, over the 123 a close frame holds", len(reason))
 	}
 	return websocket.StatusCode(code), reason, nil
-}
-
-func validWireCode(code int) bool {
-	switch {
-	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
-		return true
-	case code >= 3000 && code <= 4999:
-		return true
-	}
-	return false
 }
 
 func splitList(s string) []string {
