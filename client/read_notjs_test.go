@@ -147,13 +147,19 @@ func testReadCutMidFrame(t *testing.T, tls bool) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.CloseNow() })
 
-	cuts := 0
-	deadline := time.Now().Add(5 * time.Second)
-	var p []byte
-	for time.Now().Before(deadline) {
+	p, cuts := readThroughCuts(t, c, 5*time.Second)
+	assert.Equal(t, body, p, "the message, whole")
+	assert.Greater(t, cuts, 5, "Reads cut while the frames arrived")
+	pongThenClose(t, c, pong)
+}
+
+// readThroughCuts reads one binary message with Reads of 5 ms, for at
+// most d, and returns it and how many Reads were cut meanwhile.
+func readThroughCuts(t *testing.T, c *client.Conn, d time.Duration) (p []byte, cuts int) {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
-		var typ client.MessageType
-		typ, p, err = c.Read(ctx)
+		typ, p, err := c.Read(ctx)
 		cancel()
 		if errors.Is(err, context.DeadlineExceeded) {
 			cuts++
@@ -161,17 +167,23 @@ func testReadCutMidFrame(t *testing.T, tls bool) {
 		}
 		require.NoError(t, err)
 		assert.Equal(t, client.MessageBinary, typ)
-		break
+		return p, cuts
 	}
-	assert.Equal(t, body, p, "the message, whole")
-	assert.Greater(t, cuts, 5, "Reads cut while the frames arrived")
+	t.Fatalf("no message in %v", d)
+	return nil, cuts
+}
+
+// pongThenClose checks that the server got "ping"'s pong, and that the
+// server's close frame (1000) follows.
+func pongThenClose(t *testing.T, c *client.Conn, pong <-chan []byte) {
+	t.Helper()
 	select {
 	case p := <-pong:
 		assert.Equal(t, "ping", string(p), "pong payload")
 	case <-time.After(5 * time.Second):
 		t.Fatal("no pong")
 	}
-	_, _, err = c.Read(ctxFor(t, 5*time.Second))
+	_, _, err := c.Read(ctxFor(t, 5*time.Second))
 	assert.Equal(t, client.StatusNormalClosure, client.CloseStatus(err), "then the close: %v", err)
 }
 
@@ -341,30 +353,8 @@ func TestReadCutMidMessage(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.CloseNow() })
 
-	cuts := 0
-	deadline := time.Now().Add(10 * time.Second)
-	var p []byte
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
-		var typ client.MessageType
-		typ, p, err = c.Read(ctx)
-		cancel()
-		if errors.Is(err, context.DeadlineExceeded) {
-			cuts++
-			continue
-		}
-		require.NoError(t, err)
-		assert.Equal(t, client.MessageBinary, typ)
-		break
-	}
+	p, cuts := readThroughCuts(t, c, 10*time.Second)
 	assert.Equal(t, body, p, "the message, whole")
 	assert.Greater(t, cuts, 10, "Reads cut while the message arrived")
-	select {
-	case p := <-pong:
-		assert.Equal(t, "ping", string(p), "pong payload")
-	case <-time.After(5 * time.Second):
-		t.Fatal("no pong")
-	}
-	_, _, err = c.Read(ctxFor(t, 5*time.Second))
-	assert.Equal(t, client.StatusNormalClosure, client.CloseStatus(err), "then the close: %v", err)
+	pongThenClose(t, c, pong)
 }
