@@ -121,29 +121,40 @@ func (g *goSock) onMessage(e js.Value) {
 		g.mu.Unlock()
 		return
 	}
+	wake := 0
 	switch {
 	case g.readLimit >= 0 && n > g.readLimit:
-		g.failLocked("toobig", n, 4009, "message too big")
-		g.mu.Unlock()
-		return
+		wake = g.failLocked("toobig", n, 4009, "message too big")
 	case g.queued > 0 && g.queued+n > g.queueLimit:
-		g.failLocked("queuefull", n, 4008, "receive queue full")
-		g.mu.Unlock()
-		return
+		wake = g.failLocked("queuefull", n, 4008, "receive queue full")
+	default:
+		g.q = append(g.q, queued{v: d, n: n, text: text, blob: blob})
+		g.queued += n
+		if g.readArmed {
+			g.readArmed = false
+			wake = 1
+		}
 	}
-	g.q = append(g.q, queued{v: d, n: n, text: text, blob: blob})
-	g.queued += n
-	wake := g.readArmed
-	g.readArmed = false
 	g.mu.Unlock()
-	if wake {
-		g.notify(1)
+	if wake != 0 {
+		g.notify(wake)
 	}
 }
 
-func (g *goSock) failLocked(kind string, size int64, code int, reason string) {
+// failLocked closes the socket for a limit, and returns the bits for
+// notify (to call once g.mu is unlocked) that wake a Read and a Write
+// that wait: they return the failure now, not when the peer answers the
+// close, which it may never do. shim.js's _fail is the same in JavaScript:
+// change both.
+func (g *goSock) failLocked(kind string, size int64, code int, reason string) int {
 	g.failKind, g.failSize = kind, size
 	_ = jsbridge.Try(func() { g.ws.Call("close", code, "duplex: "+reason) })
+	g.readArmed = false
+	if g.poller != nil {
+		close(g.poller)
+		g.poller = nil
+	}
+	return 1 | 2
 }
 
 func (g *goSock) onClose(e js.Value) {

@@ -146,7 +146,7 @@ class Sock {
   }
 
   _notifyWrite() {
-    if (this.writeArmed && (this.buffered() < this.low || this.end || this.state >= 2)) {
+    if (this.writeArmed && (this.buffered() < this.low || this.failure || this.readyState() >= 2)) {
       this.writeArmed = false;
       schedule(this, 2);
     }
@@ -257,6 +257,10 @@ class Sock {
     return true;
   }
 
+  // _fail closes the socket for a limit, and wakes a Read and a Write that
+  // wait: they return the failure now, not when the peer answers the
+  // close, which it may never do. fallback.go's failLocked is the same in
+  // Go: change both.
   _fail(kind, size, code, reason) {
     if (this.failure) return;
     this.failure = { kind, size };
@@ -265,6 +269,8 @@ class Sock {
     } catch (e) {
       this._closed(1006, "", false);
     }
+    this.readArmed = this.writeArmed = false;
+    schedule(this, 1 | 2);
   }
 
   // fill packs the messages ready to read into rbuf, in order, and
@@ -340,7 +346,7 @@ class Sock {
   // ready reports whether a write may go now; if not, it asks for a wake
   // once what is buffered falls below low.
   armWrite(low) {
-    if (this.buffered() < low || this.end || this.state >= 2) return true;
+    if (this.buffered() < low || this.failure || this.readyState() >= 2) return true;
     this.low = low;
     this.writeArmed = true;
     this._pollWrite();
