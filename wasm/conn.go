@@ -142,8 +142,11 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		defer cancel()
 	}
 	for {
+		// CLOSING counts as opened: a first message that breaks a limit
+		// can come before Dial wakes from the open event, and this side
+		// is closing by then (Read says why).
 		e, ended := c.b.closed()
-		if c.b.readyState() == Open || ended && e.opened {
+		if st := c.b.readyState(); st == Open || st == Closing || ended && e.opened {
 			return c, nil // if it has closed since, Read reports how
 		}
 		if ended {

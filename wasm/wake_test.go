@@ -51,3 +51,22 @@ func TestLimitFailureWakes(t *testing.T) {
 		assert.ErrorIs(t, <-writeErr, wasm.ErrQueueFull, "the Write waiting")
 	})
 }
+
+// TestTooBigOnArrival: a server whose first message is over the read
+// limit and comes in the same burst as the handshake's answer, and which
+// then never answers the close frame (/stall, holding TCP for 60 s). Dial
+// returns the Conn, ten times in a row, and Read returns ErrMessageTooBig
+// within its bound, not the bound's error. Before, Dial waited for the
+// browser's close event whenever the message broke the limit before Dial
+// looked (the socket was CLOSING by then, no longer OPEN), and ended with
+// "no handshake" for a socket that had opened; and Read waited for the
+// close event whenever it was waiting when the message came.
+func TestTooBigOnArrival(t *testing.T) {
+	forEach(t, func(t *testing.T, be backend) {
+		for i := range 10 {
+			c := be.dial(t, "/stall?ok=1&size=1000&send=0&hold=60s", func(o *wasm.Options) { o.ReadLimit = 2 })
+			_, _, err := c.Read(ctxFor(t, 10*time.Second))
+			require.ErrorIs(t, err, wasm.ErrMessageTooBig, "Read %d", i)
+		}
+	})
+}
