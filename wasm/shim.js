@@ -491,7 +491,8 @@ class Stream extends Sock {
 
   // _pump reads from the stream until the queue is full (it then holds
   // the message back: fill, release and setLimits resume it) or the
-  // stream ends.
+  // stream ends. Once this side has closed it reads on, dropping what
+  // comes: the peer's answer to the close follows what it sent.
   async _pump() {
     if (this.pumping) return;
     this.pumping = true;
@@ -502,7 +503,7 @@ class Stream extends Sock {
           this.held = undefined;
           if (!this._admit(e, true)) return; // still full, held again
         }
-        if (this.failure || this.end) return;
+        if (this.end) return;
         let r;
         try {
           r = await this.reader.read();
@@ -514,7 +515,7 @@ class Stream extends Sock {
           this._drained();
           return;
         }
-        if (!this._message(r.value, true)) return; // held: wait for room
+        if (!this.closing && !this._message(r.value, true)) return; // held: wait for room
       }
     } finally {
       this.pumping = false;
@@ -539,7 +540,7 @@ class Stream extends Sock {
       this.writing -= n;
       this._notifyWrite();
     };
-    this.writer.write(chunk).then(done, done);
+    this.last = this.writer.write(chunk).then(done, done);
   }
 
   _send(s, n) {
@@ -560,7 +561,16 @@ class Stream extends Sock {
       this._closed(c.code, c.reason, c.wasClean);
       return;
     }
-    this.wss.close({ closeCode: code, reason });
+    // Read on, dropping what comes (see _pump), and send the close after
+    // what was written, as the classic WebSocket does. Chromium 156 also
+    // crashes the page if the closing handshake ends while a write is
+    // still pending.
+    this.closing = true;
+    this.held = undefined;
+    if (this.reader) this._pump();
+    const go = () => this.wss.close({ closeCode: code, reason });
+    if (this.last) this.last.then(go);
+    else go();
   }
 }
 
