@@ -507,7 +507,10 @@ func (c *Conn) Extensions() string { return c.b.extensions() }
 // writer has not yet taken.
 func (c *Conn) BufferedAmount() int64 { return c.b.buffered() }
 
-// ReadyState returns the connection's state as the DOM names it.
+// ReadyState returns the connection's state as the DOM names it. With
+// WebSocketStream, a connection the peer has closed while messages it sent
+// wait for Read is CLOSING until Read has taken them; writes fail, and
+// Close reports the peer's close, as they do once it is CLOSED.
 func (c *Conn) ReadyState() ReadyState { return c.b.readyState() }
 
 // BinaryType returns how the browser hands over binary messages.

@@ -127,6 +127,11 @@ func (b *shimSock) disarmRead() { b.s.Call("disarmRead") }
 func (b *shimSock) closed() (end, bool) {
 	v := b.s.Get("end")
 	if v.Type() != js.TypeObject {
+		// A WebSocketStream the peer has closed while Read still has
+		// messages to return: it has ended for everything but Read.
+		v = b.s.Get("closeInfo")
+	}
+	if v.Type() != js.TypeObject {
 		return end{}, false
 	}
 	return end{

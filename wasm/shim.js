@@ -476,10 +476,12 @@ class Stream extends Sock {
 
   // _peerClosed: the closed promise can settle while the readable side
   // still holds messages that the queue had no room for. Those are
-  // delivered first: the socket ends for Go once the readable side is
-  // drained, unless this side closed (Read returns no more then).
+  // delivered first: the socket ends for Read once the readable side is
+  // drained, unless this side closed (Read returns no more then). Until
+  // then it is CLOSING, writes fail and Go takes closeInfo for how it
+  // ended (shim.go: closed).
   _peerClosed(code, reason, wasClean) {
-    this.closeInfo = { code, reason, wasClean };
+    this.closeInfo = { code, reason, wasClean, opened: this.opened };
     if (this.drained || !this.reader || this.state >= 2) this._closed(code, reason, wasClean);
   }
 
@@ -527,7 +529,7 @@ class Stream extends Sock {
   }
 
   readyState() {
-    return this.state;
+    return this.closeInfo && this.state < 2 ? 2 : this.state;
   }
 
   buffered() {

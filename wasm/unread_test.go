@@ -3,6 +3,7 @@
 package wasm_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,5 +57,44 @@ func TestCloseWithUnread(t *testing.T) {
 		require.NoError(t, err, "Close")
 		assert.Equal(t, wasm.CloseResult{Code: 1000, Reason: "bye", WasClean: true}, res, "Close's result")
 		assert.Equal(t, 1000, wstest.CloseSeen(t, id).ClientCloseCode, "what the server got")
+	})
+}
+
+// TestPeerClosedWithUnread: once the server has closed, while messages
+// it sent wait unread, writes fail and Close reports that the connection
+// had ended, with the server's close in the chain, as they do once
+// everything has been read; Read still returns the messages first.
+// Before, WebSocketStream holding a message back reported OPEN: three
+// Writes returned nil (the stream dropped them), and Close returned
+// success as if this side had closed.
+func TestPeerClosedWithUnread(t *testing.T) {
+	forEach(t, func(t *testing.T, be backend) {
+		const size = 1024
+		c := be.dial(t, "/flood?n=20&size=1024", unreadOpts(size))
+		waitUnread(t, be, c)
+		// The classic socket has ended, its messages in the queue;
+		// WebSocketStream is CLOSING until the stream is read to its end.
+		want := wasm.Closed
+		if be.opts.Transport == wasm.TransportStream {
+			want = wasm.Closing
+		}
+		require.Eventually(t, func() bool { return c.ReadyState() == want }, 10*time.Second, time.Millisecond,
+			"the server's close is seen: %v, want %v", c.ReadyState(), want)
+		ctx := ctxFor(t, 10*time.Second)
+		peer := func(err error, what string) {
+			t.Helper()
+			var ce *wasm.CloseError
+			require.ErrorAs(t, err, &ce, what)
+			assert.Equal(t, wasm.CloseError{Code: 1000, Reason: "flood: done", WasClean: true}, *ce, what)
+			assert.ErrorIs(t, err, wasm.ErrClosed, what)
+		}
+		for i := range 3 {
+			peer(c.WriteText(ctx, "after the server's close"), fmt.Sprintf("Write %d", i))
+		}
+		_, p := read(t, c)
+		assert.Len(t, p, size, "a message sent before the close")
+		_, err := c.Close(ctx, 1000, "bye")
+		peer(err, "Close")
+		assert.ErrorContains(t, err, "already ended", "Close")
 	})
 }
