@@ -19,8 +19,9 @@ type backend interface {
 	// (fillEmpty).
 	fill(dst []byte, arm bool) ([]byte, fillStatus)
 	// release tells the backend that Read has returned a packed message
-	// of n bytes: it no longer counts against the queue limit. A message
-	// that came alone was released by fill.
+	// of n bytes: it no longer counts against the queue limit (n bytes
+	// and queueEntryBytes). A message that came alone was released by
+	// fill.
 	release(n int)
 	disarmRead()
 	// closed reports how the socket ended, as soon as it is known.
@@ -65,6 +66,13 @@ const (
 	fillEnded                    // the socket ended, or failed for a limit, and everything before has been read
 	fillBlob                     // the fallback's next message is a Blob: see goSock.readBlob
 )
+
+// queueEntryBytes is what a received message counts against the queue
+// limit beside its bytes, about what the browser keeps for each message
+// (Chromium 156: some 200 bytes of JavaScript heap for an empty binary
+// message, 55 for short text): so the limit bounds a flood of empty
+// messages too. shim.js's ENTRY.
+const queueEntryBytes = 128
 
 // batchBytes is about the most fill packs at once: shim.js's RBUF. A
 // message that does not fit comes alone.

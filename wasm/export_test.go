@@ -129,3 +129,7 @@ func WriteWaiting(c *Conn) bool {
 	}
 	return false
 }
+
+// QueueEntryBytes is what a received message counts against the queue
+// limit beside its bytes.
+const QueueEntryBytes = queueEntryBytes

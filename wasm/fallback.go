@@ -33,7 +33,7 @@ type goSock struct {
 	mu         sync.Mutex
 	releases   []func()
 	q          []queued
-	queued     int64 // bytes in q, or packed by fill and not yet returned by Read
+	queued     int64 // bytes in q, or packed by fill and not yet returned by Read, and queueEntryBytes each
 	readArmed  bool
 	failKind   string
 	failSize   int64
@@ -125,11 +125,11 @@ func (g *goSock) onMessage(e js.Value) {
 	switch {
 	case g.readLimit >= 0 && n > g.readLimit:
 		wake = g.failLocked("toobig", n, 4009, "message too big")
-	case g.queued > 0 && g.queued+n > g.queueLimit:
+	case g.queued > 0 && g.queued+n+queueEntryBytes > g.queueLimit:
 		wake = g.failLocked("queuefull", n, 4008, "receive queue full")
 	default:
 		g.q = append(g.q, queued{v: d, n: n, text: text, blob: blob})
-		g.queued += n
+		g.queued += n + queueEntryBytes
 		if g.readArmed {
 			g.readArmed = false
 			wake = 1
@@ -193,7 +193,7 @@ func (g *goSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 			js.CopyBytesToGo(p, e.v)
 			g.q[0] = queued{}
 			g.q = g.q[1:]
-			g.queued -= e.n
+			g.queued -= e.n + queueEntryBytes
 			if e.text {
 				return p, fillText
 			}
@@ -224,7 +224,7 @@ func (g *goSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 
 func (g *goSock) release(n int) {
 	g.mu.Lock()
-	g.queued -= int64(n)
+	g.queued -= int64(n) + queueEntryBytes
 	g.mu.Unlock()
 }
 
@@ -252,7 +252,7 @@ func (g *goSock) readBlob(ctx context.Context) ([]byte, error) {
 	g.mu.Lock()
 	g.q[0] = queued{}
 	g.q = g.q[1:]
-	g.queued -= e.n
+	g.queued -= e.n + queueEntryBytes
 	g.mu.Unlock()
 	return p, nil
 }

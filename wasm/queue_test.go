@@ -87,8 +87,9 @@ func TestStreamResumesAfterFull(t *testing.T) {
 // TestQueueCountsBytes: the receive queue counts text in UTF-8 bytes, as
 // Read returns it, not in the UTF-16 units of a JavaScript string (which
 // undercount non-ASCII text up to three times), short and long strings
-// alike; and a message stops counting as soon as Read returns it, not
-// when the next batch is fetched.
+// alike, and QueueEntryBytes for each message; and a message stops
+// counting as soon as Read returns it, not when the next batch is
+// fetched.
 func TestQueueCountsBytes(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		c := be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit = 1 << 20 })
@@ -107,7 +108,7 @@ func TestQueueCountsBytes(t *testing.T) {
 			{"mixed", "héllo " + strings.Repeat("w", 99)}, // 106 units, 107 bytes
 		} {
 			write(t, c, wasm.MessageText, []byte(tt.text))
-			queued(int64(len(tt.text)), tt.name)
+			queued(int64(len(tt.text)+wasm.QueueEntryBytes), tt.name)
 			_, p := read(t, c)
 			assert.Equal(t, tt.text, string(p), tt.name)
 			assert.Equal(t, int64(0), wasm.QueuedBytes(c), "%s: uncounted once read", tt.name)
@@ -118,11 +119,11 @@ func TestQueueCountsBytes(t *testing.T) {
 		for i := range 3 {
 			write(t, c, wasm.MessageBinary, pattern(size, byte(i)))
 		}
-		queued(3*size, "three")
+		queued(3*(size+wasm.QueueEntryBytes), "three")
 		for i := range 3 {
 			_, p := read(t, c)
 			require.Equal(t, pattern(size, byte(i)), p, "message %d", i)
-			assert.Equal(t, int64((2-i)*size), wasm.QueuedBytes(c), "after Read returned message %d", i)
+			assert.Equal(t, int64((2-i)*(size+wasm.QueueEntryBytes)), wasm.QueuedBytes(c), "after Read returned message %d", i)
 		}
 	}, "classic", "stream", "fallback")
 }
@@ -284,4 +285,34 @@ func TestDefaultQueueLimit(t *testing.T) {
 			assert.Equal(t, tt.wantAfter, js, "%s: the backend's after SetReadLimit(%d)", tt.name, tt.set)
 		}
 	}, "classic", "fallback")
+}
+
+// TestQueueLimitCountsMessages: a flood of empty messages fills the
+// receive queue too: each message counts wasm.QueueEntryBytes beside its
+// bytes, so the classic socket closes with 4008 and WebSocketStream holds
+// back, after a few. Before, empty messages counted nothing: all 20,000
+// were queued, and the stream never pushed back.
+func TestQueueLimitCountsMessages(t *testing.T) {
+	forEach(t, func(t *testing.T, be backend) {
+		const limit = 1024
+		id := wstest.ID(t)
+		c := be.dial(t, "/flood?n=20000&size=0&id="+id, func(o *wasm.Options) {
+			o.ReadLimit = limit
+			o.QueueLimit = limit
+		})
+		if be.opts.Transport == wasm.TransportStream {
+			require.Eventually(t, func() bool { return wasm.Held(c) }, 10*time.Second, time.Millisecond,
+				"the stream holds a message back: the queue is full")
+			assert.LessOrEqual(t, wasm.QueuedBytes(c), int64(limit), "queued within the limit")
+			return
+		}
+		require.Equal(t, 4008, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4008")
+		got, err := 0, error(nil)
+		for err == nil {
+			_, _, err = c.Read(ctxFor(t, 10*time.Second))
+			got++
+		}
+		require.ErrorIs(t, err, wasm.ErrQueueFull, "after %d messages", got-1)
+		assert.LessOrEqual(t, got-1, limit/wasm.QueueEntryBytes, "messages queued")
+	})
 }

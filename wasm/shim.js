@@ -19,8 +19,9 @@
 // nothing here, and nothing in Go, keeps its size.
 //
 // The receive queue counts bytes: a message's UTF-8 length for text, as
-// Go will hold it, from when it arrives until Go's Read returns it (Go
-// calls release then) or hands it to Go whole.
+// Go will hold it, plus ENTRY for what the browser keeps beside it, from
+// when it arrives until Go's Read returns it (Go calls release then) or
+// hands it to Go whole.
 //
 // Waking Read: Go waits for a message only after a fill that found none
 // and, with arm set, set readArmed. A message enters the queue only
@@ -61,6 +62,11 @@ const schedule = (s, bits) => {
 // counts as a lone one rather than part of a burst.
 const QUIET_MS = 0.4;
 
+// ENTRY is what a queued message counts beside its bytes (Go's
+// queueEntryBytes), so that the queue limit bounds a flood of empty
+// messages too.
+const ENTRY = 128;
+
 // RBUF is the size of rbuf; WBUF the most that wbuf grows to.
 const RBUF = 64 << 10;
 const WBUF = 64 << 10;
@@ -93,7 +99,7 @@ class Sock {
     this.readLimit = readLimit; // bytes; < 0 means none
     this.queueLimit = queueLimit; // bytes
     this.q = []; // entries {v, n, text, ready}: see _message
-    this.queued = 0; // bytes queued here, or packed for Go and not yet returned by Read
+    this.queued = 0; // bytes queued here, or packed for Go and not yet returned by Read, and ENTRY each
     this.big = null; // a message too big for rbuf, for takeBig
     this.bits = 0;
     this.lastMessage = -Infinity;
@@ -223,7 +229,8 @@ class Sock {
       this._fail("toobig", e.n, 4009, "message too big");
       return true;
     }
-    if (this.queued > 0 && this.queued + e.n > this.queueLimit) {
+    const n = e.n + ENTRY;
+    if (this.queued > 0 && this.queued + n > this.queueLimit) {
       if (!canWait) {
         this._fail("queuefull", e.n, 4008, "receive queue full");
         return true;
@@ -252,7 +259,7 @@ class Sock {
       );
     }
     this.q.push(e);
-    this.queued += e.n;
+    this.queued += n;
     if (e.ready) this._notifyRead();
     return true;
   }
@@ -323,10 +330,10 @@ class Sock {
     return typeof v === "string" ? encoder.encode(v) : v;
   }
 
-  // release uncounts n bytes that Go's Read has returned, and resumes a
-  // stream that was held back for room.
+  // release uncounts a message of n bytes that Go's Read has returned, and
+  // resumes a stream that was held back for room.
   release(n) {
-    this.queued -= n;
+    this.queued -= n + ENTRY;
     if (this.held !== undefined) this._resume();
   }
 

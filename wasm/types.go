@@ -152,8 +152,10 @@ type Options struct {
 	// messages before it.
 	ReadLimit int64
 
-	// QueueLimit bounds the bytes received and not yet returned by Read
-	// (text counted in UTF-8, as Read returns it). 0 means a default that
+	// QueueLimit bounds the bytes received and not yet returned by Read:
+	// text counted in UTF-8, as Read returns it, and each message 128
+	// bytes more, about what the browser keeps beside its bytes, so that a
+	// flood of empty messages fills it too. 0 means a default that
 	// an ordinary burst does not reach: DefaultQueueLimit (64 MiB), or
 	// 128 times the ReadLimit if that is larger, so that the queue holds
 	// 128 messages of the largest size the program accepts (twice a burst
