@@ -258,8 +258,9 @@ func TestBurstInFlight(t *testing.T) {
 }
 
 // TestDefaultQueueLimit: a zero QueueLimit is 64 MiB or 128 messages of
-// the read limit, up to 1 GiB, and follows SetReadLimit; a QueueLimit
-// given stays, raised to the read limit if lower.
+// the read limit, up to 256 MiB, and follows SetReadLimit; a QueueLimit
+// given stays, raised to the read limit if lower. Before, the default went
+// up to 1 GiB.
 func TestDefaultQueueLimit(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		for _, tt := range []struct {
@@ -271,8 +272,9 @@ func TestDefaultQueueLimit(t *testing.T) {
 		}{
 			{"default", 0, 0, 64 << 20, 1 << 20, 128 << 20},
 			{"1 MiB", 1 << 20, 0, 128 << 20, -1, 64 << 20},
-			{"no read limit", -1, 0, 64 << 20, 4 << 20, 512 << 20},
-			{"64 MiB", 64 << 20, 0, 1 << 30, 32 << 10, 64 << 20},
+			{"no read limit", -1, 0, 64 << 20, 4 << 20, 256 << 20},
+			{"64 MiB", 64 << 20, 0, 256 << 20, 32 << 10, 64 << 20},
+			{"512 MiB", 512 << 20, 0, 512 << 20, 2 << 20, 256 << 20},
 			{"given", 1 << 20, 5 << 20, 5 << 20, 8 << 20, 8 << 20},
 		} {
 			c := be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit, o.QueueLimit = tt.read, tt.queue })
@@ -284,7 +286,7 @@ func TestDefaultQueueLimit(t *testing.T) {
 			assert.Equal(t, tt.wantAfter, conn, "%s: after SetReadLimit(%d)", tt.name, tt.set)
 			assert.Equal(t, tt.wantAfter, js, "%s: the backend's after SetReadLimit(%d)", tt.name, tt.set)
 		}
-	}, "classic", "fallback")
+	})
 }
 
 // TestQueueLimitCountsMessages: a flood of empty messages fills the
