@@ -27,9 +27,10 @@ type backend interface {
 	// closed reports how the socket ended, as soon as it is known.
 	closed() (end, bool)
 	// failure reports the limit that made this side close the socket
-	// ("toobig", "queuefull" or "blob") and the size of the message that
-	// failed, from the moment it does; "" if none did.
-	failure() (kind string, size int64)
+	// ("toobig", "queuefull" or "blob"), the size of the message that
+	// failed and the limit as it was then, from the moment it does; ""
+	// if none did.
+	failure() (kind string, size, limit int64)
 	readyState() ReadyState
 	protocol() string
 	extensions() string

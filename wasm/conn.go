@@ -275,24 +275,21 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 
 // limitError is the error of every call once a limit has made this side
 // close the connection, from that moment on (even after Close); nil if
-// none did.
+// none did. It names the limit as it was when the message broke it.
 func (c *Conn) limitError(op string) error {
-	kind, size := c.b.failure()
+	kind, size, limit := c.b.failure()
 	if kind == "" {
 		return nil
 	}
-	c.mu.Lock()
-	readLimit, queueLimit := c.opts.ReadLimit, c.opts.QueueLimit
-	c.mu.Unlock()
 	var msg string
 	var sentinel error
 	switch kind {
 	case "toobig":
 		msg = "a message of " + strconv.FormatInt(size, 10) + " bytes is over the read limit of " +
-			strconv.FormatInt(readLimit, 10) + " bytes; the connection was closed with 4009"
+			strconv.FormatInt(limit, 10) + " bytes; the connection was closed with 4009"
 		sentinel = ErrMessageTooBig
 	case "queuefull":
-		msg = "the receive queue limit of " + strconv.FormatInt(queueLimit, 10) + " bytes was reached (Options.QueueLimit); " +
+		msg = "the receive queue limit of " + strconv.FormatInt(limit, 10) + " bytes was reached (Options.QueueLimit); " +
 			"the connection was closed with 4008"
 		sentinel = ErrQueueFull
 	default: // "blob"

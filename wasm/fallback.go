@@ -37,6 +37,7 @@ type goSock struct {
 	readArmed  bool
 	failKind   string
 	failSize   int64
+	failLimit  int64
 	opened     bool
 	end        *end
 	scratch    js.Value
@@ -147,7 +148,10 @@ func (g *goSock) onMessage(e js.Value) {
 // close, which it may never do. shim.js's _fail is the same in JavaScript:
 // change both.
 func (g *goSock) failLocked(kind string, size int64, code int, reason string) int {
-	g.failKind, g.failSize = kind, size
+	g.failKind, g.failSize, g.failLimit = kind, size, g.queueLimit
+	if kind == "toobig" {
+		g.failLimit = g.readLimit
+	}
 	_ = jsbridge.Try(func() { g.ws.Call("close", code, "duplex: "+reason) })
 	g.readArmed = false
 	if g.poller != nil {
@@ -228,10 +232,10 @@ func (g *goSock) release(n int) {
 	g.mu.Unlock()
 }
 
-func (g *goSock) failure() (string, int64) {
+func (g *goSock) failure() (string, int64, int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.failKind, g.failSize
+	return g.failKind, g.failSize, g.failLimit
 }
 
 // readBlob reads the Blob at the head of the queue, for Read: the page's

@@ -111,7 +111,7 @@ class Sock {
     this.opened = false;
     this.protocol = "";
     this.extensions = "";
-    this.failure = null; // {kind, size} when a limit made us close
+    this.failure = null; // {kind, size, limit} when a limit made us close
     this.end = null; // {code, reason, wasClean, opened} once closed
     this.rbuf = new Uint8Array(RBUF);
     this.wbuf = new Uint8Array(4096);
@@ -270,7 +270,7 @@ class Sock {
   // Go: change both.
   _fail(kind, size, code, reason) {
     if (this.failure) return;
-    this.failure = { kind, size };
+    this.failure = { kind, size, limit: kind === "toobig" ? this.readLimit : this.queueLimit };
     try {
       this.close(code, "duplex: " + reason);
     } catch (e) {
