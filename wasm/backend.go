@@ -29,7 +29,9 @@ type backend interface {
 	// failure reports the limit that made this side close the socket
 	// ("toobig", "queuefull" or "blob"), the size of the message that
 	// failed and the limit as it was then, from the moment it does; ""
-	// if none did.
+	// if none did. A negative size means at least -size bytes: a text
+	// message longer than the read limit in UTF-16 units, refused
+	// without counting its UTF-8.
 	failure() (kind string, size, limit int64)
 	readyState() ReadyState
 	protocol() string

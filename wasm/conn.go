@@ -285,7 +285,11 @@ func (c *Conn) limitError(op string) error {
 	var sentinel error
 	switch kind {
 	case "toobig":
-		msg = "a message of " + strconv.FormatInt(size, 10) + " bytes is over the read limit of " +
+		of := strconv.FormatInt(size, 10)
+		if size < 0 {
+			of = "at least " + strconv.FormatInt(-size, 10)
+		}
+		msg = "a message of " + of + " bytes is over the read limit of " +
 			strconv.FormatInt(limit, 10) + " bytes; the connection was closed with 4009"
 		sentinel = ErrMessageTooBig
 	case "queuefull":

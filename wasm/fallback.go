@@ -99,10 +99,12 @@ func (g *goSock) onMessage(e js.Value) {
 	switch {
 	case d.Type() == js.TypeString:
 		text = true
-		// Over the read limit whatever its UTF-8 length, if its length
-		// in UTF-16 units is (syscall/js has no Get on a string).
+		// Over the read limit whatever its UTF-8 length (never shorter),
+		// if its length in UTF-16 units is: its size is then known only
+		// as at least that, a negative n (as in shim.js; syscall/js has
+		// no Get on a string).
 		if length := int64(objectCtor.Invoke(d).Get("length").Int()); g.readLimit >= 0 && length > g.readLimit {
-			n = length
+			n = -length
 			break
 		}
 		if textEncoder.IsUndefined() {
@@ -124,7 +126,7 @@ func (g *goSock) onMessage(e js.Value) {
 	}
 	wake := 0
 	switch {
-	case g.readLimit >= 0 && n > g.readLimit:
+	case g.readLimit >= 0 && (n < 0 || n > g.readLimit):
 		wake = g.failLocked("toobig", n, 4009, "message too big")
 	case g.queued > 0 && g.queued+n+queueEntryBytes > g.queueLimit:
 		wake = g.failLocked("queuefull", n, 4008, "receive queue full")

@@ -75,24 +75,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ASCII = /^[\x00-\x7f]*$/;
 
-// utf8Length is the UTF-8 length of a JavaScript string.
-const utf8Length = (s) => {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
-};
-
 class Sock {
   constructor(wake, readLimit, queueLimit) {
     this.wake = wake;
@@ -199,13 +181,18 @@ class Sock {
   // short enough by encoding it into rbuf, which is free between fills
   // (Go copies it out within the same call). Longer text that is not
   // ASCII is kept encoded. A string longer than the read limit is over it
-  // whatever it encodes to, and only counted.
+  // whatever it encodes to (UTF-8 is never shorter): it fails the socket
+  // at once, its size known only as at least its length (a negative size
+  // in failure), without a walk through what may be a huge string.
   _message(d, canWait) {
     if (this.failure || this.end) return true;
     const e = { v: d, n: 0, text: typeof d === "string", ready: true };
     if (e.text) {
-      if (this.readLimit >= 0 && d.length > this.readLimit) e.n = utf8Length(d);
-      else if (ASCII.test(d)) e.n = d.length;
+      if (this.readLimit >= 0 && d.length > this.readLimit) {
+        this._fail("toobig", -d.length, 4009, "message too big");
+        return true;
+      }
+      if (ASCII.test(d)) e.n = d.length;
       else if (d.length * 3 + 5 <= RBUF) e.n = encoder.encodeInto(d, this.rbuf).written;
       else {
         e.v = encoder.encode(d);
