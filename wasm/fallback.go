@@ -92,6 +92,10 @@ func (g *goSock) onOpen(js.Value) {
 	g.notify(1)
 }
 
+// onMessage counts a message and checks it against the limits before any
+// of it reaches Go, then queues it or fails the socket: shim.js's _message
+// and _admit in Go (failLocked is its _fail). Change both: the two drifted
+// apart once, and the behaviour tests run on both backends.
 func (g *goSock) onMessage(e js.Value) {
 	d := e.Get("data")
 	var n int64

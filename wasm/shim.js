@@ -209,7 +209,9 @@ class Sock {
   }
 
   // _admit queues an entry, or fails the socket for a limit, or (canWait)
-  // holds it back while the queue is full.
+  // holds it back while the queue is full. fallback.go's onMessage is the
+  // same in Go (with _message and _fail: failLocked): change both. The two
+  // drifted apart once; the behaviour tests run on both backends.
   _admit(e, canWait) {
     if (this.failure || this.end) return true;
     if (this.readLimit >= 0 && e.n > this.readLimit) {
