@@ -34,7 +34,7 @@ import (
 // scripted serves one WebSocket connection by hand, over TLS if asked:
 // script writes raw frames to it and reads the client's frames with
 // readFrame. It returns the URL and the options that trust the server.
-func scripted(t *testing.T, tls bool, script func(conn net.Conn, br *bufio.Reader)) (string, *client.Options) {
+func scripted(t testing.TB, tls bool, script func(conn net.Conn, br *bufio.Reader)) (string, *client.Options) {
 	t.Helper()
 	var wg sync.WaitGroup
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
