@@ -3,9 +3,11 @@
 package client_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -181,3 +183,54 @@ func BenchmarkEchoPaired(b *testing.B) {
 // pairedBlock is the length of a turn in BenchmarkEchoPaired: some
 // milliseconds, short against the machine's drift.
 const pairedBlock = 100
+
+// BenchmarkReadFragmented reads a 4 MiB message that arrives in frames
+// of 4 KiB (gorilla/websocket's default) or 16 B: the stream holds it
+// whole, and every byte must be scanned once, not once per read.
+func BenchmarkReadFragmented(b *testing.B) {
+	for _, frame := range []int{4 << 10, 16} {
+		b.Run(fmt.Sprintf("frame=%dB", frame), func(b *testing.B) {
+			const size = 4 << 20
+			var msg []byte
+			for off := 0; off < size; off += frame {
+				op := byte(0x0)
+				if off == 0 {
+					op = 0x2
+				}
+				if off+frame >= size {
+					op |= 0x80
+				}
+				if frame < 126 {
+					msg = append(msg, op, byte(frame))
+				} else {
+					msg = append(msg, op, 126, byte(frame>>8), byte(frame))
+				}
+				msg = append(msg, make([]byte, frame)...)
+			}
+			want := make(chan struct{})
+			url, _ := scripted(b, false, func(conn net.Conn, _ *bufio.Reader) {
+				for range want {
+					if _, err := conn.Write(msg); err != nil {
+						return
+					}
+				}
+			})
+			// No read limit: a 16-byte frame's header is an eighth of it,
+			// over what a limit allows a message for its headers.
+			c, err := client.Dial(context.Background(), url, &client.Options{ReadLimit: -1})
+			if err != nil {
+				close(want)
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = c.CloseNow() })
+			b.Cleanup(func() { close(want) })
+			b.SetBytes(size)
+			for b.Loop() {
+				want <- struct{}{}
+				if _, _, err := c.Read(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

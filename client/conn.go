@@ -158,13 +158,14 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 }
 
 // Writer returns a writer for one message of type typ, sent by the time
-// its Close returns; messages from other goroutines wait until then. For
-// text, a Write whose bytes are not UTF-8 is refused (ErrInvalidUTF8) and
-// nothing of it is sent, and a character cut at the end is an error at
-// Close.
+// its Close returns. For text, a Write whose bytes are not UTF-8 is
+// refused (ErrInvalidUTF8) and nothing of it is sent, and a character cut
+// at the end is an error at Close.
 //
-// Natively the message goes out in frames as it is written; browsers have
-// no API for that, so there it is sent whole at Close.
+// Natively the message goes out in frames as it is written, and messages
+// from other goroutines wait until Close (a Write whose ctx ends while it
+// waits has sent nothing). Browsers have no API for frames, so there the
+// message is sent whole at Close, and others do not wait for it.
 func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
 	if err := checkType("writer", typ); err != nil {
 		return nil, err

@@ -39,8 +39,11 @@ type CloseError struct {
 }
 
 // Error returns "client: closed with CODE: REASON".
-func (e *CloseError) Error() string {
-	s := "client: closed with " + strconv.Itoa(int(e.Code))
+func (e *CloseError) Error() string { return "client: " + e.text() }
+
+// text is Error without the package's prefix.
+func (e *CloseError) text() string {
+	s := "closed with " + strconv.Itoa(int(e.Code))
 	if e.Reason != "" {
 		s += ": " + e.Reason
 	}

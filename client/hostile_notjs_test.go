@@ -174,3 +174,31 @@ func TestHostileRefusalBody(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteWaitsForWriter: a Write waits for another goroutine's Writer
+// to close; a Write whose ctx ends while it waits has sent nothing and
+// says so, and the connection goes on. (In browsers a Writer sends its
+// message whole at Close, and other messages do not wait for it.)
+func TestWriteWaitsForWriter(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", nil)
+	ctx := ctxFor(t, 10*time.Second)
+	w, err := c.Writer(ctx, client.MessageText)
+	require.NoError(t, err)
+	_, err = w.Write([]byte("first"))
+	require.NoError(t, err)
+
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	err = c.Write(short, client.MessageText, []byte("never"))
+	cancel()
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotContains(t, err.Error(), "half written")
+
+	require.NoError(t, w.Close())
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("second")))
+	for _, want := range []string{"first", "second"} {
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, want, string(p))
+	}
+}

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,8 +157,14 @@ func TestHostileHugeFrame(t *testing.T) {
 	assert.Contains(t, err.Error(), "1099511627776")
 	assert.Equal(t, 4009, wstest.CloseSeen(t, id).ClientCloseCode, "the close code the server got")
 	closedSeen(t, id)
-	require.ErrorIs(t, readErr(t, c, time.Second), client.ErrMessageTooBig, "a second Read")
-	require.ErrorIs(t, c.Write(ctxFor(t, time.Second), client.MessageText, []byte("x")), net.ErrClosed, "a Write")
+	onePrefix(t, err)
+	err = readErr(t, c, time.Second)
+	require.ErrorIs(t, err, client.ErrMessageTooBig, "a second Read")
+	onePrefix(t, err)
+	err = c.Write(ctxFor(t, time.Second), client.MessageText, []byte("x"))
+	require.ErrorIs(t, err, net.ErrClosed, "a Write")
+	require.ErrorIs(t, err, client.ErrMessageTooBig, "a Write")
+	onePrefix(t, err)
 }
 
 // TestHostileBadFrames: a frame that breaks RFC 6455 fails the
@@ -196,7 +204,13 @@ func TestHostileBadFrames(t *testing.T) {
 				assert.Equal(t, client.StatusAbnormalClosure, ce.Code, "%v", err)
 				assert.False(t, ce.WasClean, "%v", err)
 			}
-			require.ErrorIs(t, readErr(t, c, time.Second), net.ErrClosed, "a second Read")
+			onePrefix(t, err)
+			err = readErr(t, c, time.Second)
+			require.ErrorIs(t, err, net.ErrClosed, "a second Read")
+			onePrefix(t, err)
+			err = c.Write(ctxFor(t, time.Second), client.MessageText, []byte("x"))
+			require.ErrorIs(t, err, net.ErrClosed, "a Write")
+			onePrefix(t, err)
 			if closeNowCutsTCP {
 				closedSeen(t, id)
 			}
@@ -315,4 +329,22 @@ func TestHostileReaderStall(t *testing.T) {
 			require.ErrorIs(t, returns(t, "the body's Read", func() error { return <-body }), net.ErrClosed)
 		})
 	}
+}
+
+// TestReadLimitMax: the largest read limit there is works like any other.
+func TestReadLimitMax(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", &client.Options{ReadLimit: math.MaxInt64})
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("hi")))
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "hi", string(p))
+}
+
+// onePrefix checks that err's text names one package, once.
+func onePrefix(t *testing.T, err error) {
+	t.Helper()
+	require.Error(t, err)
+	assert.Equal(t, 1, strings.Count(err.Error(), "client: ")+strings.Count(err.Error(), "wasm: "), "prefixes in %q", err.Error())
 }

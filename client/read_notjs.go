@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"time"
 
 	"github.com/coder/websocket"
@@ -15,15 +14,50 @@ import (
 	"github.com/duplex-go/duplex/internal/errs"
 )
 
-// setErr records how the connection ended; the first record wins.
-func (n *native) setErr(err error) { n.errOnce.Do(func() { n.err = err }) }
+// cause is how a connection ended, as every call that finds it so says
+// it: Read returns read; the others their own prefix, then why, with
+// errs (net.ErrClosed among them) in the chain.
+type cause struct {
+	read error
+	why  string
+	errs []error
+}
+
+// err is the error of op, such as "write", on a connection that ended.
+func (c *cause) err(op string) error {
+	if op == "read" {
+		return c.read
+	}
+	return errs.Join("client: "+op+": "+c.why, c.errs...)
+}
+
+// closedCause: this side closed the connection.
+var closedCause = &cause{read: closedError("read"), why: errs.ErrClosed.Error(), errs: []error{errs.ErrClosed}}
+
+// peerCause: a close frame, or TCP ended without one (1006).
+func peerCause(ce *CloseError) *cause {
+	return &cause{read: ce, why: ce.text(), errs: []error{ce}}
+}
+
+// failCause: this side failed the connection; why says what happened and
+// what was sent.
+func failCause(why string, errs ...error) *cause {
+	return &cause{read: joined("read", why, errs), why: why, errs: errs}
+}
+
+func joined(op, why string, errors []error) error {
+	return errs.Join("client: "+op+": "+why, errors...)
+}
+
+// setCause records how the connection ended; the first record wins.
+func (n *native) setCause(c *cause) { n.causeOnce.Do(func() { n.cause = c }) }
 
 // end records how the connection ended (unless something was recorded
-// before) and returns what was.
-func (n *native) end(err error) error {
-	n.setErr(err)
+// before) and returns the error of op.
+func (n *native) end(c *cause, op string) error {
+	n.setCause(c)
 	n.endOnce.Do(func() { close(n.ended) })
-	return n.err
+	return n.cause.err(op)
 }
 
 func (n *native) hasEnded() bool {
@@ -35,8 +69,8 @@ func (n *native) hasEnded() bool {
 	}
 }
 
-// endErr is how the connection ended, once it has.
-func (n *native) endErr() error { return n.end(closedError("read")) }
+// endErr is the error of op once the connection has ended.
+func (n *native) endErr(op string) error { return n.end(closedCause, op) }
 
 // header is a message as the idle reader keeps it.
 type header struct {
@@ -44,40 +78,40 @@ type header struct {
 	r   io.Reader
 }
 
-// readError translates how coder/websocket's Reader failed.
-func readError(err error) error {
+// readCause translates how coder/websocket's Reader failed.
+func readCause(err error) *cause {
 	if ce, ok := errors.AsType[websocket.CloseError](err); ok {
-		return &CloseError{Code: StatusCode(ce.Code), Reason: ce.Reason, WasClean: true}
+		return peerCause(&CloseError{Code: StatusCode(ce.Code), Reason: ce.Reason, WasClean: true})
 	}
 	// Cut without a close frame, as a browser reports it.
-	return &CloseError{Code: StatusAbnormalClosure}
+	return peerCause(&CloseError{Code: StatusAbnormalClosure})
 }
 
 // failed handles an error of coder/websocket's reading side other than a
-// cut: a fault the stream found fails the connection as browsers fail
-// it; anything else means the connection has ended. ctx bounds the wait
-// for the close frame to go out.
+// cut, and returns Read's error: a fault the stream found fails the
+// connection as browsers fail it; anything else means the connection has
+// ended. ctx bounds the wait for the close frame to go out.
 func (n *native) failed(ctx context.Context, err error) error {
 	if f, ok := errors.AsType[*frameFault](err); ok {
 		if f.tooBig > 0 {
-			return n.fail(ctx, errs.Join(fmt.Sprintf("client: read: a message of %d bytes or more, over the read limit of %d bytes, was refused before it was read; the connection was closed with 4009",
-				f.tooBig, f.limit), ErrMessageTooBig, net.ErrClosed), 4009, "message too big")
+			return n.fail(ctx, failCause(fmt.Sprintf("a message of %d bytes or more, over the read limit of %d bytes, was refused before it was read; the connection was closed with 4009",
+				f.tooBig, f.limit), ErrMessageTooBig, errs.ErrClosed), 4009, "message too big")
 		}
-		return n.fail(ctx, fmt.Errorf("client: read: the server broke the WebSocket protocol (%s), so the connection was failed with 1002, as browsers do: %w",
-			f.what, &CloseError{Code: StatusAbnormalClosure}), StatusProtocolError, f.what)
+		return n.fail(ctx, failCause("the server broke the WebSocket protocol ("+f.what+"), so the connection was failed with 1002, as browsers do (closed with 1006)",
+			&CloseError{Code: StatusAbnormalClosure}), StatusProtocolError, f.what)
 	}
 	if errors.Is(err, errFailed) {
-		return n.endErr()
+		return n.endErr("read")
 	}
-	return n.end(readError(err))
+	return n.end(readCause(err), "read")
 }
 
-// fail ends the connection from the reading side: it records err for
-// every later read, stops reading, sends code and reason, and gives up the
-// connection. The close frame has until ctx ends or the close timeout
-// passes to go out; then TCP is cut.
-func (n *native) fail(ctx context.Context, err error, code StatusCode, reason string) error {
-	n.setErr(err)
+// fail ends the connection from the reading side: it records c for every
+// later call, stops reading, sends code and reason, and gives up the
+// connection; it returns Read's error. The close frame has until ctx ends
+// or the close timeout passes to go out; then TCP is cut.
+func (n *native) fail(ctx context.Context, c *cause, code StatusCode, reason string) error {
+	n.setCause(c)
 	n.stream.kill()
 	done := make(chan struct{})
 	go func() {
@@ -96,7 +130,7 @@ func (n *native) fail(ctx context.Context, err error, code StatusCode, reason st
 		n.raw.Close()
 		<-done
 	}
-	return n.end(err)
+	return n.end(c, "read")
 }
 
 func fromCoder(t websocket.MessageType) MessageType {
@@ -166,15 +200,17 @@ func (n *native) next(ctx context.Context, op streamOp) (MessageType, error) {
 	if err := n.discard(ctx); err != nil {
 		return 0, err
 	}
-	n.stream.begin(op)
+	if !n.stream.begin(op) { // closing
+		return 0, n.endErr("read")
+	}
 	whole := op == opMessage
 	if h := n.pending; h.r != nil {
 		n.pending = header{}
-		n.begin(h.typ, h.r, whole)
+		n.begin(ctx, h.typ, h.r, whole)
 		return h.typ, nil
 	}
 	if n.hasEnded() {
-		return 0, n.endErr()
+		return 0, n.endErr("read")
 	}
 	if ctx.Done() != nil {
 		defer context.AfterFunc(ctx, n.cutUser)()
@@ -183,18 +219,26 @@ func (n *native) next(ctx context.Context, op streamOp) (MessageType, error) {
 		typ, r, err := n.ws.Reader(context.Background())
 		switch {
 		case err == nil:
-			n.begin(fromCoder(typ), r, whole)
+			n.begin(ctx, fromCoder(typ), r, whole)
 			return fromCoder(typ), nil
 		case !errors.Is(err, errCut):
 			return 0, n.failed(ctx, err)
 		case ctx.Err() != nil:
 			return 0, ctx.Err()
-		case n.closing.Load():
-			return 0, n.endErr()
 		}
-		n.stream.again() // the cut was meant for an earlier read
+		if testHookAgain != nil {
+			testHookAgain()
+		}
+		if !n.stream.again(ctx) { // closing
+			return 0, n.endErr("read")
+		}
+		// The cut was meant for an earlier read.
 	}
 }
+
+// testHookAgain, if set, runs when a Read's op was cut while its ctx was
+// alive, before it forgets the cut.
+var testHookAgain func()
 
 // discard reads the rest of a body that a Reader left unread. That
 // message has begun, and coder/websocket cannot be stopped inside it
@@ -209,20 +253,25 @@ func (n *native) discard(ctx context.Context) error {
 		return err
 	}
 	stop := context.AfterFunc(ctx, func() {
-		n.setErr(fmt.Errorf("client: read: the connection was cut: a Read's ctx ended while it discarded the unread rest of a Reader's message: %w",
+		n.setCause(failCause("the connection was cut: a Read's ctx ended while it discarded the unread rest of a Reader's message (closed with 1006)",
 			&CloseError{Code: StatusAbnormalClosure}))
 		n.stream.kill()
 		n.raw.Close()
 	})
 	_, err := io.Copy(io.Discard, &n.body)
 	if !stop() {
-		return fmt.Errorf("client: read: the rest of a Reader's message was still arriving; the connection was cut: %w", ctx.Err())
+		return errs.Join("client: read: the rest of a Reader's message was still arriving when ctx ended; the connection was cut", ctx.Err(), errs.ErrClosed)
 	}
 	return err
 }
 
-func (n *native) begin(typ MessageType, r io.Reader, whole bool) {
-	n.body.start(typ, r, n.limit.Load(), whole)
+// begin makes r the body being read; ctx bounds how long failing the
+// connection for it may take (a Reader's body has no ctx).
+func (n *native) begin(ctx context.Context, typ MessageType, r io.Reader, whole bool) {
+	if !whole {
+		ctx = context.Background()
+	}
+	n.body.start(ctx, typ, r, n.limit.Load(), whole)
 	n.bodyOpen.Store(true)
 }
 
@@ -304,6 +353,7 @@ func (n *native) stopIdle() {
 // and, for text, UTF-8, as the bytes arrive.
 type body struct {
 	n     *native
+	ctx   context.Context // the Read's, for failing the connection
 	r     io.Reader
 	typ   MessageType
 	got   int64
@@ -314,8 +364,8 @@ type body struct {
 	err   error
 }
 
-func (b *body) start(typ MessageType, r io.Reader, limit int64, whole bool) {
-	*b = body{n: b.n, r: r, typ: typ, limit: limit, open: true, whole: whole}
+func (b *body) start(ctx context.Context, typ MessageType, r io.Reader, limit int64, whole bool) {
+	*b = body{n: b.n, ctx: ctx, r: r, typ: typ, limit: limit, open: true, whole: whole}
 }
 
 func (b *body) Read(p []byte) (int, error) {
@@ -325,17 +375,17 @@ func (b *body) Read(p []byte) (int, error) {
 		}
 		return 0, io.EOF
 	}
-	if b.limit >= 0 && int64(len(p)) > b.limit-b.got+1 {
+	if b.limit >= 0 && int64(len(p))-1 > b.limit-b.got {
 		p = p[:b.limit-b.got+1] // one byte over tells
 	}
 	k, err := b.r.Read(p)
 	b.got += int64(k)
 	if b.limit >= 0 && b.got > b.limit {
-		return 0, b.fail(errs.Join(fmt.Sprintf("client: read: a message over the read limit of %d bytes; the connection was closed with 4009",
-			b.limit), ErrMessageTooBig, net.ErrClosed), 4009, "message too big")
+		return 0, b.fail(failCause(fmt.Sprintf("a message over the read limit of %d bytes; the connection was closed with 4009", b.limit),
+			ErrMessageTooBig, errs.ErrClosed), 4009, "message too big")
 	}
 	if b.typ == MessageText && !b.utf8.check(p[:k]) || err == io.EOF && !b.utf8.complete() {
-		return 0, b.fail(fmt.Errorf("client: read: a text message was not UTF-8 (%w), so the connection was failed with 1002, as browsers do: %w",
+		return 0, b.fail(failCause("a text message was not UTF-8, so the connection was failed with 1002, as browsers do (closed with 1006)",
 			ErrInvalidUTF8, &CloseError{Code: StatusAbnormalClosure}), StatusProtocolError, "Invalid UTF-8 in text frame")
 	}
 	switch {
@@ -348,16 +398,16 @@ func (b *body) Read(p []byte) (int, error) {
 		return k, io.EOF
 	case err != nil: // the connection failed
 		b.open = false
-		b.err = b.n.failed(context.Background(), err)
+		b.err = b.n.failed(b.ctx, err)
 		b.n.bodyOpen.Store(false)
 		return 0, b.err
 	}
 	return k, nil
 }
 
-func (b *body) fail(err error, code StatusCode, reason string) error {
+func (b *body) fail(c *cause, code StatusCode, reason string) error {
 	b.open = false
-	b.err = b.n.fail(context.Background(), err, code, reason)
+	b.err = b.n.fail(b.ctx, c, code, reason)
 	b.n.bodyOpen.Store(false)
 	return b.err
 }

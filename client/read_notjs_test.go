@@ -34,7 +34,7 @@ import (
 // scripted serves one WebSocket connection by hand, over TLS if asked:
 // script writes raw frames to it and reads the client's frames with
 // readFrame. It returns the URL and the options that trust the server.
-func scripted(t *testing.T, tls bool, script func(conn net.Conn, br *bufio.Reader)) (string, *client.Options) {
+func scripted(t testing.TB, tls bool, script func(conn net.Conn, br *bufio.Reader)) (string, *client.Options) {
 	t.Helper()
 	var wg sync.WaitGroup
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -357,4 +357,109 @@ func TestReadCutMidMessage(t *testing.T) {
 	assert.Equal(t, body, p, "the message, whole")
 	assert.Greater(t, cuts, 10, "Reads cut while the message arrived")
 	pongThenClose(t, c, pong)
+}
+
+// TestReadAfterReaderCut: a Reader waits; a message and the start of the
+// next arrive in one write, and the next stalls. Once the Reader's
+// message is read, a Read returns at its ctx: the stream must not have
+// handed the next message's start over with the first.
+func TestReadAfterReaderCut(t *testing.T) {
+	t.Parallel()
+	send := make(chan struct{})
+	url, opts := scripted(t, false, func(conn net.Conn, br *bufio.Reader) {
+		<-send
+		msg := []byte{0x82, 5, 1, 2, 3, 4, 5, 0x82, 126, 0x03, 0xe8, 9, 9} // a whole message, then 2 of 1000 bytes
+		if _, err := conn.Write(msg); err != nil {
+			t.Errorf("write: %v", err)
+			return
+		}
+		_, _, _ = readFrame(br) // until the client goes
+	})
+	c, err := client.Dial(ctxFor(t, 5*time.Second), url, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	type reader struct {
+		r   io.Reader
+		err error
+	}
+	got := make(chan reader, 1)
+	go func() {
+		_, r, err := c.Reader(ctxFor(t, 5*time.Second))
+		got <- reader{r, err}
+	}()
+	time.Sleep(20 * time.Millisecond) // the Reader waits
+	close(send)
+	rd := <-got
+	require.NoError(t, rd.err)
+	p, err := io.ReadAll(rd.r)
+	require.NoError(t, err)
+	require.Equal(t, []byte{1, 2, 3, 4, 5}, p)
+	require.ErrorIs(t, readErr(t, c, 200*time.Millisecond), context.DeadlineExceeded)
+}
+
+// TestPingInsideHeldMessage: a ping that comes inside a fragmented
+// message is answered at once, not when the message is whole, and a close
+// frame inside one ends the connection with its code.
+func TestPingInsideHeldMessage(t *testing.T) {
+	t.Parallel()
+	t.Run("ping", func(t *testing.T) {
+		t.Parallel()
+		url, opts := scripted(t, false, func(conn net.Conn, br *bufio.Reader) {
+			if _, err := conn.Write([]byte{0x02, 3, 'o', 'n', 'e', 0x89, 2, 'h', 'i'}); err != nil {
+				t.Errorf("write: %v", err)
+				return
+			}
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if op, p, err := readFrame(br); err != nil || op != 0xA || string(p) != "hi" {
+				t.Errorf("the client's answer while the message is unfinished: opcode %#x %q, %v; want a pong", op, p, err)
+				return
+			}
+			_, _ = conn.Write([]byte{0x80, 3, 't', 'w', 'o'})
+			_, _, _ = readFrame(br)
+		})
+		c, err := client.Dial(ctxFor(t, 5*time.Second), url, opts)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.CloseNow() })
+		_, p, err := c.Read(ctxFor(t, 10*time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, "onetwo", string(p))
+	})
+	t.Run("close", func(t *testing.T) {
+		t.Parallel()
+		url, opts := scripted(t, false, func(conn net.Conn, br *bufio.Reader) {
+			_, _ = conn.Write([]byte{0x02, 1, 'x', 0x88, 4, 0x0f, 0xa1, 'b', 'y'}) // close 4001 "by"
+			_, _, _ = readFrame(br)
+		})
+		c, err := client.Dial(ctxFor(t, 5*time.Second), url, opts)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.CloseNow() })
+		err = readErr(t, c, 10*time.Second)
+		assert.Equal(t, client.StatusCode(4001), client.CloseStatus(err), "%v", err)
+	})
+}
+
+// TestFramesFlood: a message that never ends but grows by empty frames
+// (or pings, which are answered) holds no more memory than the read limit
+// allows: the connection fails once the frames pass it.
+func TestFramesFlood(t *testing.T) {
+	t.Parallel()
+	url, opts := scripted(t, false, func(conn net.Conn, br *bufio.Reader) {
+		flood := []byte{0x02, 1, 'x'}
+		for range 20000 {
+			flood = append(flood, 0x00, 0x00)
+		}
+		_, _ = conn.Write(flood)
+		for { // until the client goes
+			if _, _, err := readFrame(br); err != nil {
+				return
+			}
+		}
+	})
+	require.Nil(t, opts, "no TLS")
+	c, err := client.Dial(ctxFor(t, 5*time.Second), url, &client.Options{ReadLimit: 1024})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	err = readErr(t, c, 10*time.Second)
+	assert.Equal(t, client.StatusAbnormalClosure, client.CloseStatus(err), "%v", err)
+	assert.Contains(t, err.Error(), "too many frames")
 }

@@ -3,6 +3,7 @@
 package client
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -30,13 +31,20 @@ import (
 // op it is between messages, and the cut (a read deadline in the past,
 // which wakes a blocked read) can answer errCut: coder/websocket returns
 // it from Reader with nothing consumed and its state intact. What has
-// arrived of a message not yet whole waits in buf for the next Read.
+// arrived of a message not yet whole waits in buf for the next Read. The
+// control frames inside such a message are taken out and handed over at
+// once, before it (coder/websocket answers a ping between messages as
+// well as inside one), so a slow message does not delay a pong or hide a
+// close frame, and does not fill buf with pings.
 //
-// It also checks every frame header during an op, before coder/websocket
+// It also checks every frame header as it arrives, before coder/websocket
 // sees it: a message announced over the read limit, or a frame that breaks
 // RFC 6455, is a *frameFault returned in its place, so that an oversized
 // message is never downloaded and a hostile frame is refused as browsers
 // refuse it.
+//
+// Every byte is scanned once, as it arrives, except when an op begins
+// that changes what may go: then what is held is scanned again.
 type stream struct {
 	rwc     io.ReadWriteCloser // the upgraded connection (net/http's)
 	raw     net.Conn           // the connection under it, for deadlines
@@ -44,16 +52,25 @@ type stream struct {
 	deflate bool               // permessage-deflate was negotiated
 
 	// Read state: only Read touches it, and coder/websocket calls Read
-	// under its read lock.
-	f     frames   // the stream as handed over
-	back  []byte   // buf's backing array
-	buf   []byte   // received, not handed over yet
-	ready int      // buf[:ready] may be handed over
-	rs    frames   // the stream at buf[ready]
-	need  int64    // bytes still to come of the unit at buf[ready], if known
-	mode  streamOp // the op ready was found for
-	fault error    // found right after buf[:ready]: returned once that is handed over
-	rerr  error    // the network's error, likewise
+	// under its read lock. Indexes are into buf.
+	f      frames   // the stream as handed over
+	back   []byte   // buf's backing array
+	buf    []byte   // received, not handed over yet
+	ready  int      // buf[:ready] may be handed over
+	rw     frames   // the stream at buf[ready]
+	tail   frames   // the stream at the end of buf
+	fstart int      // where the frame at the end of buf begins (len(buf) if none has)
+	fw     frames   // the stream at buf[fstart]
+	ctl    []byte   // whole control frames taken out of the message held at buf[ctlAt:]
+	ctlAt  int      // ctl goes once buf[:ctlAt] has gone
+	free   bool     // the message at the end of buf is handed over as it arrives
+	freeAt int      // where that message begins, -1 once some of it has gone
+	freeW  frames   // the stream there
+	first  bool     // opHeader: the next message to begin is handed over as it arrives
+	need   int64    // bytes still to come of the frame at the end of buf, if held
+	mode   streamOp // the op ready was found for
+	fault  error    // found right after buf[:ready]: returned once that is handed over
+	rerr   error    // the network's error, likewise
 
 	received atomic.Int64 // bytes read from the network, for tests
 	adopted  atomic.Bool  // the handshake succeeded: until then reads see EOF
@@ -66,6 +83,7 @@ type stream struct {
 	mu       sync.Mutex
 	waiters  int  // readers waiting for the read token
 	deadline bool // a read deadline is set on raw
+	closing  bool // the connection is closing: no op begins, no cut is forgotten
 }
 
 type streamOp int32
@@ -78,7 +96,8 @@ const (
 )
 
 // whole reports whether op receives data messages whole before it hands
-// them over; the others hand a message over as it arrives.
+// them over. opHeader hands over as it arrives the first message it
+// finds; opNone (a Reader's body) only one already begun.
 func (op streamOp) whole() bool { return op == opMessage || op == opIdle }
 
 var (
@@ -89,7 +108,7 @@ var (
 )
 
 // frameFault is a frame the stream refused: a protocol error, or a
-// message announced over the read limit.
+// message over the read limit.
 type frameFault struct {
 	what   string // for the error and the close reason, such as "a masked frame"
 	tooBig int64  // the size announced, for a message over the read limit
@@ -126,11 +145,9 @@ func (s *stream) Read(p []byte) (int, error) {
 			return 0, errFailed
 		}
 		if op := streamOp(s.op.Load()); op != s.mode {
-			s.rescan(op)
+			s.setMode(op)
 		}
-		if s.ready > 0 {
-			k := copy(p, s.buf[:s.ready])
-			s.handOver(k)
+		if k := s.handOver(p); k > 0 {
 			return k, nil
 		}
 		if s.fault != nil {
@@ -142,41 +159,131 @@ func (s *stream) Read(p []byte) (int, error) {
 		if s.mode != opNone && s.cut.Load() && s.f.boundary() {
 			return 0, errCut
 		}
+		var k int
 		var err error
-		if len(s.buf) == 0 && len(p) >= directMin {
-			// Straight into p; what may not go yet is kept.
-			var k int
-			k, err = s.rwc.Read(p)
-			s.received.Add(int64(k))
-			if k > 0 {
-				n, w := s.scan(p[:k], s.rs)
-				s.buf = append(s.back[:0], p[n:k]...)
-				s.back = s.buf[:0]
-				s.rs, s.ready = w, 0
-				s.f.walk(p[:n])
-				s.between.Store(s.f.boundary())
-				if err != nil && !s.ownTimeout(err) {
-					s.rerr = err
-				}
-				if n > 0 {
-					return n, nil
-				}
-				continue
-			}
+		if len(s.buf) == 0 && len(s.ctl) == 0 && len(p) >= directMin {
+			k, err = s.direct(p)
 		} else {
-			var k int
 			k, err = s.fill()
-			if k > 0 {
-				if err != nil && !s.ownTimeout(err) {
-					s.rerr = err
-				}
-				continue
+		}
+		if err != nil && !s.ownTimeout(err) {
+			s.rerr = err
+		}
+		if k < 0 {
+			return -k, nil // read straight into p
+		}
+		// A cut, data, nothing yet or an error: the loop's top decides.
+	}
+}
+
+// handOver copies into p what may go now: buf up to ctlAt, then the
+// control frames taken out of the message held there, then the rest of
+// what is ready.
+func (s *stream) handOver(p []byte) int {
+	var k int
+	switch {
+	case len(s.ctl) > 0 && s.ctlAt == 0:
+		k = copy(p, s.ctl)
+		s.f.walk(s.ctl[:k])
+		s.ctl = s.ctl[k:]
+	case s.ready > 0:
+		n := s.ready
+		if len(s.ctl) > 0 {
+			n = min(n, s.ctlAt)
+		}
+		k = copy(p, s.buf[:n])
+		s.f.walk(s.buf[:k])
+		s.buf = s.buf[k:]
+		s.shift(k)
+		if len(s.buf) == 0 {
+			if cap(s.back) > keepBuf {
+				s.back = nil
 			}
+			s.buf = s.back[:0]
 		}
-		if err == nil || s.ownTimeout(err) {
-			continue // a cut, or nothing yet: the loop's top decides
+	default:
+		return 0
+	}
+	s.between.Store(s.f.boundary())
+	return k
+}
+
+// shift moves the indexes into buf after its first k bytes went.
+func (s *stream) shift(k int) {
+	s.ready -= k
+	s.ctlAt = max(s.ctlAt-k, 0)
+	s.fstart -= k
+	if s.freeAt -= k; s.freeAt < 0 {
+		s.freeAt = -1
+	}
+}
+
+// direct reads from the network straight into p, which buf does not
+// hold back then: what may go stays in p, the rest is kept. It returns
+// -n for n bytes that went, else what it kept.
+func (s *stream) direct(p []byte) (int, error) {
+	k, err := s.rwc.Read(p)
+	s.received.Add(int64(k))
+	if k == 0 {
+		return 0, err
+	}
+	s.buf = p[:k] // scanned in place
+	s.scan(0, s.tail)
+	n := s.ready
+	if len(s.ctl) > 0 {
+		n = min(n, s.ctlAt)
+	}
+	s.f.walk(p[:n])
+	s.between.Store(s.f.boundary())
+	s.buf = append(s.back[:0], s.buf[n:]...)
+	s.back = s.buf[:0]
+	s.shift(n)
+	if n > 0 {
+		return -n, err
+	}
+	return k, err
+}
+
+// fill reads what the network has into buf and scans it.
+func (s *stream) fill() (int, error) {
+	if free := cap(s.buf) - len(s.buf); free == 0 || free < 4<<10 && int64(free) < s.need {
+		// Room for the rest of the frame held (its size is known, and
+		// within the read limit), growing at least twofold so that a
+		// message in many frames costs no more than one in a few.
+		used := len(s.buf)
+		room := max(min(s.need, 1<<20), 4<<10)
+		if cap(s.back) >= used+int(room) && used <= cap(s.back)/2 {
+			s.buf = s.back[:copy(s.back[:used], s.buf)] // move to the front
+		} else {
+			nb := make([]byte, used, max(used+int(room), 2*cap(s.back)))
+			copy(nb, s.buf)
+			s.back, s.buf = nb[:0], nb
 		}
-		s.rerr = err
+	}
+	n := len(s.buf)
+	k, err := s.rwc.Read(s.buf[n:cap(s.buf)])
+	s.received.Add(int64(k))
+	s.buf = s.buf[:n+k]
+	if k > 0 && s.fault == nil {
+		s.scan(n, s.tail)
+	}
+	return k, err
+}
+
+// setMode follows a new op. An op that takes messages whole takes back a
+// message that was to be handed over as it arrived, if none of it has
+// gone yet; a Reader's wait hands over as it arrives the message held, if
+// one has begun. Either way what is held is scanned again.
+func (s *stream) setMode(op streamOp) {
+	s.mode = op
+	s.first = op == opHeader
+	switch {
+	case s.fault != nil:
+	case op.whole() && s.free && s.freeAt >= 0:
+		s.ready, s.rw = s.freeAt, s.freeW
+		s.scan(s.ready, s.rw)
+	case s.first && !s.free && s.ready < len(s.buf):
+		s.scan(s.ready, s.rw)
 	}
 }
 
@@ -198,85 +305,38 @@ func (s *stream) ownTimeout(err error) bool {
 	return true
 }
 
-// handOver marks buf[:k] handed over.
-func (s *stream) handOver(k int) {
-	s.f.walk(s.buf[:k])
-	s.between.Store(s.f.boundary())
-	s.buf = s.buf[k:]
-	s.ready -= k
-	if len(s.buf) == 0 {
-		if cap(s.back) > keepBuf {
-			s.back = nil
+// scan walks buf[from:], which follows a stream in state w, and moves
+// ready as far as the current op lets bytes go. It takes whole control
+// frames out of a held message into ctl, closing the gap, and sets fault
+// at a frame it refuses.
+func (s *stream) scan(from int, w frames) {
+	b := s.buf
+	i, o := from, from // read and write positions: o <= i once a gap is closed
+	if from == s.ready {
+		s.free, s.freeAt = false, -1
+		if !w.boundary() { // inside a message some of which has gone
+			s.free = true
 		}
-		s.buf = s.back[:0]
+		s.fstart, s.fw = from, w
 	}
-}
-
-// fill reads what the network has into buf and scans it.
-func (s *stream) fill() (int, error) {
-	if free := cap(s.buf) - len(s.buf); free == 0 || free < 4<<10 && int64(free) < s.need {
-		// Room for the rest of the unit held (its size is known, and
-		// within the read limit), but at most 1 MiB or twice the buffer
-		// at a time: a peer that announces and stalls costs little.
-		used := len(s.buf)
-		room := min(max(s.need, 4<<10), int64(max(2*cap(s.back), 1<<20)))
-		if int64(cap(s.back)) >= int64(used)+room && used <= cap(s.back)/2 {
-			s.buf = s.back[:copy(s.back[:used], s.buf)] // move to the front
-		} else {
-			nb := make([]byte, used, int64(used)+room)
-			copy(nb, s.buf)
-			s.back, s.buf = nb[:0], nb
-		}
-	}
-	k, err := s.rwc.Read(s.buf[len(s.buf):cap(s.buf)])
-	s.received.Add(int64(k))
-	s.buf = s.buf[:len(s.buf)+k]
-	if k > 0 {
-		s.scanBuf()
-	}
-	return k, err
-}
-
-// rescan finds what may be handed over under op, from the start of buf.
-func (s *stream) rescan(op streamOp) {
-	s.mode = op
-	s.ready, s.rs, s.fault, s.need = 0, s.f, nil, 0
-	s.scanBuf()
-}
-
-// scanBuf extends ready over buf.
-func (s *stream) scanBuf() {
-	if s.fault != nil {
-		return
-	}
-	n, w := s.scan(s.buf[s.ready:], s.rs)
-	s.ready += n
-	s.rs = w
-}
-
-// scan walks q, which follows a stream in state w, and returns how much
-// of it may be handed over in the current mode and the state after that.
-// It sets s.fault when a frame after that is refused, and s.need to the
-// bytes still to come of the unit that stops it.
-func (s *stream) scan(q []byte, w frames) (int, frames) {
-	safe, safeW := 0, w
-	free := !w.boundary() // inside a unit that is handed over as it arrives
-	pstart := -1          // where the current control frame's payload starts in q
-	for i := 0; i < len(q); {
+	for i < len(b) {
 		if w.hn == 0 && w.left > 0 { // payload
-			k := int(min(int64(len(q)-i), w.left))
+			k := int(min(int64(len(b)-i), w.left))
+			if o != i {
+				copy(b[o:], b[i:i+k])
+			}
 			w.left -= int64(k)
 			i += k
-			if w.left == 0 && w.ctl && pstart >= 0 {
-				if what := checkControl(w.hdr[0]&0xf, q[pstart:i]); what != "" {
-					s.fault = &frameFault{what: what}
-					break
-				}
-			}
+			o += k
 		} else {
-			w.hdr[w.hn] = q[i]
+			if w.hn == 0 {
+				s.fstart, s.fw = o, w
+			}
+			b[o] = b[i]
+			w.hdr[w.hn] = b[i]
 			w.hn++
 			i++
+			o++
 			h, ok := w.header()
 			if !ok {
 				continue
@@ -286,27 +346,52 @@ func (s *stream) scan(q []byte, w frames) (int, frames) {
 				break
 			}
 			w.start(h)
-			pstart = i
-			if !w.ctl && h.op != 0 && !s.mode.whole() {
-				free = true // a message handed over as it arrives
+			if !w.ctl && h.op != 0 { // a message begins
+				s.free, s.freeAt = s.first, -1
+				if s.free {
+					s.first = false
+					s.freeAt, s.freeW = s.fstart, s.fw
+				}
 			}
 		}
-		if w.boundary() {
-			free = false
-			safe, safeW = i, w
-		} else if free {
-			safe, safeW = i, w
+		if w.ctl && w.left == 0 && w.hn == 0 { // a control frame, whole
+			if what := checkControl(b[s.fstart:o]); what != "" {
+				s.fault = &frameFault{what: what}
+				break
+			}
+			if w.open && !s.free {
+				if len(s.ctl) == 0 || s.ctlAt == s.ready {
+					// Inside a message held: it goes first.
+					s.ctl = append(s.ctl, b[s.fstart:o]...)
+					s.ctlAt = s.ready
+					o = s.fstart
+				} else if w.extra += int64(o - s.fstart); s.overBudget(&w) {
+					s.fault = &frameFault{what: "a message with too many frames"}
+					break
+				}
+			}
+		}
+		switch {
+		case w.boundary():
+			s.free = false
+			s.ready, s.rw = o, w
+		case s.free && !(w.ctl && w.left > 0) && !(w.hn > 0 && w.hdr[0]&0x8 != 0):
+			s.ready, s.rw = o, w
 		}
 	}
+	if s.fault != nil {
+		o = s.fstart // nothing of the frame refused is kept
+	}
+	s.buf = b[:o]
+	s.tail = w
 	s.need = 0
-	if s.fault == nil && safeW != w && w.left > 0 {
+	if !s.free && !w.ctl && w.hn == 0 {
 		s.need = w.left
 	}
-	return safe, safeW
 }
 
-// check refuses a frame header that breaks RFC 6455 or announces a
-// message over the read limit; w is the stream before it.
+// check refuses a frame header that breaks RFC 6455 or makes its message
+// bigger than the read limit allows; w is the stream before it.
 func (s *stream) check(w *frames, h frameHeader) *frameFault {
 	switch {
 	case h.masked:
@@ -315,6 +400,8 @@ func (s *stream) check(w *frames, h frameHeader) *frameFault {
 		return &frameFault{what: "a frame with reserved bits set"}
 	case h.length < 0:
 		return &frameFault{what: "a frame longer than 2^63-1 bytes"}
+	case h.long:
+		return &frameFault{what: "a frame length not in its shortest form"}
 	}
 	switch h.op {
 	case 0x8, 0x9, 0xA:
@@ -358,13 +445,26 @@ func (s *stream) check(w *frames, h frameHeader) *frameFault {
 	if next.size > allowed {
 		return &frameFault{what: "a message over the read limit", tooBig: next.size, limit: limit}
 	}
+	if s.overBudget(&next) {
+		return &frameFault{what: "a message with too many frames"}
+	}
 	return nil
 }
 
-// checkControl checks a whole control frame's payload: a close frame's
-// code and reason.
-func checkControl(op byte, p []byte) string {
-	if op != 0x8 || len(p) == 0 {
+// overBudget reports whether what w's message holds besides its payload
+// (frame headers, and control frames that could not be taken out) is
+// over what the read limit allows: a message of tiny frames, or with
+// pings between them, must not hold more memory than the limit says.
+func (s *stream) overBudget(w *frames) bool {
+	limit := s.limit.Load()
+	return limit >= 0 && w.extra > min(limit, math.MaxInt64/2)/16+4096
+}
+
+// checkControl checks a whole control frame: a close frame's code and
+// reason.
+func checkControl(frame []byte) string {
+	p := frame[headerLen(frame[1]):]
+	if frame[0]&0xf != 0x8 || len(p) == 0 {
 		return ""
 	}
 	if len(p) == 1 {
@@ -380,12 +480,12 @@ func checkControl(op byte, p []byte) string {
 	return ""
 }
 
-// begin starts an op. The idle reader does not start while a reader
-// waits for the token.
+// begin starts an op, unless the connection is closing. The idle reader
+// does not start while a reader waits for the token.
 func (s *stream) begin(op streamOp) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if op == opIdle && s.waiters > 0 {
+	if s.closing || op == opIdle && s.waiters > 0 {
 		return false
 	}
 	s.op.Store(int32(op))
@@ -401,12 +501,21 @@ func (s *stream) end() {
 	s.mu.Unlock()
 }
 
-// again forgets a cut, which was meant for an op that has ended.
-func (s *stream) again() {
+// again forgets a cut that was meant for an earlier op (ctx, the op's
+// own, has not ended), and reports whether the op goes on: not if the
+// connection is closing. A cut for ctx or for closing that comes
+// meanwhile is kept, as both take mu.
+func (s *stream) again(ctx context.Context) bool {
 	s.mu.Lock()
-	s.cut.Store(false)
-	s.clearDeadline()
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	if ctx.Err() == nil {
+		s.cut.Store(false)
+		s.clearDeadline()
+	}
+	return true
 }
 
 // cutUser cuts the op of a Read or Reader: its ctx has ended. A late call
@@ -419,9 +528,11 @@ func (s *stream) cutUser() {
 	s.mu.Unlock()
 }
 
-// cutAny cuts whatever op is on: the connection is closing.
-func (s *stream) cutAny() {
+// closeCut cuts whatever op is on, and lets no other begin: the
+// connection is closing.
+func (s *stream) closeCut() {
 	s.mu.Lock()
+	s.closing = true
 	if streamOp(s.op.Load()) != opNone {
 		s.cutLocked()
 	}
@@ -470,6 +581,7 @@ type frames struct {
 	open     bool  // a data message has begun and not ended
 	deflated bool  // the open message is compressed
 	size     int64 // payload bytes announced so far for the open message
+	extra    int64 // the open message's frame headers so far
 }
 
 // boundary reports whether the stream is between units: no frame begun,
@@ -499,6 +611,7 @@ type frameHeader struct {
 	fin, rsv1, rsv2, rsv3, masked bool
 	op                            byte
 	length                        int64 // -1 for a 64-bit length with its top bit set
+	long                          bool  // the length is not in its shortest form
 }
 
 // header parses the frame header in hdr, if it is whole.
@@ -514,8 +627,10 @@ func (f *frames) header() (frameHeader, bool) {
 	switch h.length {
 	case 126:
 		h.length = int64(binary.BigEndian.Uint16(f.hdr[2:]))
+		h.long = h.length < 126
 	case 127:
 		u := binary.BigEndian.Uint64(f.hdr[2:])
+		h.long = u < 1<<16
 		if u > math.MaxInt64 {
 			h.length = -1
 		} else {
@@ -526,8 +641,9 @@ func (f *frames) header() (frameHeader, bool) {
 }
 
 // start begins the frame whose header h was just read, and counts a data
-// frame towards the size of its message.
+// frame towards its message.
 func (f *frames) start(h frameHeader) {
+	n := headerLen(f.hdr[1])
 	f.hn = 0
 	f.left = max(h.length, 0)
 	f.ctl = h.op&0x8 != 0
@@ -535,13 +651,14 @@ func (f *frames) start(h frameHeader) {
 		return
 	}
 	if h.op != 0 { // a message begins
-		f.size, f.deflated = 0, h.rsv1
+		f.size, f.deflated, f.extra = 0, h.rsv1, 0
 	}
 	if f.size > math.MaxInt64-f.left {
 		f.size = math.MaxInt64
 	} else {
 		f.size += f.left
 	}
+	f.extra += int64(n)
 	f.open = !h.fin // no FIN: continuations follow
 }
 

@@ -75,25 +75,37 @@ func testStream(data, cuts []byte, op streamOp, limit int64) *stream {
 }
 
 // drain reads s to its end as coder/websocket would, in reads of the
-// sizes in sizes, and checks at every pause that a whole-message op
-// would be cut between messages. It returns what was handed over and
-// the error that ended it.
-func drain(t *testing.T, s *stream, sizes []byte) ([]byte, error) {
+// sizes in sizes, each under the op that ops picks (once the last message
+// is handed over whole; inside one, as a Reader's body, opNone), and
+// checks at every pause that the stream waits where a cut can land and
+// holds no more than the read limit allows. It returns what was handed
+// over and the error that ended it.
+func drain(t *testing.T, s *stream, sizes, ops []byte) ([]byte, error) {
 	var got []byte
 	for i := 0; ; i++ {
 		n := 4096
 		if len(sizes) > 0 {
 			n = int(sizes[i%len(sizes)])*37 + 1
 		}
+		if len(ops) > 0 {
+			op := streamOp(ops[i%len(ops)] % 4)
+			if !s.f.boundary() {
+				op = opNone
+			}
+			s.op.Store(int32(op))
+		}
 		p := make([]byte, n)
 		k, err := s.Read(p)
 		got = append(got, p[:k]...)
 		if errors.Is(err, errPause) {
-			if streamOp(s.op.Load()).whole() && !s.f.boundary() {
+			if s.mode.whole() && !s.f.boundary() {
 				t.Fatalf("a whole-message op waits for the network inside a message (%d bytes handed over)", len(got))
 			}
 			if !s.f.open && (s.f.hn > 0 || s.f.ctl && s.f.left > 0) {
 				t.Fatalf("an op waits for the network inside a header or a control frame (%d bytes handed over)", len(got))
+			}
+			if limit := s.limit.Load(); limit >= 0 && int64(len(s.buf)) > limit+limit/16+4096+14 {
+				t.Fatalf("%d bytes held, with a read limit of %d", len(s.buf), limit)
 			}
 			s.rerr = nil
 			continue
@@ -104,11 +116,67 @@ func drain(t *testing.T, s *stream, sizes []byte) ([]byte, error) {
 	}
 }
 
+// splitFrames cuts b into frames; rest is a last frame not whole.
+func splitFrames(b []byte) (fr [][]byte, rest []byte) {
+	for len(b) >= 2 {
+		n := headerLen(b[1])
+		if len(b) < n {
+			break
+		}
+		var f frames
+		f.walk(b[:n])
+		if f.left > int64(len(b)-n) {
+			break
+		}
+		fr = append(fr, b[:n+int(f.left)])
+		b = b[n+int(f.left):]
+	}
+	return fr, b
+}
+
+// reordered checks that out is in, but for control frames moved ahead of
+// the data frames of the message they came inside: data frames keep their
+// order, control frames theirs, and no control frame comes later.
+func reordered(t *testing.T, in, out []byte) {
+	t.Helper()
+	fin, rest := splitFrames(in)
+	if len(rest) > 0 {
+		fin = append(fin, rest)
+	}
+	fout, rest := splitFrames(out)
+	if len(rest) > 0 {
+		fout = append(fout, rest)
+	}
+	split := func(fr [][]byte) (data, ctl [][]byte, before []int) {
+		for _, f := range fr {
+			if f[0]&0x8 != 0 && len(f) >= 2 {
+				ctl = append(ctl, f)
+				before = append(before, len(data))
+			} else {
+				data = append(data, f)
+			}
+		}
+		return
+	}
+	din, cin, bin := split(fin)
+	dout, cout, bout := split(fout)
+	if !bytes.Equal(bytes.Join(din, nil), bytes.Join(dout, nil)) || !bytes.Equal(bytes.Join(cin, nil), bytes.Join(cout, nil)) {
+		t.Fatal("bytes lost or changed")
+	}
+	for i := range cout {
+		if bout[i] > bin[i] {
+			t.Fatalf("control frame %d handed over after %d data frames; it came after %d", i, bout[i], bin[i])
+		}
+	}
+}
+
 // FuzzStream reads a stream of frames, delivered in pieces, as
-// coder/websocket does: nothing is lost or changed, and during a whole
-// message op the stream only ever waits between messages, where a cut can
-// land. A stream that breaks the protocol ends in a fault, with
-// everything before it handed over.
+// coder/websocket does, switching ops as Reads and Readers do: nothing is
+// lost or changed (control frames inside a message held whole may come
+// ahead of it), during a whole-message op the stream only ever waits
+// between messages, where a cut can land, and it never holds more than
+// the read limit allows. A stream that breaks the protocol ends in a
+// fault, with everything before it handed over.
 func FuzzStream(f *testing.F) {
 	var s []byte
 	s = append(s, frame(true, 0x9, 4)...)     // ping
@@ -118,21 +186,18 @@ func FuzzStream(f *testing.F) {
 	s = append(s, frame(true, 0x0, 2)...)     // last continuation
 	s = append(s, frame(true, 0x8, 2)...)     // close
 	s = append(s, frame(true, 0x2, 70000)...) // 64-bit length
-	f.Add(s, []byte{1, 3, 7, 200, 13}, []byte{1, 100}, false)
-	f.Add(s, []byte{0, 0, 0, 0}, []byte{0}, true)
-	f.Add(frame(true, 0x9, 125), []byte{1, 1, 1, 1}, []byte{2}, false)
-	f.Add([]byte{0x89, 0xfe, 0, 200}, []byte{2}, []byte{3}, true)                     // control frame too big
-	f.Add([]byte{0x82, 0x7f, 0xff, 0, 0, 0, 0, 0, 0, 1}, []byte{3}, []byte{4}, false) // length over 2^63-1
-	f.Fuzz(func(t *testing.T, data, cuts, sizes []byte, whole bool) {
-		op := opHeader
-		if whole {
-			op = opMessage
+	f.Add(s, []byte{1, 3, 7, 200, 13}, []byte{1, 100}, []byte{1}, int16(-1))
+	f.Add(s, []byte{0, 0, 0, 0}, []byte{0}, []byte{2}, int16(-1))
+	f.Add(s, []byte{0, 0, 0, 0}, []byte{0}, []byte{2, 1, 0, 3}, int16(1000))
+	f.Add(frame(true, 0x9, 125), []byte{1, 1, 1, 1}, []byte{2}, []byte{1}, int16(-1))
+	f.Add([]byte{0x89, 0xfe, 0, 200}, []byte{2}, []byte{3}, []byte{2}, int16(-1))                    // control frame too big
+	f.Add([]byte{0x82, 0x7f, 0xff, 0, 0, 0, 0, 0, 0, 1}, []byte{3}, []byte{4}, []byte{1}, int16(-1)) // length over 2^63-1
+	f.Fuzz(func(t *testing.T, data, cuts, sizes, ops []byte, limit int16) {
+		if len(ops) == 0 {
+			ops = []byte{byte(opMessage)}
 		}
-		st := testStream(data, cuts, op, -1)
-		got, err := drain(t, st, sizes)
-		if !bytes.HasPrefix(data, got) {
-			t.Fatal("bytes lost or changed")
-		}
+		st := testStream(data, cuts, opNone, max(int64(limit), -1))
+		got, err := drain(t, st, sizes, ops)
 		if _, ok := errors.AsType[*frameFault](err); ok {
 			return
 		}
@@ -141,9 +206,7 @@ func FuzzStream(f *testing.F) {
 		}
 		// Everything that arrived of a message not yet whole is held;
 		// the rest was handed over.
-		if !bytes.Equal(append(got, st.buf...), data) {
-			t.Fatalf("handed over %d and held %d of %d bytes", len(got), len(st.buf), len(data))
-		}
+		reordered(t, data, append(append(got, st.ctl...), st.buf...))
 		var w frames
 		w.walk(got)
 		if w != st.f {
@@ -169,12 +232,12 @@ func TestStreamHolds(t *testing.T) {
 		{"a whole data header", msg[:4], 4, 0},
 		{"a data header and some payload", msg[:100], 100, 0},
 		{"a whole message", msg, len(msg), len(msg)},
-		{"a fragmented message begun", cat(ping, first, ping), len(ping) + len(first) + len(ping), len(ping)},
+		{"a fragmented message begun, a ping inside", cat(ping, first, ping), len(ping) + len(first) + len(ping), len(ping) + len(ping)},
 		{"a fragmented message, whole", cat(first, ping, last, ping[:2]), len(first) + len(ping) + len(last), len(first) + len(ping) + len(last)},
 	} {
 		for _, op := range []streamOp{opHeader, opMessage} {
 			s := testStream(tt.in, []byte{255, 255, 255}, op, -1)
-			got, err := drain(t, s, []byte{255})
+			got, err := drain(t, s, []byte{255}, nil)
 			want := tt.header
 			if op == opMessage {
 				want = tt.whole
@@ -212,6 +275,8 @@ func TestStreamFaults(t *testing.T) {
 		{"continuation first", frame(true, 0x0, 1), -1, "no message begun", 0, false},
 		{"new message inside one", cat(frame(false, 0x1, 1), frame(true, 0x1, 1)), -1, "before the last one ended", 0, false},
 		{"length over 2^63-1", []byte{0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 0}, -1, "longer than", 0, false},
+		{"16-bit length under 126", []byte{0x82, 126, 0, 5, 1, 2, 3, 4, 5}, -1, "shortest form", 0, false},
+		{"64-bit length under 65536", []byte{0x82, 127, 0, 0, 0, 0, 0, 0, 0, 5, 1, 2, 3, 4, 5}, -1, "shortest form", 0, false},
 		{"close 1005", closeFrame(0x03, 0xed), -1, "close code 1005", 0, false},
 		{"close 999", closeFrame(0x03, 0xe7), -1, "close code 999", 0, false},
 		{"close 1-byte", closeFrame(0x03), -1, "1-byte", 0, false},
@@ -226,7 +291,7 @@ func TestStreamFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := testStream(tt.in, nil, opMessage, tt.limit)
 			s.deflate = tt.deflate
-			got, err := drain(t, s, nil)
+			got, err := drain(t, s, nil, nil)
 			f, isFault := errors.AsType[*frameFault](err)
 			if tt.want == "" {
 				if isFault {

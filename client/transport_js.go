@@ -88,7 +88,7 @@ func translate(err error) error {
 		if err == error(ce) {
 			return cerr
 		}
-		return errs.Wrap(detail(err, ce), cerr)
+		return errs.Msg(detail(err, ce)+": "+cerr.text(), cerr)
 	}
 	for _, m := range []struct{ from, to error }{
 		{wasm.ErrMessageTooBig, ErrMessageTooBig},

@@ -70,10 +70,12 @@ type native struct {
 	idleDone bool // no more ticks or idle readers: the connection is given up
 	idleWG   sync.WaitGroup
 
-	endOnce sync.Once
-	ended   chan struct{} // closed when the connection has ended
-	errOnce sync.Once
-	err     error // how the connection ended, for reads; set once
+	writeSem chan struct{} // held by the Write or Writer sending: a Write waits for it with its ctx
+
+	endOnce   sync.Once
+	ended     chan struct{} // closed when the connection has ended
+	causeOnce sync.Once
+	cause     *cause // how the connection ended; set once
 }
 
 // idleAfter is the tick: a ping or close frame that comes while the
@@ -171,7 +173,6 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 		ws.CloseNow()
 		return nil, &DialError{URL: rawURL, Err: errors.New("the connection under the WebSocket is not a net.Conn")}
 	}
-	st.adopted.Store(true)
 	ws.SetReadLimit(-1) // stream and body enforce ours, and close with 4009
 	n := &native{
 		ws:           ws,
@@ -179,12 +180,14 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 		stream:       st,
 		closeTimeout: o.CloseTimeout,
 		readSem:      make(chan struct{}, 1),
+		writeSem:     make(chan struct{}, 1),
 		cutUser:      st.cutUser,
 		ended:        make(chan struct{}),
 	}
 	n.limit.Store(o.ReadLimit)
 	st.raw, st.limit = raw, &n.limit
 	st.deflate = strings.Contains(strings.ToLower(resp.Header.Get("Sec-WebSocket-Extensions")), "permessage-deflate")
+	st.adopted.Store(true) // last: from now on the stream reads
 	n.body.n = n
 	n.ticking.Store(true)
 	n.idle = time.AfterFunc(idleAfter, n.tick)

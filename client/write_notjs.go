@@ -5,11 +5,12 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 
 	"github.com/coder/websocket"
+
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 func toCoder(t MessageType) websocket.MessageType {
@@ -24,25 +25,44 @@ func (n *native) writeErr(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		// coder/websocket closes the connection when ctx ends inside a
 		// write: a frame half written cannot be taken back.
-		return fmt.Errorf("client: %s: the connection was failed (a message was half written): %w", op, ctx.Err())
+		return errs.Join("client: "+op+": ctx ended while a message was half written, which fails the connection", ctx.Err(), errs.ErrClosed)
 	}
 	select {
 	case <-n.ended:
-		return fmt.Errorf("client: %s: %w", op, n.endErr())
+		return n.endErr(op)
 	default:
 	}
 	if oe, ok := errors.AsType[*net.OpError](err); ok {
-		return fmt.Errorf("client: %s: the connection failed (%v): %w", op, oe.Err, net.ErrClosed)
+		return errs.Join("client: "+op+": the connection failed ("+oe.Err.Error()+")", errs.ErrClosed)
 	}
-	return fmt.Errorf("client: %s: the connection failed: %w", op, net.ErrClosed)
+	return errs.Join("client: "+op+": the connection failed", errs.ErrClosed)
+}
+
+// lockWrite waits, bounded by ctx, for the Write or Writer sending to
+// finish: a Write whose ctx ends while it waits has sent nothing, and the
+// connection goes on.
+func (n *native) lockWrite(ctx context.Context) error {
+	select {
+	case n.writeSem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case n.writeSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (n *native) write(ctx context.Context, typ MessageType, p []byte) error {
-	select {
-	case <-n.ended:
-		return fmt.Errorf("client: write: %w", n.endErr())
-	default:
+	if n.hasEnded() {
+		return n.endErr("write")
 	}
+	if err := n.lockWrite(ctx); err != nil {
+		return err
+	}
+	defer func() { <-n.writeSem }()
 	if err := n.ws.Write(ctx, toCoder(typ), p); err != nil {
 		return n.writeErr(ctx, "write", err)
 	}
@@ -50,25 +70,32 @@ func (n *native) write(ctx context.Context, typ MessageType, p []byte) error {
 }
 
 func (n *native) writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
-	select {
-	case <-n.ended:
-		return nil, fmt.Errorf("client: writer: %w", n.endErr())
-	default:
+	if n.hasEnded() {
+		return nil, n.endErr("writer")
+	}
+	if err := n.lockWrite(ctx); err != nil {
+		return nil, err
 	}
 	w, err := n.ws.Writer(ctx, toCoder(typ))
 	if err != nil {
+		<-n.writeSem
 		return nil, n.writeErr(ctx, "writer", err)
 	}
 	return &nativeWriter{n: n, ctx: ctx, w: w}, nil
 }
 
+// nativeWriter holds the write lock until Close.
 type nativeWriter struct {
-	n   *native
-	ctx context.Context
-	w   io.WriteCloser
+	n      *native
+	ctx    context.Context
+	w      io.WriteCloser
+	closed bool
 }
 
 func (w *nativeWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, errs.Msg("client: write: the Writer is closed", errs.ErrClosed)
+	}
 	k, err := w.w.Write(p)
 	if err != nil {
 		return k, w.n.writeErr(w.ctx, "write", err)
@@ -77,6 +104,11 @@ func (w *nativeWriter) Write(p []byte) (int, error) {
 }
 
 func (w *nativeWriter) Close() error {
+	if w.closed {
+		return errs.Msg("client: write: the Writer is closed", errs.ErrClosed)
+	}
+	w.closed = true
+	defer func() { <-w.n.writeSem }()
 	if err := w.w.Close(); err != nil {
 		return w.n.writeErr(w.ctx, "write", err)
 	}
@@ -87,16 +119,14 @@ func (w *nativeWriter) Close() error {
 // a Read waiting meanwhile returns at once, so that the peer's answer can
 // be read. When ctx ends first, TCP is cut.
 func (n *native) close(ctx context.Context, code StatusCode, reason string) error {
-	select {
-	case <-n.ended:
-		err := n.endErr()
+	if n.hasEnded() {
+		err := n.endErr("close")
 		n.cutNow()
-		return fmt.Errorf("client: close: the connection had already ended: %w", err)
-	default:
+		return err
 	}
-	n.setErr(closedError("read"))
+	n.setCause(closedCause)
 	n.closing.Store(true)
-	n.stream.cutAny()
+	n.stream.closeCut()
 	// Take the read token: the op that was cut has ended then, so no
 	// cut can land on coder/websocket's read of the peer's answer, and
 	// no Read or idle reader starts another. A Read inside a message
@@ -115,13 +145,13 @@ func (n *native) close(ctx context.Context, code StatusCode, reason string) erro
 		n.stream.kill()
 		n.raw.Close()
 		<-done
-		err = fmt.Errorf("client: close: the closing handshake did not finish: %w", ctx.Err())
+		err = errs.Wrap("client: close: the closing handshake did not finish", ctx.Err())
 	}
 	n.stopIdle()
-	n.end(closedError("read"))
+	n.end(closedCause, "close")
 	if err != nil && ctx.Err() == nil {
 		if errors.Is(err, net.ErrClosed) {
-			return fmt.Errorf("client: close: the connection ended before the closing handshake finished: %w", net.ErrClosed)
+			return errs.Msg("client: close: the connection ended before the closing handshake finished", errs.ErrClosed)
 		}
 		return errors.New("client: close: the closing handshake did not finish")
 	}
@@ -131,9 +161,9 @@ func (n *native) close(ctx context.Context, code StatusCode, reason string) erro
 // closeNow cuts TCP before anything else, so that nothing the peer does
 // or does not do can hold it.
 func (n *native) closeNow() error {
-	n.setErr(closedError("read"))
+	n.setCause(closedCause)
 	n.cutNow()
-	n.end(closedError("read"))
+	n.end(closedCause, "close")
 	return nil
 }
 
