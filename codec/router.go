@@ -59,16 +59,19 @@ type RouterOptions struct {
 // it, replies to calls included. Registering, sending and calling are safe
 // from any goroutine, at any time.
 type Router struct {
+	// Set by NewRouter, never changed.
 	mc      MessageConn
 	f       Format
 	lim     Limits
 	onError func(context.Context, error)
 
+	// mu guards the rest: the handlers (registered here), the calls
+	// waiting for their replies (call.go), and Run's state (dispatch.go).
 	mu       sync.Mutex
 	handlers map[string]handler
 	setupErr error // from Handle, returned by Run
 	pending  map[uint64]*call
-	lastID   uint64
+	lastID   uint64 // the last call's id; a reply to a larger one is bad
 	running  bool
 	lost     error // the Read error that ended the connection
 }
