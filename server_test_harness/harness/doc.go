@@ -68,6 +68,15 @@
 //
 // A parameter that does not parse gets HTTP 400 before any handshake.
 //
+// What /stats?id=X reports outlives the connections: a test may read it
+// after they have closed. The harness keeps it for every id with an open
+// connection, and for the [MaxIdleIDs] (1024) ids without one that were
+// used most recently (a handshake, refused or not, a message, the end of a
+// connection, a /stats?id= read); it forgets older ones, whose stats then
+// read as zero. So a harness that serves a whole browser test run holds a
+// bounded amount, and a test's stats are there for it as long as fewer
+// than 1024 other ids have been used since it last used its own.
+//
 // # Hostile peers
 //
 // These scenarios misbehave on purpose, to show that a client's every wait

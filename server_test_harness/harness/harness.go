@@ -3,6 +3,7 @@
 package harness
 
 import (
+	"container/list"
 	"context"
 	"net/http"
 	"sync"
@@ -35,6 +36,7 @@ type Harness struct {
 	closed  bool
 	conns   map[*conn]struct{}
 	buckets map[string]*bucket // by id; "" holds the totals
+	idle    *list.List         // the ids with no open connection, most recently used first
 	rooms   map[string]map[*conn]*member
 }
 
@@ -43,6 +45,7 @@ func New(opts *Options) *Harness {
 	h := &Harness{
 		conns:   make(map[*conn]struct{}),
 		buckets: map[string]*bucket{"": {}},
+		idle:    list.New(),
 		rooms:   make(map[string]map[*conn]*member),
 	}
 	if opts != nil {

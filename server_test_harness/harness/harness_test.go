@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -614,6 +615,80 @@ func TestStats(t *testing.T) {
 	_, _, err := websocket.Dial(ctx, s.ws+"/close?code=1005&id=st", nil)
 	require.Error(t, err)
 	eventually(t, "refusal counted", func() bool { return getStats(t, s, "st").Refused == 1 })
+}
+
+// refuseIDs has the harness refuse one handshake for each id, in order,
+// calling it directly (no network: there are many).
+func refuseIDs(t *testing.T, h *harness.Harness, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/reject?status=503&id="+id, nil))
+		require.Equal(t, http.StatusServiceUnavailable, w.Code, "refused %s", id)
+	}
+}
+
+func idRange(prefix string, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = prefix + strconv.Itoa(i)
+	}
+	return ids
+}
+
+// TestIdleIDs checks the rule of MaxIdleIDs: the harness forgets the ids
+// with no open connection used least recently, keeps those used since,
+// and never forgets an id whose connection is open.
+func TestIdleIDs(t *testing.T) {
+	t.Parallel()
+	known := func(h *harness.Harness, id string) bool { return h.Stats(id).Refused+h.Stats(id).Handshakes > 0 }
+
+	t.Run("the least recently used go", func(t *testing.T) {
+		t.Parallel()
+		h := harness.New(nil)
+		defer h.Close()
+		ids := idRange("old", harness.MaxIdleIDs+3)
+		refuseIDs(t, h, ids...)
+		for _, id := range ids[:3] {
+			assert.False(t, known(h, id), "%s, used before the last MaxIdleIDs, forgotten", id)
+		}
+		for _, id := range []string{ids[3], ids[len(ids)-1]} {
+			assert.Equal(t, int64(1), h.Stats(id).Refused, "%s kept", id)
+		}
+		assert.Equal(t, int64(len(ids)), h.Stats("").Refused, "the totals count every id")
+	})
+
+	t.Run("a read keeps an id", func(t *testing.T) {
+		t.Parallel()
+		h := harness.New(nil)
+		defer h.Close()
+		refuseIDs(t, h, "read", "unread")
+		refuseIDs(t, h, idRange("other", harness.MaxIdleIDs-2)...)
+		assert.Equal(t, int64(1), h.Stats("read").Refused, "read before it is the oldest")
+		refuseIDs(t, h, "one-more", "and-another")
+		assert.Equal(t, int64(1), h.Stats("read").Refused, "the id read is kept")
+		assert.False(t, known(h, "unread"), "the id not read, now the oldest, is forgotten")
+	})
+
+	t.Run("an open connection keeps its id", func(t *testing.T) {
+		t.Parallel()
+		s := start(t, nil)
+		c := dial(t, s.ws+"/echo?id=open", nil)
+		refuseIDs(t, s.h, idRange("busy", harness.MaxIdleIDs+1)...)
+		st := s.h.Stats("open")
+		assert.Equal(t, int64(1), st.Open, "open")
+		assert.Equal(t, int64(1), st.Handshakes, "handshakes")
+
+		// Closed, it is the idle id used most recently: the next ids used
+		// push out older ones first.
+		require.NoError(t, c.Close(websocket.StatusNormalClosure, ""))
+		eventually(t, "closed", func() bool { return s.h.Stats("open").Open == 0 })
+		refuseIDs(t, s.h, idRange("after", harness.MaxIdleIDs-1)...)
+		st = getStats(t, s, "open")
+		assert.Equal(t, int64(1), st.Handshakes, "read over /stats after its connection closed")
+		require.Len(t, st.Conns, 1)
+		assert.Equal(t, int(websocket.StatusNormalClosure), st.Conns[0].ClientCloseCode, "close frame")
+	})
 }
 
 func TestKick(t *testing.T) {

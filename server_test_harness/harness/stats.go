@@ -2,9 +2,13 @@
 
 package harness
 
+import "container/list"
+
+// bucket is what the harness has seen of the connections tagged one id.
 type bucket struct {
 	s     Stats
 	conns []*ConnStats
+	idle  *list.Element // in h.idle while no connection of the id is open
 }
 
 // Stats returns what the harness has seen for connections tagged id, or
@@ -16,6 +20,7 @@ func (h *Harness) Stats(id string) Stats {
 	if !ok {
 		return Stats{}
 	}
+	h.used(id, b)
 	s := b.s
 	if id != "" {
 		s.Conns = make([]ConnStats, len(b.conns))
@@ -32,12 +37,42 @@ func (h *Harness) update(id string, fn func(s *Stats)) {
 	defer h.mu.Unlock()
 	fn(&h.buckets[""].s)
 	if id != "" {
-		b := h.buckets[id]
-		if b == nil {
-			b = &bucket{}
-			h.buckets[id] = b
-		}
+		b := h.bucket(id)
 		fn(&b.s)
+		h.used(id, b)
+	}
+}
+
+// bucket returns id's bucket, making it if there is none. h.mu is held;
+// the caller calls used once it has counted what brought it.
+func (h *Harness) bucket(id string) *bucket {
+	b := h.buckets[id]
+	if b == nil {
+		b = &bucket{}
+		h.buckets[id] = b
+	}
+	return b
+}
+
+// used notes that id's bucket b was just used, and forgets the idle id
+// used least recently if there are more than MaxIdleIDs (see there). It
+// is called after any change to b's count of open connections. h.mu is
+// held.
+func (h *Harness) used(id string, b *bucket) {
+	switch {
+	case id == "": // the totals are never forgotten
+	case b.s.Open > 0:
+		if b.idle != nil {
+			h.idle.Remove(b.idle)
+			b.idle = nil
+		}
+	case b.idle != nil:
+		h.idle.MoveToFront(b.idle)
+	default:
+		b.idle = h.idle.PushFront(id)
+		for h.idle.Len() > MaxIdleIDs {
+			delete(h.buckets, h.idle.Remove(h.idle.Back()).(string))
+		}
 	}
 }
 
@@ -52,16 +87,13 @@ func (h *Harness) admit(c *conn) {
 	}
 	add(h.buckets[""])
 	if c.id != "" {
-		b := h.buckets[c.id]
-		if b == nil {
-			b = &bucket{}
-			h.buckets[c.id] = b
-		}
+		b := h.bucket(c.id)
 		add(b)
 		b.conns = append(b.conns, c.st)
 		if len(b.conns) > MaxConnStats {
 			b.conns = append(b.conns[:0], b.conns[len(b.conns)-MaxConnStats:]...)
 		}
+		h.used(c.id, b)
 	}
 	if h.closed {
 		c.cancel()
@@ -79,6 +111,7 @@ func (h *Harness) unregister(c *conn) {
 	h.buckets[""].s.Open--
 	if b := h.buckets[c.id]; c.id != "" && b != nil {
 		b.s.Open--
+		h.used(c.id, b)
 	}
 	c.st.Open = false
 }

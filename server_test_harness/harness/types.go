@@ -38,6 +38,18 @@ type Stats struct {
 // MaxConnStats is how many connections [Stats.Conns] keeps per tag.
 const MaxConnStats = 256
 
+// MaxIdleIDs is how many ids with no open connection the harness keeps
+// the stats of: those used most recently, where a handshake (refused or
+// not), a message, the end of a connection and a [Harness.Stats] read
+// (/stats?id=) each use an id. An older idle id is forgotten: its stats
+// read as zero, and fail=N counts its refusals from 0 again. An id with an
+// open connection is never forgotten. So a harness that serves a long
+// test run holds the stats of at most this many idle ids (and
+// [MaxConnStats] connections for each), and a test can read its id's
+// stats after its connections have closed as long as fewer than
+// MaxIdleIDs other ids have been used since.
+const MaxIdleIDs = 1024
+
 // ConnStats describes one connection.
 type ConnStats struct {
 	// Path is the scenario, such as "/echo".
