@@ -110,7 +110,7 @@ func WireCode(c StatusCode) (StatusCode, bool) {
 
 // Defaults for the zero Options.
 const (
-	DefaultReadLimit        = 32 << 10
+	DefaultReadLimit        = wsspec.DefaultReadLimit
 	DefaultHandshakeTimeout = 30 * time.Second
 	DefaultCloseTimeout     = 5 * time.Second
 )
@@ -272,9 +272,7 @@ func (o *Options) withDefaults() Options {
 		out = *o
 		out.Subprotocols = append([]string(nil), o.Subprotocols...)
 	}
-	if out.ReadLimit == 0 || out.ReadLimit < -1 {
-		out.ReadLimit = DefaultReadLimit
-	}
+	out.ReadLimit = wsspec.ReadLimit(out.ReadLimit)
 	if out.HandshakeTimeout == 0 {
 		out.HandshakeTimeout = DefaultHandshakeTimeout
 	}

@@ -274,8 +274,5 @@ func (c *Conn) Subprotocol() string { return c.t.subprotocol() }
 // SetReadLimit changes Options.ReadLimit for the messages that arrive from
 // now on: n bytes, or -1 for no limit (0 means DefaultReadLimit).
 func (c *Conn) SetReadLimit(n int64) {
-	if n == 0 || n < -1 {
-		n = DefaultReadLimit
-	}
-	c.t.setReadLimit(n)
+	c.t.setReadLimit(wsspec.ReadLimit(n))
 }

@@ -480,9 +480,7 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 func (c *Conn) SetReadLimit(n int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if n == 0 || n < -1 {
-		n = DefaultReadLimit
-	}
+	n = wsspec.ReadLimit(n)
 	c.opts.ReadLimit = n
 	if c.queueAuto {
 		c.opts.QueueLimit = defaultQueueLimit(n)

@@ -342,6 +342,18 @@ func TestReadLimit(t *testing.T) {
 	})
 }
 
+// TestReadLimitNegative: a negative Options.ReadLimit other than -1 means
+// the default, as it does in SetReadLimit (and in client.Options), not no
+// limit.
+func TestReadLimitNegative(t *testing.T) {
+	forEach(t, func(t *testing.T, be backend) {
+		c := be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit = -2 })
+		write(t, c, wasm.MessageBinary, pattern(wasm.DefaultReadLimit+1, 1))
+		_, _, err := c.Read(ctxFor(t, 10*time.Second))
+		require.ErrorIs(t, err, wasm.ErrMessageTooBig, "a message over the default limit")
+	}, "classic", "stream", "fallback")
+}
+
 func TestQueueLimitCloses(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		id := wstest.ID(t)

@@ -5,6 +5,8 @@ package wasm
 import (
 	"strconv"
 	"time"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // MessageType is the kind of a WebSocket message. Its values match
@@ -105,7 +107,7 @@ func (t Transport) String() string {
 // Defaults for the zero Options. DefaultQueueLimit is the least default
 // receive-queue limit: see Options.QueueLimit.
 const (
-	DefaultReadLimit        = 32 << 10
+	DefaultReadLimit        = wsspec.DefaultReadLimit
 	DefaultQueueLimit       = 64 << 20
 	DefaultSendHighWater    = 1 << 20
 	DefaultHandshakeTimeout = 30 * time.Second
@@ -151,8 +153,9 @@ type Options struct {
 	// WebSocket.
 	Transport Transport
 
-	// ReadLimit is the largest message Read accepts, in bytes: 0 means
-	// DefaultReadLimit (32 KiB), -1 means no limit. A larger message is
+	// ReadLimit is the largest message Read accepts, in bytes: 0 (or any
+	// negative value but -1) means DefaultReadLimit (32 KiB), -1 means no
+	// limit, as in SetReadLimit. A larger message is
 	// refused before it is copied into Go memory (its byteLength, its
 	// Blob size or its text's UTF-8 length is checked): the connection
 	// closes with 4009 and Read returns ErrMessageTooBig after the
@@ -207,9 +210,7 @@ func (o *Options) withDefaults() Options {
 	if out.BinaryType == "" {
 		out.BinaryType = ArrayBuffer
 	}
-	if out.ReadLimit == 0 {
-		out.ReadLimit = DefaultReadLimit
-	}
+	out.ReadLimit = wsspec.ReadLimit(out.ReadLimit)
 	if out.QueueLimit <= 0 {
 		out.QueueLimit = defaultQueueLimit(out.ReadLimit)
 	}

@@ -1,7 +1,8 @@
 // Package wsspec holds the rules of what a WebSocket client may send and
-// dial, as browsers enforce them, written once for package wasm (the
-// browser's vocabulary) and package client (the portable one), which may
-// not import each other.
+// dial, as browsers enforce them, and the defaults they share, written
+// once for package wasm (the browser's vocabulary), package client (the
+// portable one), which may not import each other, and the packages above
+// them (reconnect, codec).
 package wsspec
 
 import (
@@ -57,6 +58,20 @@ func CloseReason(reason string) string {
 		n--
 	}
 	return reason[:n]
+}
+
+// DefaultReadLimit is the read limit, in bytes, of a connection whose
+// options leave it 0.
+const DefaultReadLimit = 32 << 10
+
+// ReadLimit returns the read limit that n asks for, in options or in
+// SetReadLimit: n bytes, -1 for no limit, and DefaultReadLimit for 0 or
+// any other negative n.
+func ReadLimit(n int64) int64 {
+	if n == 0 || n < -1 {
+		return DefaultReadLimit
+	}
+	return n
 }
 
 // CheckURL checks the parts of a parsed WebSocket URL, raw: ws and wss

@@ -49,3 +49,9 @@ func TestCheckURL(t *testing.T) {
 		assert.Equal(t, want, u.String(), raw)
 	}
 }
+
+func TestReadLimit(t *testing.T) {
+	for n, want := range map[int64]int64{0: wsspec.DefaultReadLimit, -1: -1, -2: wsspec.DefaultReadLimit, -1 << 40: wsspec.DefaultReadLimit, 1: 1, 1 << 40: 1 << 40} {
+		assert.Equal(t, want, wsspec.ReadLimit(n), "ReadLimit(%d)", n)
+	}
+}
