@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strconv"
 	"sync"
 	"unicode/utf8"
 
@@ -245,13 +244,8 @@ func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string)
 		return closedError("close")
 	}
 
-	wire, ok := WireCode(code)
-	var codeErr error
-	if !ok {
-		codeErr = errs.Msg("client: close: code "+strconv.Itoa(int(code))+": "+ErrInvalidCloseCode.Error()+"; closed with 4011", ErrInvalidCloseCode)
-		reason = "duplex: invalid close code " + strconv.Itoa(int(code))
-	}
-	err := c.t.close(ctx, wire, wsspec.CloseReason(reason))
+	wire, reason, codeErr := wsspec.Close("client: close", int(code), reason, ErrInvalidCloseCode)
+	err := c.t.close(ctx, StatusCode(wire), reason)
 	return errors.Join(codeErr, err)
 }
 

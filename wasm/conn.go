@@ -440,13 +440,8 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 		c.finalize()
 		return CloseResult{WasClean: e.wasClean}, errs.Wrap("wasm: close: already ended", e.closeError())
 	}
-	sent, valid := BrowserCloseCode(code)
-	var codeErr error
-	if !valid {
-		codeErr = errs.Msg("wasm: close: code "+strconv.Itoa(code)+": "+ErrInvalidCloseCode.Error()+"; closed with 4011", ErrInvalidCloseCode)
-		reason = "duplex: invalid close code " + strconv.Itoa(code)
-	}
-	res := CloseResult{Code: sent, Reason: wsspec.CloseReason(reason)}
+	sent, reason, codeErr := wsspec.Close("wasm: close", code, reason, ErrInvalidCloseCode)
+	res := CloseResult{Code: sent, Reason: reason}
 	if err := c.b.close(res.Code, res.Reason); err != nil {
 		c.b.detach()
 		c.finalize()

@@ -7,7 +7,10 @@ package wsspec
 
 import (
 	"errors"
+	"strconv"
 	"unicode/utf8"
+
+	"github.com/duplex-go/duplex/internal/errs"
 )
 
 // This package is in every page: it uses neither strings nor strconv.Quote
@@ -42,6 +45,20 @@ func PeerCloseCode(code int) bool {
 		return true
 	}
 	return false
+}
+
+// Close returns what a close with code and reason sends: CloseCode's code
+// and CloseReason's reason, and a nil error. For a code no client may send
+// it returns 4011, a reason that names the code, and an error of op (such
+// as "client: close") wrapping invalidCode.
+func Close(op string, code int, reason string, invalidCode error) (int, string, error) {
+	sent, ok := CloseCode(code)
+	if !ok {
+		n := strconv.Itoa(code)
+		return sent, "duplex: invalid close code " + n,
+			errs.Msg(op+": code "+n+" is not a close code a client may send; closed with 4011", invalidCode)
+	}
+	return sent, CloseReason(reason), nil
 }
 
 // CloseReason makes reason sendable: valid UTF-8, cut to MaxReasonBytes at

@@ -1,6 +1,7 @@
 package wsspec_test
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -54,4 +55,22 @@ func TestReadLimit(t *testing.T) {
 	for n, want := range map[int64]int64{0: wsspec.DefaultReadLimit, -1: -1, -2: wsspec.DefaultReadLimit, -1 << 40: wsspec.DefaultReadLimit, 1: 1, 1 << 40: 1 << 40} {
 		assert.Equal(t, want, wsspec.ReadLimit(n), "ReadLimit(%d)", n)
 	}
+}
+
+func TestClose(t *testing.T) {
+	errCode := errors.New("test: invalid close code")
+	code, reason, err := wsspec.Close("x: close", 1001, "bye", errCode)
+	require.NoError(t, err)
+	assert.Equal(t, 4001, code, "1001 is sent as 4001")
+	assert.Equal(t, "bye", reason)
+
+	_, reason, err = wsspec.Close("x: close", 1000, strings.Repeat("é", 100), errCode)
+	require.NoError(t, err)
+	assert.Equal(t, wsspec.CloseReason(strings.Repeat("é", 100)), reason, "the reason made sendable")
+
+	code, reason, err = wsspec.Close("x: close", 2000, "ignored", errCode)
+	require.ErrorIs(t, err, errCode)
+	assert.EqualError(t, err, "x: close: code 2000 is not a close code a client may send; closed with 4011")
+	assert.Equal(t, 4011, code)
+	assert.Equal(t, "duplex: invalid close code 2000", reason)
 }
