@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/wsspec"
@@ -123,13 +122,6 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 	return c.t.reader(ctx)
 }
 
-func checkType(op string, typ MessageType) error {
-	if typ != MessageText && typ != MessageBinary {
-		return errors.New("client: " + op + ": " + typ.String() + " is not a message type")
-	}
-	return nil
-}
-
 // Write sends p as one message of type typ. Text that is not UTF-8 is
 // refused with ErrInvalidUTF8 before anything is sent. p may be reused as
 // soon as Write returns.
@@ -141,11 +133,8 @@ func checkType(op string, typ MessageType) error {
 // bytes; a ctx that ends then returns ctx.Err() with nothing sent and the
 // connection usable.
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
-	if err := checkType("write", typ); err != nil {
+	if err := wsspec.CheckWrite("client: write", int(typ), p, ErrInvalidUTF8); err != nil {
 		return err
-	}
-	if typ == MessageText && !utf8.Valid(p) {
-		return errs.Msg("client: write: "+ErrInvalidUTF8.Error()+"; nothing was sent", ErrInvalidUTF8)
 	}
 	if c.isClosed() {
 		return closedError("write")
@@ -166,7 +155,7 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 // waits has sent nothing). Browsers have no API for frames, so there the
 // message is sent whole at Close, and others do not wait for it.
 func (c *Conn) Writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
-	if err := checkType("writer", typ); err != nil {
+	if err := wsspec.CheckType("client: writer", int(typ)); err != nil {
 		return nil, err
 	}
 	if c.isClosed() {

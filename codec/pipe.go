@@ -2,12 +2,11 @@ package codec
 
 import (
 	"context"
-	"errors"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // PipeBuffer is how many messages each direction of a Pipe holds.
@@ -70,11 +69,8 @@ func (c *PipeConn) Read(ctx context.Context) (client.MessageType, []byte, error)
 
 // Write sends a copy of p as one message of type typ.
 func (c *PipeConn) Write(ctx context.Context, typ client.MessageType, p []byte) error {
-	if typ != client.MessageText && typ != client.MessageBinary {
-		return errors.New("codec: pipe: write: " + typ.String() + " is not a message type")
-	}
-	if typ == client.MessageText && !utf8.Valid(p) {
-		return errs.Wrap("codec: pipe: write", client.ErrInvalidUTF8)
+	if err := wsspec.CheckWrite("codec: pipe: write", int(typ), p, client.ErrInvalidUTF8); err != nil {
+		return err
 	}
 	if err := c.closedErr("write"); err != nil {
 		return err

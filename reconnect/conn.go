@@ -5,11 +5,11 @@ import (
 	"errors"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/redact"
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 var (
@@ -208,11 +208,8 @@ func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
 // ctx.Err(), as client.Conn's does. p may be reused as soon as Write
 // returns.
 func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) error {
-	if typ != client.MessageText && typ != client.MessageBinary {
-		return errors.New("reconnect: write: " + typ.String() + " is not a message type")
-	}
-	if typ == client.MessageText && !utf8.Valid(p) {
-		return errs.Msg("reconnect: write: "+client.ErrInvalidUTF8.Error()+"; nothing was sent", client.ErrInvalidUTF8)
+	if err := wsspec.CheckWrite("reconnect: write", int(typ), p, client.ErrInvalidUTF8); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err

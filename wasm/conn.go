@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"syscall/js"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/duplex-go/duplex/internal/errs"
@@ -349,11 +348,12 @@ func (c *Conn) closedError(op string) error {
 // then hands the message to the browser and returns. An error means the
 // message was not sent.
 func (c *Conn) WriteText(ctx context.Context, s string) error {
-	if !utf8.ValidString(s) {
-		return errs.Wrap("wasm: write", ErrInvalidUTF8)
-	}
 	// The bytes are only read, and copied before write returns.
-	return c.write(ctx, kindText, unsafe.Slice(unsafe.StringData(s), len(s)))
+	p := unsafe.Slice(unsafe.StringData(s), len(s))
+	if err := wsspec.CheckWrite("wasm: write", wsspec.MessageText, p, ErrInvalidUTF8); err != nil {
+		return err
+	}
+	return c.write(ctx, kindText, p)
 }
 
 // WriteBinary sends a binary message; see WriteText for how it waits. The

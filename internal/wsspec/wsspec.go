@@ -77,6 +77,37 @@ func CloseReason(reason string) string {
 	return reason[:n]
 }
 
+// The values of the message types, in client.MessageType and
+// wasm.MessageType alike.
+const (
+	MessageText   = 1
+	MessageBinary = 2
+)
+
+// CheckType returns an error of op (such as "client: writer") if typ is
+// not MessageText or MessageBinary, else nil. It names typ as
+// client.MessageType's and wasm.MessageType's String do.
+func CheckType(op string, typ int) error {
+	if typ != MessageText && typ != MessageBinary {
+		return errors.New(op + ": MessageType(" + strconv.Itoa(typ) + ") is not a message type")
+	}
+	return nil
+}
+
+// CheckWrite returns the error of op (such as "client: write") sending p
+// as a message of type typ, checked before anything is sent: CheckType's,
+// or for text that is not UTF-8 an error wrapping invalidUTF8. It returns
+// nil if p may be sent.
+func CheckWrite(op string, typ int, p []byte, invalidUTF8 error) error {
+	if err := CheckType(op, typ); err != nil {
+		return err
+	}
+	if typ == MessageText && !utf8.Valid(p) {
+		return errs.Msg(op+": text is not valid UTF-8; nothing was sent", invalidUTF8)
+	}
+	return nil
+}
+
 // DefaultReadLimit is the read limit, in bytes, of a connection whose
 // options leave it 0.
 const DefaultReadLimit = 32 << 10

@@ -3,6 +3,7 @@ package wsspec_test
 import (
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -55,6 +56,23 @@ func TestReadLimit(t *testing.T) {
 	for n, want := range map[int64]int64{0: wsspec.DefaultReadLimit, -1: -1, -2: wsspec.DefaultReadLimit, -1 << 40: wsspec.DefaultReadLimit, 1: 1, 1 << 40: 1 << 40} {
 		assert.Equal(t, want, wsspec.ReadLimit(n), "ReadLimit(%d)", n)
 	}
+}
+
+func TestCheckWrite(t *testing.T) {
+	errUTF8 := errors.New("test: invalid UTF-8")
+	require.NoError(t, wsspec.CheckWrite("x: write", wsspec.MessageText, []byte("ok ✓"), errUTF8))
+	require.NoError(t, wsspec.CheckWrite("x: write", wsspec.MessageBinary, []byte{0xff}, errUTF8), "binary is not checked")
+
+	err := wsspec.CheckWrite("x: write", wsspec.MessageText, []byte{'a', 0xff}, errUTF8)
+	require.ErrorIs(t, err, errUTF8)
+	assert.EqualError(t, err, "x: write: text is not valid UTF-8; nothing was sent")
+
+	for _, typ := range []int{0, 3, -1} {
+		err := wsspec.CheckWrite("x: write", typ, nil, errUTF8)
+		assert.EqualError(t, err, "x: write: MessageType("+strconv.Itoa(typ)+") is not a message type")
+		assert.Equal(t, err, wsspec.CheckType("x: write", typ), "CheckType")
+	}
+	assert.NoError(t, wsspec.CheckType("x: writer", wsspec.MessageText))
 }
 
 func TestClose(t *testing.T) {
