@@ -106,8 +106,10 @@ func TestCallbacksMayUseConn(t *testing.T) {
 						return nil
 					},
 					OnState: func(e reconnect.Event) {
-						rec.on(e)
+						// fire first: once the test has seen an event,
+						// that event's fire has passed.
 						fire("OnState(" + e.State.String() + ")")
+						rec.on(e)
 					},
 					Heartbeat: &reconnect.Heartbeat{
 						Interval: 30 * time.Millisecond,
@@ -130,6 +132,10 @@ func TestCallbacksMayUseConn(t *testing.T) {
 				conn.Store(c)
 				stop := c.OnDisconnect(func(error) { fire("OnDisconnect") })
 				defer stop()
+				// The first connection's OnState(Connected) may come after
+				// Dial returns: arm only once it has passed, so that the
+				// calls run from the callback the test makes run below.
+				rec.wait(t, reconnect.Connected)
 				armed.Store(true)
 
 				// Make the callback run.

@@ -108,7 +108,9 @@ type link struct {
 // its connection is lost, until Close. ctx bounds only this first
 // connection: Dial returns ctx.Err() (joined with the last failure) if
 // it ends first, and an error wrapping ErrGaveUp if a failure is final or
-// GiveUpAfter failures come first.
+// GiveUpAfter failures come first. The Conn it returns is Connected
+// (State says so), but Options.OnState may hear of that connection only
+// after Dial has returned.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
 	if h := o.Heartbeat; h != nil && h.Interval <= 0 {

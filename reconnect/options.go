@@ -118,9 +118,11 @@ type Options struct {
 
 	// OnState, if set, is told each change of state, in order and one at
 	// a time, from the Conn's own goroutine; Closed comes last, once the
-	// Conn's goroutines are done. It must not block for long: redialling
-	// waits for it. Like every callback, it may call any method of the
-	// Conn (see Callbacks above).
+	// Conn's goroutines are done. It hears of a state after Conn.State
+	// says it: the first connection's Connected may come after Dial has
+	// returned. It must not block for long: redialling waits for it. Like
+	// every callback, it may call any method of the Conn (see Callbacks
+	// above).
 	OnState func(Event)
 
 	hooks *hooks // for this package's tests only
