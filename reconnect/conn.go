@@ -77,12 +77,11 @@ type Conn struct {
 	cur       *link // the open connection, nil if none
 	flushing  bool  // run is sending the queue on cur
 	queue     []message
-	queued    int64  // what queue counts towards QueueLimit
-	seq       uint64 // the number of the last message queued
-	closing   bool   // Close or CloseNow was called
-	end       error  // why the Conn ended (gave up); nil if it has not or was closed
-	lastErr   error  // the last failure, for Dial's error
-	callbacks int    // user callbacks running now (see enter)
+	queued    int64 // what queue counts towards QueueLimit
+	closing   bool  // Close or CloseNow was called
+	end       error // why the Conn ended (gave up); nil if it has not or was closed
+	lastErr   error // the last failure, for Dial's error
+	callbacks int   // user callbacks running now (see callback)
 	listeners map[*func(error)]struct{}
 	upOnce    sync.Once
 }
@@ -90,17 +89,16 @@ type Conn struct {
 type message struct {
 	typ client.MessageType
 	p   []byte
-	seq uint64 // in the queue: its number, from 1
 }
 
 // link is one connection.
 type link struct {
-	cc      *client.Conn
-	gone    bool          // under Conn.mu: drop has begun
-	dead    chan struct{} // closed when it is lost (drop)
-	err     error         // why it was lost; set before dead is closed
-	readed  chan struct{} // closed when its reading goroutine returns
-	flushed chan struct{} // closed when the queue has been sent on it, or it failed
+	cc       *client.Conn
+	gone     bool          // under Conn.mu: drop has begun
+	dead     chan struct{} // closed when it is lost (drop)
+	err      error         // why it was lost; set before dead is closed
+	readDone chan struct{} // closed when its reading goroutine returns
+	flushed  chan struct{} // closed when the queue has been sent on it, or it failed
 }
 
 // Dial dials url (as client.Dial does, with Options.Dial) until a

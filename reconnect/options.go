@@ -20,10 +20,10 @@ const (
 	DefaultReadAhead    = 64 << 10
 )
 
-// queueOverhead is what each queued message counts towards
-// Options.QueueLimit on top of its bytes, so that a flood of empty
-// messages is bounded too.
-const queueOverhead = 32
+// msgOverhead is what each message queued or held counts towards
+// Options.QueueLimit or Options.ReadAhead on top of its bytes, so that a
+// flood of empty messages is bounded too.
+const msgOverhead = 32
 
 // Options configures a Conn. A nil *Options means the zero value, whose
 // every field has a documented default.

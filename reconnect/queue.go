@@ -16,15 +16,14 @@ import (
 
 // enqueue queues a copy of p; c.mu is held.
 func (c *Conn) enqueue(typ client.MessageType, p []byte) error {
-	n := int64(len(p)) + queueOverhead
+	n := int64(len(p)) + msgOverhead
 	if c.o.QueueLimit < 0 {
 		return errs.Msg("reconnect: write: no connection, and no queue (Options.QueueLimit < 0); the message was not sent", ErrQueueFull)
 	}
 	if c.queued+n > c.o.QueueLimit {
 		return errs.Msg(ErrQueueFull.Error()+" ("+strconv.FormatInt(c.o.QueueLimit, 10)+" bytes, Options.QueueLimit); the message was not queued", ErrQueueFull)
 	}
-	c.seq++
-	c.queue = append(c.queue, message{typ, append([]byte(nil), p...), c.seq})
+	c.queue = append(c.queue, message{typ, append([]byte(nil), p...)})
 	c.queued += n
 	return nil
 }
@@ -61,27 +60,15 @@ func (c *Conn) flush(l *link) {
 		}
 		// Taken: m leaves the queue, even if l has been lost since (sent
 		// again, it could arrive twice), unless Close emptied the queue.
+		// (Only run's goroutine takes messages out, and only Close empties
+		// the queue meanwhile: while the Conn is not closing, m is still
+		// first.)
 		c.mu.Lock()
-		if len(c.queue) > 0 && c.queue[0].seq == m.seq {
+		if !c.closing {
 			c.queue[0] = message{}
 			c.queue = c.queue[1:]
-			c.queued -= int64(len(m.p)) + queueOverhead
+			c.queued -= int64(len(m.p)) + msgOverhead
 		}
 		c.mu.Unlock()
 	}
-}
-
-// hooks are where this package's tests step into a Conn (through
-// Options.hooks, which only export_test.go sets); nil otherwise.
-type hooks struct {
-	// BeforeFlushWrite and AfterFlushWrite run around the write of a
-	// queued message on a new connection (AfterFlushWrite only if it
-	// returned nil), with the channel closed when that connection is lost.
-	BeforeFlushWrite, AfterFlushWrite func(p []byte, lost <-chan struct{})
-	// Sent runs when a connection has taken a message: from the queue or
-	// from Write.
-	Sent func(p []byte, queued bool)
-	// ReadAheadFull runs when the reading goroutine stops, the read-ahead
-	// full, with how many messages it holds.
-	ReadAheadFull func(held int)
 }

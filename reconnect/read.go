@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
 )
 
@@ -40,7 +41,7 @@ func (b *inbox) push(m message) {
 		b.msgs, b.head = b.msgs[:n], 0
 	}
 	b.msgs = append(b.msgs, m)
-	b.bytes += int64(len(m.p)) + queueOverhead
+	b.bytes += int64(len(m.p)) + msgOverhead
 	b.mu.Unlock()
 	signal(b.avail)
 }
@@ -60,7 +61,7 @@ func (b *inbox) pop() (message, bool) {
 			b.msgs = nil // a burst's array: let it go
 		}
 	}
-	b.bytes -= int64(len(m.p)) + queueOverhead
+	b.bytes -= int64(len(m.p)) + msgOverhead
 	more := b.head < len(b.msgs)
 	b.mu.Unlock()
 	signal(b.room)
@@ -96,7 +97,7 @@ func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) 
 // the heartbeat. While the inbox is full it does not read: the server's
 // messages wait in the network, and the heartbeat pauses.
 func (c *Conn) read(l *link, prev <-chan struct{}) {
-	defer close(l.readed)
+	defer close(l.readDone)
 	hb := c.o.Heartbeat
 	var full func(int)
 	if h := c.o.hooks; h != nil {
@@ -132,11 +133,11 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 				}
 				pinged = true
 				if hb.Ping != nil {
-					if !c.enter() {
+					var typ client.MessageType
+					var p []byte
+					if !c.callback(func() { typ, p = hb.Ping() }) {
 						return
 					}
-					typ, p := hb.Ping()
-					c.leave()
 					wctx, cancel := context.WithTimeout(c.ctx, hb.Timeout)
 					err := l.cc.Write(wctx, typ, p)
 					cancel()
@@ -152,11 +153,10 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 		}
 		pinged = false
 		if hb != nil && hb.IsPong != nil {
-			if !c.enter() {
+			var pong bool
+			if !c.callback(func() { pong = hb.IsPong(typ, p) }) {
 				return
 			}
-			pong := hb.IsPong(typ, p)
-			c.leave()
 			if pong {
 				continue
 			}

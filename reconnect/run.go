@@ -15,14 +15,13 @@ import (
 // the open connection (read), which reads ahead and runs the heartbeat.
 // Both call the program's callbacks (Options); neither holds c.mu while
 // doing so, and neither waits for anything a callback may be waiting for,
-// so a callback may call any method of the Conn (see enter).
+// so a callback may call any method of the Conn (see callback).
 
 // run dials, serves each connection until it is lost, and dials again,
 // until the Conn is closed or gives up; then it tells OnState.
 func (c *Conn) run() {
 	defer close(c.done)
-	var prev <-chan struct{} // the reading goroutine of the last connection
-	closed := c.loop(&prev)
+	closed, prev := c.loop()
 	c.cancel() // it ends the reading goroutine
 	if prev != nil {
 		<-prev
@@ -35,82 +34,96 @@ func (c *Conn) run() {
 	}
 }
 
-// loop is run's loop; it returns the Closed event.
-func (c *Conn) loop(prev *<-chan struct{}) Event {
-	closed := Event{State: Closed}
+// loop is run's loop; it returns the Closed event, and the channel
+// closed when the reading goroutine of the last connection returns (nil
+// if none opened).
+func (c *Conn) loop() (closed Event, prev <-chan struct{}) {
+	closed = Event{State: Closed}
 	failures := 0
 	var last error // the last failure
 	for {
 		if failures > 0 {
-			if !c.enter() {
-				return closed
+			var d time.Duration
+			if !c.callback(func() { d = c.o.Backoff.Delay(failures) }) {
+				return closed, prev
 			}
-			d := c.o.Backoff.Delay(failures)
-			c.leave()
 			if d < 0 {
-				return c.giveUp(last, failures)
+				return c.giveUp(last, failures), prev
 			}
 			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
-				return closed
+				return closed, prev
 			}
 		}
 		if c.offline != nil && c.offline() {
 			// A dial now would fail, and count: wait for the network.
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: true}) || !c.waitOnline() {
-				return closed
+				return closed, prev
 			}
 		}
 		if !c.announce(Event{State: Connecting, Failures: failures, Err: last}) {
-			return closed
+			return closed, prev
 		}
 		l, err := c.dial()
-		if err != nil {
-			if c.isClosing() {
-				return closed
+		if err == nil {
+			opened := time.Now()
+			err = c.serve(l, prev)
+			prev = l.readDone
+			if err == nil { // closed
+				return closed, prev
 			}
-			failures++
-			last = err
-			c.failed(err)
-			if _, ok := errors.AsType[*client.DialError](err); !ok && !errors.Is(err, errOnConnect) {
-				return c.giveUp(err, failures)
+			if time.Since(opened) >= c.o.StableAfter {
+				failures = 0
 			}
-			final, ok := c.final(err)
-			if !ok {
-				return closed
-			}
-			if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-				return c.giveUp(err, failures)
-			}
-			continue
-		}
-		opened := time.Now()
-		err = c.serve(l, *prev)
-		*prev = l.readed
-		if err == nil { // closed
-			return closed
-		}
-		if time.Since(opened) >= c.o.StableAfter {
-			failures = 0
+		} else if c.isClosing() {
+			return closed, prev
 		}
 		failures++
 		last = err
 		c.failed(err)
-		if !c.notifyLost(err) {
-			return closed
+		switch {
+		case l != nil: // a connection lost
+			if !c.notifyLost(err) {
+				return closed, prev
+			}
+		case !mendable(err):
+			// A malformed URL, Options the platform cannot do: no redial
+			// mends them, whatever Final says.
+			return c.giveUp(err, failures), prev
 		}
-		final, ok := c.final(err)
-		if !ok {
-			return closed
-		}
-		if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-			return c.giveUp(err, failures)
+		if e, stop := c.stop(err, failures); stop {
+			return e, prev
 		}
 	}
 }
 
+// stop reports whether the Conn stops after err, the last of failures
+// failures in a row: because it is closing, or because err is final
+// (Options.Final) or the GiveUpAfter-th; e is then the Closed event.
+func (c *Conn) stop(err error, failures int) (e Event, stop bool) {
+	var final bool
+	if !c.callback(func() { final = c.o.Final(err) }) {
+		return Event{State: Closed}, true
+	}
+	if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
+		return c.giveUp(err, failures), true
+	}
+	return Event{}, false
+}
+
 // errOnConnect marks the failures of Options.OnConnect.
 var errOnConnect = errors.New("reconnect: OnConnect failed")
+
+// mendable reports whether err, a failed dial, may go otherwise on the
+// next: a *client.DialError (the network, the server), or OnConnect's.
+// (errors.AsType, not errors.As: the reflection errors.As brings costs
+// every page 17 KB of gzipped wasm.)
+func mendable(err error) bool {
+	if _, ok := errors.AsType[*client.DialError](err); ok {
+		return true
+	}
+	return errors.Is(err, errOnConnect)
+}
 
 // dial makes one connection, with OnConnect run on it.
 func (c *Conn) dial() (*link, error) {
@@ -119,27 +132,26 @@ func (c *Conn) dial() (*link, error) {
 		return nil, err
 	}
 	if c.o.OnConnect != nil {
-		if !c.enter() {
-			cc.CloseNow()
-			return nil, errs.ErrClosed
-		}
 		ctx, cancel := c.ctx, context.CancelFunc(func() {})
 		if t := c.o.Dial.HandshakeTimeout; t >= 0 {
 			ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
 		}
-		err := c.o.OnConnect(ctx, cc)
+		ran := c.callback(func() { err = c.o.OnConnect(ctx, cc) })
 		cancel()
-		c.leave()
+		if !ran {
+			cc.CloseNow()
+			return nil, errs.ErrClosed
+		}
 		if err != nil {
 			cc.CloseNow()
 			return nil, errs.Join("reconnect: OnConnect: "+err.Error(), errOnConnect, err)
 		}
 	}
 	return &link{
-		cc:      cc,
-		dead:    make(chan struct{}),
-		readed:  make(chan struct{}),
-		flushed: make(chan struct{}),
+		cc:       cc,
+		dead:     make(chan struct{}),
+		readDone: make(chan struct{}),
+		flushed:  make(chan struct{}),
 	}, nil
 }
 
@@ -152,7 +164,7 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 	if c.closing {
 		c.mu.Unlock()
 		l.cc.CloseNow()
-		close(l.readed)
+		close(l.readDone)
 		return nil
 	}
 	c.cur, c.flushing = l, true
@@ -237,26 +249,24 @@ func (c *Conn) waitOnline() bool {
 	return true
 }
 
-// enter marks the start of a callback into the program, which leave
-// marks the end of; it reports false, and the callback must not run, if
-// the Conn is closing. A Close that finds a callback running does not
-// wait for the Conn's goroutines (it may be called from that callback, on
-// one of them); and once Close has begun, no callback starts. So a
-// callback may call any method of the Conn.
-func (c *Conn) enter() bool {
+// callback runs fn, a call into the program's code, unless the Conn is
+// closing; it reports whether fn ran. A Close that finds a callback
+// running does not wait for the Conn's goroutines (it may be called from
+// that callback, on one of them); and once Close has begun, no callback
+// starts. So a callback may call any method of the Conn.
+func (c *Conn) callback(fn func()) bool {
 	c.mu.Lock()
-	ok := !c.closing
-	if ok {
-		c.callbacks++
+	if c.closing {
+		c.mu.Unlock()
+		return false
 	}
+	c.callbacks++
 	c.mu.Unlock()
-	return ok
-}
-
-func (c *Conn) leave() {
+	fn()
 	c.mu.Lock()
 	c.callbacks--
 	c.mu.Unlock()
+	return true
 }
 
 // announce records e (but for Connected, which serve records as the
@@ -271,47 +281,27 @@ func (c *Conn) announce(e Event) bool {
 	if e.State != Connected {
 		c.state = e.State
 	}
+	c.mu.Unlock()
 	if c.o.OnState == nil {
-		c.mu.Unlock()
 		return true
 	}
-	c.callbacks++
-	c.mu.Unlock()
-	c.o.OnState(e)
-	c.leave()
-	return true
-}
-
-// final asks Options.Final whether err is final; ok is false if the Conn
-// is closing.
-func (c *Conn) final(err error) (final, ok bool) {
-	if !c.enter() {
-		return false, false
-	}
-	final = c.o.Final(err)
-	c.leave()
-	return final, true
+	return c.callback(func() { c.o.OnState(e) })
 }
 
 // notifyLost calls the OnDisconnect funcs with err; it reports false if
 // the Conn is closing.
 func (c *Conn) notifyLost(err error) bool {
 	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return false
-	}
 	fns := make([]func(error), 0, len(c.listeners))
 	for fn := range c.listeners {
 		fns = append(fns, *fn)
 	}
-	c.callbacks++
 	c.mu.Unlock()
-	for _, fn := range fns {
-		fn(err)
-	}
-	c.leave()
-	return true
+	return c.callback(func() {
+		for _, fn := range fns {
+			fn(err)
+		}
+	})
 }
 
 // giveUp ends the Conn after err, the last of failures failures, and
