@@ -3,6 +3,7 @@ package reconnect_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -239,4 +240,59 @@ func waitReceived(t *testing.T, id string, n int64) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestLossWhileReadAheadFull: a connection lost while the read-ahead is
+// full (its reading goroutine waits for room, reading nothing) leaves
+// nothing behind once a Write finds the loss: the next connection is
+// read as soon as Read makes room.
+func TestLossWhileReadAheadFull(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	full := make(chan int, 1)
+	o := &reconnect.Options{ReadAhead: 100}
+	reconnect.SetHooks(o, &reconnect.Hooks{ReadAheadFull: func(held int) {
+		select {
+		case full <- held:
+		default:
+		}
+	}})
+	c, rec := dial(t, "/echo?id="+id, o)
+	ctx := ctxFor(t, 10*time.Second)
+	big := strings.Repeat("b", 200)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte(big)))
+	select {
+	case <-full: // its echo fills the read-ahead
+	case <-ctx.Done():
+		t.Fatal("the read-ahead never filled")
+	}
+	require.Equal(t, 1, wstest.Kick(t, id, 0, ""), "cut the TCP connection")
+	// Nothing reads the connection: a Write finds the loss.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := false; !waiting; {
+		require.NoError(t, c.Write(ctx, client.MessageText, []byte("x")))
+		select {
+		case e := <-rec.ch:
+			waiting = e.State == reconnect.Waiting
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatal("no Write found the cut")
+		}
+	}
+	rec.wait(t, reconnect.Connected)
+
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, big, string(p), "the message held across the loss")
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("after")))
+	for {
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err, "the echo of \"after\" on the next connection")
+		if string(p) == "after" {
+			break
+		}
+		require.Equal(t, "x", string(p), "the echoes of what Write queued")
+	}
+	echo(t, c, "still read")
 }

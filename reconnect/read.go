@@ -72,8 +72,9 @@ func (b *inbox) pop() (message, bool) {
 }
 
 // waitRoom waits until b holds less than limit bytes; it reports false
-// if ctx ended first. full, if not nil, is told when it starts waiting.
-func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) bool {
+// if ctx ended or dead was closed first. full, if not nil, is told when it
+// starts waiting.
+func (b *inbox) waitRoom(ctx context.Context, dead <-chan struct{}, limit int64, full func(held int)) bool {
 	for {
 		b.mu.Lock()
 		ok, held := b.bytes < limit, len(b.msgs)-b.head
@@ -87,7 +88,15 @@ func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) 
 		}
 		select {
 		case <-b.room:
+			select {
+			case <-dead: // the room is not for a dead link: pass it on
+				signal(b.room)
+				return false
+			default:
+			}
 		case <-ctx.Done():
+			return false
+		case <-dead:
 			return false
 		}
 	}
@@ -105,7 +114,10 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 	}
 	pinged := false
 	for {
-		if !c.in.waitRoom(c.ctx, c.o.ReadAhead, full) {
+		// A link found dead meanwhile (by a Write, say) has nothing more
+		// to read: its goroutine returns, and does not compete with the
+		// next link's for the room Read makes.
+		if !c.in.waitRoom(c.ctx, l.dead, c.o.ReadAhead, full) {
 			return
 		}
 		ctx, cancel := c.ctx, context.CancelFunc(nil)
