@@ -14,4 +14,7 @@ type hooks struct {
 	// ReadAheadFull runs when the reading goroutine stops, the read-ahead
 	// full, with how many messages it holds.
 	ReadAheadFull func(held int)
+	// ReadWaitsPrev runs when the reading goroutine of a connection starts
+	// to wait for the previous connection's to return.
+	ReadWaitsPrev func()
 }

@@ -296,3 +296,87 @@ func TestLossWhileReadAheadFull(t *testing.T) {
 	}
 	echo(t, c, "still read")
 }
+
+// TestHeartbeatCallbacksOneAtATime: Heartbeat.IsPong (and Ping) run one
+// at a time, as Options says, even across connections: the next
+// connection is not read while the last one's reading goroutine is still
+// in IsPong.
+func TestHeartbeatCallbacksOneAtATime(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	var running atomic.Int32
+	var overlap atomic.Bool
+	blocked, release := make(chan struct{}), make(chan struct{})
+	var blockOnce sync.Once
+	waitsPrev := make(chan struct{}, 1)
+	o := &reconnect.Options{Heartbeat: &reconnect.Heartbeat{
+		Interval: time.Minute, // no ping: IsPong only
+		IsPong: func(_ client.MessageType, p []byte) bool {
+			if running.Add(1) > 1 {
+				overlap.Store(true)
+			}
+			if string(p) == "block" {
+				blockOnce.Do(func() {
+					close(blocked)
+					<-release
+				})
+			}
+			running.Add(-1)
+			return false
+		},
+	}}
+	reconnect.SetHooks(o, &reconnect.Hooks{ReadWaitsPrev: func() {
+		select {
+		case waitsPrev <- struct{}{}:
+		default:
+		}
+	}})
+	c, rec := dial(t, "/echo?id="+id, o)
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the Conn's CloseNow
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("block")))
+	select {
+	case <-blocked: // the reading goroutine is in IsPong
+	case <-ctx.Done():
+		t.Fatal("IsPong never saw \"block\"")
+	}
+	require.Equal(t, 1, wstest.Kick(t, id, 0, ""), "cut the TCP connection")
+	// Nothing reads the connection: a Write finds the loss, and queues
+	// its message for the next connection, which echoes it.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := false; !waiting; {
+		require.NoError(t, c.Write(ctx, client.MessageText, []byte("x")))
+		select {
+		case e := <-rec.ch:
+			waiting = e.State == reconnect.Waiting
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatal("no Write found the cut")
+		}
+	}
+	rec.wait(t, reconnect.Connected)
+	select {
+	case <-waitsPrev: // the next connection's reader waits for the last one's
+	case <-ctx.Done():
+		t.Fatal("the next connection's reader never waited for the last one's")
+	}
+	unblock()
+	assert.False(t, overlap.Load(), "IsPong ran on the next connection while the last one's was still in IsPong")
+
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "block", string(p))
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("after")))
+	for {
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err, "the echo of \"after\"")
+		if string(p) == "after" {
+			break
+		}
+		require.Equal(t, "x", string(p), "the echoes of what Write queued")
+	}
+	assert.False(t, overlap.Load(), "IsPong calls overlapped")
+}

@@ -32,7 +32,9 @@ const msgOverhead = 32
 //
 // The funcs a program gives here (OnState, OnConnect, Final, Backoff,
 // Heartbeat.Ping and Heartbeat.IsPong), and those of Conn.OnDisconnect,
-// run on the Conn's own goroutines, one at a time on each, and may call
+// run on the Conn's own goroutines, one at a time on each: the heartbeat's
+// on the reading goroutine (one connection's after the last one's, never
+// both at once), the others on the goroutine that dials. They may call
 // any method of the Conn: nothing deadlocks, and each call does what it
 // would anywhere else.
 //   - Write queues while no connection is open (OnConnect, Final, Backoff,

@@ -105,12 +105,29 @@ func (b *inbox) waitRoom(ctx context.Context, dead <-chan struct{}, limit int64,
 // read reads l until it fails, putting messages in the inbox, and runs
 // the heartbeat. While the inbox is full it does not read: the server's
 // messages wait in the network, and the heartbeat pauses.
+//
+// It starts once prev, the reading goroutine of the last connection, has
+// returned: so the messages of one connection come after the last one's,
+// IsPong and Ping run one at a time, and only one goroutine waits for
+// room in the inbox. prev returns soon: its link is dead (serve returns
+// only then), which ends its Read, its ping's Write and its wait for
+// room; it may still be in IsPong or Ping.
 func (c *Conn) read(l *link, prev <-chan struct{}) {
 	defer close(l.readDone)
 	hb := c.o.Heartbeat
 	var full func(int)
 	if h := c.o.hooks; h != nil {
 		full = h.ReadAheadFull
+		if prev != nil && h.ReadWaitsPrev != nil {
+			h.ReadWaitsPrev()
+		}
+	}
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-c.ctx.Done():
+			return
+		}
 	}
 	pinged := false
 	for {
@@ -171,14 +188,6 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			}
 			if pong {
 				continue
-			}
-		}
-		if prev != nil {
-			select {
-			case <-prev:
-				prev = nil
-			case <-c.ctx.Done():
-				return
 			}
 		}
 		c.in.push(message{typ: typ, p: p})
