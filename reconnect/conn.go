@@ -76,6 +76,7 @@ type Conn struct {
 	state     State
 	cur       *link // the open connection, nil if none
 	flushing  bool  // run is sending the queue on cur
+	sending   *link // flush is writing queue[0] on it; nil if not
 	queue     []message
 	queued    int64 // what queue counts towards QueueLimit
 	closing   bool  // Close or CloseNow was called
@@ -258,6 +259,9 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 // server's answer as client.Conn's Close does (at most
 // Options.Dial.CloseTimeout), and stops redialling. It returns an error
 // wrapping ErrUnsent if messages were still queued: they are discarded.
+// A queued message whose write Close finds under way is counted only if
+// the connection did not take it: the messages counted are exactly the
+// last ones queued that were never sent.
 // Close after the Conn ended returns an error with net.ErrClosed in its
 // chain.
 //
@@ -285,8 +289,17 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 	c.closing = true
 	l := c.cur
 	c.cur, c.flushing = nil, false
+	// The message flush is writing counts as unsent only if the
+	// connection does not take it: flush says, once Close has cut it.
+	sending := c.sending
 	unsent := len(c.queue)
-	c.queue, c.queued = nil, 0
+	if sending != nil {
+		unsent--
+		c.queue = c.queue[:1]
+	} else {
+		c.queue = nil
+	}
+	c.queued = 0
 	c.state = Closed
 	wait := c.callbacks == 0 // a callback may be our caller: see enter
 	c.mu.Unlock()
@@ -296,6 +309,13 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 		err = closeConn(l.cc)
 	}
 	c.cancel()
+	if sending != nil {
+		<-sending.flushed // its write ends with c.ctx
+		c.mu.Lock()
+		unsent += len(c.queue)
+		c.queue = nil
+		c.mu.Unlock()
+	}
 	if wait {
 		<-c.done
 	}

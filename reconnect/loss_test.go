@@ -380,3 +380,80 @@ func TestHeartbeatCallbacksOneAtATime(t *testing.T) {
 	}
 	assert.False(t, overlap.Load(), "IsPong calls overlapped")
 }
+
+// TestCloseCountsUnsent: Close's ErrUnsent counts only the queued
+// messages that were not sent: one a connection took while Close began
+// (its Write returned nil) is not among them, and one whose write Close
+// cut short is.
+func TestCloseCountsUnsent(t *testing.T) {
+	t.Parallel()
+	for _, taken := range []bool{true, false} {
+		name := "taken while Close began"
+		if !taken {
+			name = "cut short by Close"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			id := wstest.ID(t)
+			var conn atomic.Pointer[reconnect.Conn]
+			var queued atomic.Bool
+			at, goOn := make(chan struct{}), make(chan struct{})
+			var hooked atomic.Bool
+			hook := func([]byte, <-chan struct{}) {
+				if hooked.CompareAndSwap(false, true) {
+					close(at)
+					<-goOn
+				}
+			}
+			o := &reconnect.Options{OnState: func(e reconnect.Event) {
+				if e.State == reconnect.Waiting && queued.CompareAndSwap(false, true) {
+					// No connection: this is queued.
+					_ = conn.Load().Write(context.Background(), client.MessageText, []byte("queued"))
+				}
+			}}
+			h := &reconnect.Hooks{}
+			if taken {
+				h.AfterFlushWrite = hook // the write returned nil
+			} else {
+				h.BeforeFlushWrite = hook
+			}
+			reconnect.SetHooks(o, h)
+			c, _ := dial(t, "/echo?id="+id, o)
+			var once sync.Once
+			release := func() { once.Do(func() { close(goOn) }) }
+			t.Cleanup(release) // before the Conn's CloseNow
+			conn.Store(c)
+			require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+			select {
+			case <-at: // flush is writing "queued" on the next connection
+			case <-time.After(10 * time.Second):
+				t.Fatal("the queue was not sent on the next connection")
+			}
+			if taken {
+				waitReceived(t, id, 1)
+			}
+
+			closed := make(chan error, 1)
+			go func() { closed <- c.Close(client.StatusNormalClosure, "") }()
+			deadline := time.Now().Add(10 * time.Second)
+			for c.State() != reconnect.Closed { // Close has begun
+				require.False(t, time.Now().After(deadline), "Close did not begin")
+				time.Sleep(time.Millisecond)
+			}
+			release()
+			var err error
+			select {
+			case err = <-closed:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Close did not return")
+			}
+			if taken {
+				require.NoError(t, err, "the message was sent: Close discarded nothing")
+				assert.Equal(t, int64(1), wstest.Stats(t, id).MessagesReceived, "the server got it")
+				return
+			}
+			require.ErrorIs(t, err, reconnect.ErrUnsent)
+			assert.Contains(t, err.Error(), "1 queued message never sent")
+		})
+	}
+}

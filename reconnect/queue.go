@@ -12,7 +12,9 @@ import (
 // invariant, under c.mu: a message leaves the queue exactly when a
 // connection has taken it (client.Conn.Write returned nil), so none is
 // lost and none is sent twice. Only run's goroutine takes messages out;
-// Write only appends, and Close and giveUp empty it.
+// Write only appends, and Close and giveUp empty it, but for the message
+// flush is writing (c.sending), which Close leaves to flush: whether the
+// connection took it is what Close's ErrUnsent counts.
 
 // enqueue queues a copy of p; c.mu is held.
 func (c *Conn) enqueue(typ client.MessageType, p []byte) error {
@@ -44,31 +46,34 @@ func (c *Conn) flush(l *link) {
 			return
 		}
 		m := c.queue[0]
+		c.sending = l
 		c.mu.Unlock()
 		if h != nil && h.BeforeFlushWrite != nil {
 			h.BeforeFlushWrite(m.p, l.dead)
 		}
-		if err := l.cc.Write(c.ctx, m.typ, m.p); err != nil {
-			c.drop(l, err) // not taken: m stays first in the queue
-			return
+		err := l.cc.Write(c.ctx, m.typ, m.p)
+		if err == nil {
+			if h != nil && h.Sent != nil {
+				h.Sent(m.p, true)
+			}
+			if h != nil && h.AfterFlushWrite != nil {
+				h.AfterFlushWrite(m.p, l.dead)
+			}
 		}
-		if h != nil && h.Sent != nil {
-			h.Sent(m.p, true)
-		}
-		if h != nil && h.AfterFlushWrite != nil {
-			h.AfterFlushWrite(m.p, l.dead)
-		}
-		// Taken: m leaves the queue, even if l has been lost since (sent
-		// again, it could arrive twice), unless Close emptied the queue.
-		// (Only run's goroutine takes messages out, and only Close empties
-		// the queue meanwhile: while the Conn is not closing, m is still
-		// first.)
 		c.mu.Lock()
-		if !c.closing {
+		c.sending = nil
+		if err == nil {
+			// Taken: m leaves the queue, even if l has been lost since
+			// (sent again, it could arrive twice), or Close has begun
+			// (which leaves m to us: see close).
 			c.queue[0] = message{}
 			c.queue = c.queue[1:]
 			c.queued -= int64(len(m.p)) + msgOverhead
 		}
 		c.mu.Unlock()
+		if err != nil {
+			c.drop(l, err) // not taken: m stays first in the queue
+			return
+		}
 	}
 }
