@@ -215,3 +215,49 @@ func closeBounded(t *testing.T, c *reconnect.Conn) {
 		t.Error("CloseNow did not return in 10 s")
 	}
 }
+
+// TestCloseFromCallbackIsClose: a Final or Backoff that closes the Conn
+// and then says to stop leaves the Conn closed, not given up: Read and
+// Write say net.ErrClosed, not ErrGaveUp, and OnState(Closed) carries no
+// error.
+func TestCloseFromCallbackIsClose(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"Final", "Backoff"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			id := wstest.ID(t)
+			var conn atomic.Pointer[reconnect.Conn]
+			closeErr := make(chan error, 1)
+			rec := newRecorder()
+			o := &reconnect.Options{OnState: rec.on}
+			if name == "Final" {
+				o.Final = func(error) bool {
+					closeErr <- conn.Load().Close(client.StatusNormalClosure, "")
+					return true
+				}
+			} else {
+				o.Backoff = backoffFunc(func(int) time.Duration {
+					closeErr <- conn.Load().Close(client.StatusNormalClosure, "")
+					return -1
+				})
+			}
+			c, err := reconnect.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), o)
+			require.NoError(t, err)
+			t.Cleanup(func() { closeBounded(t, c) })
+			conn.Store(c)
+			rec.wait(t, reconnect.Connected)
+			require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+			e := rec.wait(t, reconnect.Closed)
+			require.NoError(t, <-closeErr, "Close from %s", name)
+			assert.NoError(t, e.Err, "OnState(Closed) after Close")
+
+			ctx := ctxFor(t, 5*time.Second)
+			_, _, err = c.Read(ctx)
+			require.ErrorIs(t, err, net.ErrClosed, "Read")
+			assert.NotErrorIs(t, err, reconnect.ErrGaveUp, "Read")
+			err = c.Write(ctx, client.MessageText, []byte("x"))
+			require.ErrorIs(t, err, net.ErrClosed, "Write")
+			assert.NotErrorIs(t, err, reconnect.ErrGaveUp, "Write")
+		})
+	}
+}

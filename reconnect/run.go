@@ -308,6 +308,12 @@ func (c *Conn) notifyLost(err error) bool {
 // returns the Closed event that says so.
 func (c *Conn) giveUp(err error, failures int) Event {
 	c.mu.Lock()
+	if c.closing {
+		// A callback (Final, Backoff) closed the Conn before it said to
+		// stop: the program's Close is why the Conn ends, not a give-up.
+		c.mu.Unlock()
+		return Event{State: Closed}
+	}
 	unsent := len(c.queue)
 	c.queue, c.queued = nil, 0
 	msg := "gave up after " + plural(failures, "failure")
@@ -315,12 +321,8 @@ func (c *Conn) giveUp(err error, failures int) Event {
 		msg += ", discarding " + plural(unsent, "queued message")
 	}
 	c.end = errs.Join(msg+": "+err.Error(), ErrGaveUp, err, errs.ErrClosed)
-	closing := c.closing
 	c.state = Closed
 	c.mu.Unlock()
 	c.cancel()
-	if closing {
-		return Event{State: Closed}
-	}
 	return Event{State: Closed, Failures: failures, Err: errs.Wrap("reconnect", c.end)}
 }
