@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -258,6 +259,108 @@ func TestCloseFromCallbackIsClose(t *testing.T) {
 			err = c.Write(ctx, client.MessageText, []byte("x"))
 			require.ErrorIs(t, err, net.ErrClosed, "Write")
 			assert.NotErrorIs(t, err, reconnect.ErrGaveUp, "Write")
+		})
+	}
+}
+
+// TestCloseWaitsForCallbacks: Close and CloseNow called from outside the
+// Conn's callbacks return only once the Conn's goroutines have ended and
+// OnState has heard Closed, even while a callback runs, and after the
+// Conn gave up: a program may then tear down what its callbacks use.
+func TestCloseWaitsForCallbacks(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		// blockOn is the callback that blocks while Close is called.
+		blockOn string
+	}{
+		{"while IsPong runs", "IsPong"},
+		{"while OnState(Closed) runs after giving up", "OnState(closed)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			id := wstest.ID(t)
+			var inCallback atomic.Int32 // callbacks running
+			var heardClosed atomic.Bool
+			blocked, release := make(chan struct{}), make(chan struct{})
+			var blockOnce, releaseOnce sync.Once
+			unblock := func() { releaseOnce.Do(func() { close(release) }) }
+			block := func(where string) {
+				if where == tt.blockOn {
+					blockOnce.Do(func() {
+						close(blocked)
+						<-release
+					})
+				}
+			}
+			rec := newRecorder()
+			o := &reconnect.Options{
+				Backoff: fast,
+				Final:   func(error) bool { return true },
+				OnState: func(e reconnect.Event) {
+					inCallback.Add(1)
+					defer inCallback.Add(-1)
+					rec.on(e)
+					if e.State == reconnect.Closed {
+						block("OnState(closed)")
+						heardClosed.Store(true)
+					}
+				},
+				Heartbeat: &reconnect.Heartbeat{
+					Interval: time.Minute,
+					IsPong: func(_ client.MessageType, p []byte) bool {
+						inCallback.Add(1)
+						defer inCallback.Add(-1)
+						if string(p) == "block" {
+							block("IsPong")
+						}
+						return false
+					},
+				},
+			}
+			waits := make(chan struct{}, 1)
+			reconnect.SetHooks(o, &reconnect.Hooks{CloseWaits: func() {
+				select {
+				case waits <- struct{}{}:
+				default:
+				}
+			}})
+			c, err := reconnect.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), o)
+			require.NoError(t, err)
+			t.Cleanup(func() { closeBounded(t, c) })
+			t.Cleanup(unblock) // before closeBounded
+			ctx := ctxFor(t, 10*time.Second)
+			if tt.blockOn == "IsPong" {
+				require.NoError(t, c.Write(ctx, client.MessageText, []byte("block")))
+			} else {
+				require.Equal(t, 1, wstest.Kick(t, id, 0, "")) // final: gives up
+				_, _, err := c.Read(ctx)
+				require.ErrorIs(t, err, reconnect.ErrGaveUp)
+			}
+			select {
+			case <-blocked:
+			case <-ctx.Done():
+				t.Fatalf("%s never ran", tt.blockOn)
+			}
+
+			closed := make(chan error, 1)
+			go func() { closed <- c.CloseNow() }()
+			select {
+			case <-waits: // Close waits for the Conn's goroutines
+				unblock()
+			case <-closed:
+				unblock()
+				t.Fatalf("CloseNow returned while %s still ran", tt.blockOn)
+			case <-ctx.Done():
+				t.Fatal("CloseNow neither returned nor waited")
+			}
+			select {
+			case <-closed:
+			case <-ctx.Done():
+				t.Fatalf("CloseNow did not return once %s had", tt.blockOn)
+			}
+			assert.Zero(t, inCallback.Load(), "callbacks still running after CloseNow returned")
+			assert.True(t, heardClosed.Load(), "OnState heard Closed before CloseNow returned")
 		})
 	}
 }

@@ -59,8 +59,9 @@ var (
 //
 // Every method returns within its ctx, or a bound the server cannot move:
 // Close waits at most Options.Dial.CloseTimeout for the server's answer,
-// CloseNow not at all (both also wait for the Conn's goroutines to end,
-// which client.Conn's CloseNow sees to).
+// CloseNow not at all. Both also wait for the Conn's goroutines to end
+// (which client.Conn's CloseNow sees to) and for a callback that is
+// running to return, unless called from a callback: see Close.
 type Conn struct {
 	url     string
 	o       Options
@@ -72,19 +73,22 @@ type Conn struct {
 	online  <-chan struct{}
 	offline func() bool // nil natively
 
-	mu        sync.Mutex
-	state     State
-	cur       *link // the open connection, nil if none
-	flushing  bool  // run is sending the queue on cur
-	sending   *link // flush is writing queue[0] on it; nil if not
-	queue     []message
-	queued    int64 // what queue counts towards QueueLimit
-	closing   bool  // Close or CloseNow was called
-	end       error // why the Conn ended (gave up); nil if it has not or was closed
-	lastErr   error // the last failure, for Dial's error
-	callbacks int   // user callbacks running now (see callback)
-	listeners map[*func(error)]struct{}
-	upOnce    sync.Once
+	mu       sync.Mutex
+	state    State
+	cur      *link // the open connection, nil if none
+	flushing bool  // run is sending the queue on cur
+	sending  *link // flush is writing queue[0] on it; nil if not
+	queue    []message
+	queued   int64 // what queue counts towards QueueLimit
+	closing  bool  // Close or CloseNow was called
+	end      error // why the Conn ended (gave up); nil if it has not or was closed
+	lastErr  error // the last failure, for Dial's error
+	// The ids of the goroutines that run callbacks (see goid): run's,
+	// and the reader's that last started to read, after the previous
+	// reader ended (only it runs callbacks).
+	runID, readerID uint64
+	listeners       map[*func(error)]struct{}
+	upOnce          sync.Once
 }
 
 type message struct {
@@ -266,10 +270,12 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 // chain.
 //
 // Close returns once the Conn's goroutines have ended and OnState has
-// heard Closed, except while one of the Conn's callbacks runs (Close
-// called from a callback, or from elsewhere meanwhile): then it does not
-// wait for them, and the Conn's goroutines end, and OnState hears
-// Closed, as soon as that callback returns.
+// heard Closed (so once any callback running has returned), whether it
+// closed the Conn or found it closed or given up: after Close, a program
+// may tear down what its callbacks use. Called from one of the Conn's
+// callbacks, it does not wait, since they wait for that callback: the
+// Conn's goroutines end, and OnState hears Closed, once it returns. So a
+// callback must not wait for a Close it started on another goroutine.
 func (c *Conn) Close(code client.StatusCode, reason string) error {
 	return c.close(func(cc *client.Conn) error { return cc.Close(code, reason) })
 }
@@ -281,9 +287,16 @@ func (c *Conn) CloseNow() error {
 }
 
 func (c *Conn) close(closeConn func(*client.Conn) error) error {
+	id := goid()
 	c.mu.Lock()
+	// From a callback, on one of the Conn's goroutines, Close must not
+	// wait for them: they wait for the callback.
+	wait := id != c.runID && id != c.readerID
 	if c.closing || c.end != nil {
 		c.mu.Unlock()
+		if wait {
+			c.waitDone()
+		}
 		return c.ended("close")
 	}
 	c.closing = true
@@ -301,7 +314,6 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 	}
 	c.queued = 0
 	c.state = Closed
-	wait := c.callbacks == 0 // a callback may be our caller: see enter
 	c.mu.Unlock()
 
 	var err error
@@ -317,12 +329,21 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 		c.mu.Unlock()
 	}
 	if wait {
-		<-c.done
+		c.waitDone()
 	}
 	if unsent > 0 {
 		err = errors.Join(err, errs.Msg("reconnect: close: "+plural(unsent, "queued message")+" never sent, discarded", ErrUnsent))
 	}
 	return err
+}
+
+// waitDone waits until the Conn's goroutines have ended, OnState(Closed)
+// included.
+func (c *Conn) waitDone() {
+	if h := c.o.hooks; h != nil && h.CloseWaits != nil {
+		h.CloseWaits()
+	}
+	<-c.done
 }
 
 // State returns the Conn's state now. It changes before OnState hears of

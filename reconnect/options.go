@@ -50,9 +50,9 @@ const msgOverhead = 32
 //     no connection is open (the connection OnConnect is given has its
 //     own).
 //   - Close and CloseNow close the Conn (OnConnect's connection too, since
-//     its ctx ends), without waiting for the callback's own goroutine: see
-//     Conn.Close. No callback starts once Close has begun, but OnState's
-//     Closed.
+//     its ctx ends), without waiting for the Conn's goroutines, which
+//     wait for the callback: see Conn.Close. No callback starts once
+//     Close has begun, but OnState's Closed.
 //
 // A callback must not block for long: redialling, or reading, waits for
 // it.

@@ -129,6 +129,11 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			return
 		}
 	}
+	// The only reader that runs callbacks from now on: see Conn.close.
+	id := goid()
+	c.mu.Lock()
+	c.readerID = id
+	c.mu.Unlock()
 	pinged := false
 	for {
 		// A link found dead meanwhile (by a Write, say) has nothing more

@@ -54,6 +54,13 @@ func (r *recorder) on(e reconnect.Event) {
 	r.ch <- e
 }
 
+// seen returns the events seen so far.
+func (r *recorder) seen() []reconnect.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]reconnect.Event(nil), r.events...)
+}
+
 // states returns the states seen so far.
 func (r *recorder) states() []reconnect.State {
 	r.mu.Lock()
@@ -229,7 +236,7 @@ func TestServerDown(t *testing.T) {
 	c, rec := dial(t, "/echo?id="+id+"&fail=3", nil)
 	echo(t, c, "up")
 	var failures []int
-	for _, e := range rec.events {
+	for _, e := range rec.seen() {
 		if e.State == reconnect.Waiting {
 			failures = append(failures, e.Failures)
 			var de *client.DialError

@@ -21,6 +21,10 @@ import (
 // until the Conn is closed or gives up; then it tells OnState.
 func (c *Conn) run() {
 	defer close(c.done)
+	id := goid()
+	c.mu.Lock()
+	c.runID = id
+	c.mu.Unlock()
 	closed, prev := c.loop()
 	c.cancel() // it ends the reading goroutine
 	if prev != nil {
@@ -250,22 +254,16 @@ func (c *Conn) waitOnline() bool {
 }
 
 // callback runs fn, a call into the program's code, unless the Conn is
-// closing; it reports whether fn ran. A Close that finds a callback
-// running does not wait for the Conn's goroutines (it may be called from
-// that callback, on one of them); and once Close has begun, no callback
-// starts. So a callback may call any method of the Conn.
+// closing; it reports whether fn ran. Once Close has begun, no callback
+// starts; a Close called from a callback (on one of the Conn's
+// goroutines: see goid) does not wait for them; and neither run nor a
+// reader ever waits, holding c.mu, for what a method of the Conn holds.
+// So a callback may call any method of the Conn.
 func (c *Conn) callback(fn func()) bool {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
+	if c.isClosing() {
 		return false
 	}
-	c.callbacks++
-	c.mu.Unlock()
 	fn()
-	c.mu.Lock()
-	c.callbacks--
-	c.mu.Unlock()
 	return true
 }
 
