@@ -457,3 +457,50 @@ func TestCloseCountsUnsent(t *testing.T) {
 		})
 	}
 }
+
+// TestReadAheadCountsMemory: Options.ReadAhead bounds the memory the
+// held messages take, not only their length: natively a small message
+// comes in a buffer of 512 bytes or more, and a thousand one-byte
+// messages must not hold half a megabyte.
+func TestReadAheadCountsMemory(t *testing.T) {
+	t.Parallel()
+	const n, readAhead = 1000, 4096
+	id := wstest.ID(t)
+	full := make(chan int, 1)
+	o := &reconnect.Options{
+		ReadAhead: readAhead,
+		Final:     func(error) bool { return true }, // /flood ends with 1000: stop there
+	}
+	reconnect.SetHooks(o, &reconnect.Hooks{ReadAheadFull: func(held int) {
+		select {
+		case full <- held:
+		default:
+		}
+	}})
+	c, _ := dial(t, "/flood?n="+strconv.Itoa(n)+"&size=1&id="+id, o)
+	ctx := ctxFor(t, 20*time.Second)
+	var held int
+	select {
+	case held = <-full:
+	case <-ctx.Done():
+		t.Fatal("the read-ahead never filled")
+	}
+	require.Positive(t, held)
+	// The held messages are the first ones Read returns. Until the last
+	// of them came, they held less than ReadAhead, with 32 bytes each
+	// for bookkeeping.
+	var before int
+	for i := range held {
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err)
+		if i < held-1 {
+			before += cap(p) + 32
+		}
+	}
+	t.Logf("%d one-byte messages held", held)
+	assert.Less(t, before, readAhead, "the memory of %d held messages, but the last", held)
+	for i := held; i < n; i++ {
+		_, _, err := c.Read(ctx)
+		require.NoError(t, err, "message %d", i+1)
+	}
+}

@@ -21,7 +21,7 @@ const (
 )
 
 // msgOverhead is what each message queued or held counts towards
-// Options.QueueLimit or Options.ReadAhead on top of its bytes, so that a
+// Options.QueueLimit or Options.ReadAhead on top of its buffer, so that a
 // flood of empty messages is bounded too.
 const msgOverhead = 32
 
@@ -94,8 +94,10 @@ type Options struct {
 	// ends with Dial.HandshakeTimeout or Close.
 	OnConnect func(ctx context.Context, c *client.Conn) error
 
-	// ReadAhead bounds, in bytes, the received messages the Conn holds for
-	// Read (each counts 32 bytes more for its bookkeeping); 0 (or less)
+	// ReadAhead bounds, in bytes, the memory of the received messages the
+	// Conn holds for Read: each counts its buffer's capacity (cap of the
+	// slice Read returns, which may be more than its length: natively at
+	// least 512 bytes), and 32 bytes more for its bookkeeping; 0 (or less)
 	// means 64 KiB. The Conn reads each connection ahead of Read, so that a
 	// connection lost while received messages wait for the program is
 	// noticed and redialled, and the heartbeat goes on. Once it holds

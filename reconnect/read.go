@@ -16,7 +16,7 @@ type inbox struct {
 	mu    sync.Mutex
 	msgs  []message     // msgs[head:] wait
 	head  int           // the next to read
-	bytes int64         // what they count towards ReadAhead
+	bytes int64         // what they count towards ReadAhead (held)
 	avail chan struct{} // 1-buffered: a message came
 	room  chan struct{} // 1-buffered: a message was taken
 }
@@ -32,6 +32,11 @@ func signal(ch chan struct{}) {
 	}
 }
 
+// held is what m counts towards ReadAhead: the memory it holds, which
+// is its buffer's capacity (natively a small message's buffer has room
+// for 512 bytes), not its length.
+func held(m message) int64 { return int64(cap(m.p)) + msgOverhead }
+
 func (b *inbox) push(m message) {
 	b.mu.Lock()
 	if b.head > 0 && b.head >= len(b.msgs)/2 {
@@ -41,7 +46,7 @@ func (b *inbox) push(m message) {
 		b.msgs, b.head = b.msgs[:n], 0
 	}
 	b.msgs = append(b.msgs, m)
-	b.bytes += int64(len(m.p)) + msgOverhead
+	b.bytes += held(m)
 	b.mu.Unlock()
 	signal(b.avail)
 }
@@ -61,7 +66,7 @@ func (b *inbox) pop() (message, bool) {
 			b.msgs = nil // a burst's array: let it go
 		}
 	}
-	b.bytes -= int64(len(m.p)) + msgOverhead
+	b.bytes -= held(m)
 	more := b.head < len(b.msgs)
 	b.mu.Unlock()
 	signal(b.room)
