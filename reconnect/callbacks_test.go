@@ -364,3 +364,28 @@ func TestCloseWaitsForCallbacks(t *testing.T) {
 		})
 	}
 }
+
+// TestNoListenerAfterClose: once an OnDisconnect func has called Close,
+// no other starts: no callback starts once Close has begun.
+func TestNoListenerAfterClose(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	c, rec := dial(t, "/echo?id="+id, nil)
+	var closed, after atomic.Bool
+	listener := func(error) {
+		if closed.Load() {
+			after.Store(true)
+			return
+		}
+		closed.Store(true)
+		_ = c.Close(client.StatusNormalClosure, "")
+	}
+	for range 3 {
+		stop := c.OnDisconnect(listener)
+		defer stop()
+	}
+	require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+	rec.wait(t, reconnect.Closed)
+	assert.True(t, closed.Load(), "a listener ran")
+	assert.False(t, after.Load(), "a listener ran after another had called Close")
+}

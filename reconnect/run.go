@@ -295,11 +295,13 @@ func (c *Conn) notifyLost(err error) bool {
 		fns = append(fns, *fn)
 	}
 	c.mu.Unlock()
-	return c.callback(func() {
-		for _, fn := range fns {
-			fn(err)
+	for _, fn := range fns {
+		// One may Close the Conn: the rest do not start then.
+		if !c.callback(func() { fn(err) }) {
+			return false
 		}
-	})
+	}
+	return !c.isClosing()
 }
 
 // giveUp ends the Conn after err, the last of failures failures, and
