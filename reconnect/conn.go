@@ -3,30 +3,12 @@ package reconnect
 import (
 	"context"
 	"errors"
-	"strconv"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/redact"
-)
-
-var (
-	// ErrGaveUp: the Conn stopped redialling, after a failure that
-	// Options.Final called final or after Options.GiveUpAfter failures in
-	// a row. Read, Write and Dial return it, joined with that failure
-	// (errors.Is and errors.As find both) and with net.ErrClosed.
-	ErrGaveUp = errors.New("reconnect: gave up")
-	// ErrQueueFull: Write found no connection and no room in the queue
-	// (Options.QueueLimit); nothing was queued.
-	ErrQueueFull = errors.New("reconnect: outbound queue full")
-	// ErrHeartbeatTimeout: a connection was silent past its heartbeat
-	// (Options.Heartbeat), and was closed as dead.
-	ErrHeartbeatTimeout = errors.New("reconnect: no message within the heartbeat timeout")
-	// ErrUnsent: Close discarded messages that were still queued; the
-	// error says how many.
-	ErrUnsent = errors.New("reconnect: queued messages were never sent")
 )
 
 // Conn is a WebSocket connection that dials again when it is lost, with
@@ -64,6 +46,7 @@ var (
 // running to return, unless called from a callback: see Close.
 type Conn struct {
 	url     string
+	shown   string // url as errors show it: redact.URL(url)
 	o       Options
 	ctx     context.Context // ends with the Conn
 	cancel  context.CancelFunc
@@ -79,10 +62,10 @@ type Conn struct {
 	flushing bool  // run is sending the queue on cur
 	sending  *link // flush is writing queue[0] on it; nil if not
 	queue    []message
-	queued   int64 // what queue counts towards QueueLimit
-	closing  bool  // Close or CloseNow was called
-	end      error // why the Conn ended (gave up); nil if it has not or was closed
-	lastErr  error // the last failure, for Dial's error
+	queued   int64   // what queue counts towards QueueLimit
+	closing  bool    // Close or CloseNow was called
+	end      *gaveUp // why the Conn ended, if it gave up; nil if it has not or was closed
+	lastErr  error   // the last failure, for Dial's error
 	// The ids of the goroutines that run callbacks (see goid): run's,
 	// and the reader's that last started to read, after the previous
 	// reader ended (only it runs callbacks).
@@ -116,11 +99,13 @@ type link struct {
 // after Dial has returned.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
+	shown := redact.URL(url)
 	if h := o.Heartbeat; h != nil && h.Interval <= 0 {
-		return nil, errors.New("reconnect: dial " + redact.URL(url) + ": Options.Heartbeat.Interval must be positive")
+		return nil, errors.New("reconnect: dial " + shown + ": Options.Heartbeat.Interval must be positive")
 	}
 	c := &Conn{
 		url:       url,
+		shown:     shown,
 		o:         o,
 		in:        newInbox(),
 		up:        make(chan struct{}),
@@ -139,7 +124,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	case <-c.up:
 		return c, nil
 	case <-c.done:
-		return nil, c.ended("dial " + redact.URL(url))
+		return nil, c.ended("dial")
 	case <-ctx.Done():
 	}
 	select {
@@ -152,9 +137,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	last := c.lastErr
 	c.mu.Unlock()
 	if last == nil {
-		return nil, errs.Wrap("reconnect: dial "+redact.URL(url), ctx.Err())
+		return nil, errs.Wrap("reconnect: dial "+shown, ctx.Err())
 	}
-	return nil, errs.Join("reconnect: dial "+redact.URL(url)+": "+ctx.Err().Error()+"; the last failure: "+last.Error(), ctx.Err(), last)
+	return nil, errs.Join("reconnect: dial "+shown+": "+ctx.Err().Error()+"; the last failure: "+describe(last), ctx.Err(), last)
 }
 
 // OnDisconnect registers fn to be called, each time a connection is lost,
@@ -217,7 +202,7 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 		return errors.New("reconnect: write: " + typ.String() + " is not a message type")
 	}
 	if typ == client.MessageText && !utf8.Valid(p) {
-		return errs.Msg("reconnect: write: "+client.ErrInvalidUTF8.Error()+"; nothing was sent", client.ErrInvalidUTF8)
+		return errs.Msg("reconnect: write: text is not valid UTF-8; nothing was sent", client.ErrInvalidUTF8)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -372,9 +357,13 @@ func (c *Conn) Subprotocol() string {
 // ended returns the error of op on a Conn that has ended.
 func (c *Conn) ended(op string) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.end != nil {
-		return errs.Wrap("reconnect: "+op, c.end)
+	g := c.end
+	c.mu.Unlock()
+	if g != nil {
+		return g.err(op, c.shown)
+	}
+	if op == "dial" {
+		op += " " + c.shown
 	}
 	return errs.Wrap("reconnect: "+op, errs.ErrClosed)
 }
@@ -383,12 +372,4 @@ func (c *Conn) isClosing() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closing
-}
-
-func plural(n int, what string) string {
-	s := strconv.Itoa(n) + " " + what
-	if n != 1 {
-		s += "s"
-	}
-	return s
 }

@@ -86,7 +86,8 @@ type Options struct {
 	// redialling and ends with ErrGaveUp. nil means DefaultFinal. An
 	// error of client.Dial that is not a *client.DialError (a malformed
 	// URL, Options the platform does not support) is final whatever Final
-	// says: no redial can mend it.
+	// says: no redial can mend it. The Conn's error is then that error as
+	// client.Dial gave it, with ErrGaveUp and net.ErrClosed in its chain.
 	Final func(err error) bool
 
 	// OnConnect, if set, runs on each new connection before anything else

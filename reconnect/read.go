@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/duplex-go/duplex/client"
-	"github.com/duplex-go/duplex/internal/errs"
 )
 
 // inbox holds the messages received and not yet read, oldest first. The
@@ -167,7 +166,7 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			}
 			if silent {
 				if pinged {
-					c.drop(l, errs.Msg(ErrHeartbeatTimeout.Error()+" ("+(hb.Interval+hb.Timeout).String()+")", ErrHeartbeatTimeout))
+					c.drop(l, heartbeatFailure(hb.Interval+hb.Timeout))
 					return
 				}
 				pinged = true
@@ -181,7 +180,7 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 					err := l.cc.Write(wctx, typ, p)
 					cancel()
 					if err != nil && c.ctx.Err() == nil {
-						c.drop(l, errs.Wrap("reconnect: heartbeat ping", err))
+						c.drop(l, pingFailure(err))
 						return
 					}
 				}

@@ -52,7 +52,7 @@ func (c *Conn) loop() (closed Event, prev <-chan struct{}) {
 				return closed, prev
 			}
 			if d < 0 {
-				return c.giveUp(last, failures), prev
+				return c.giveUp(last, failures, false), prev
 			}
 			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
@@ -93,7 +93,7 @@ func (c *Conn) loop() (closed Event, prev <-chan struct{}) {
 		case !mendable(err):
 			// A malformed URL, Options the platform cannot do: no redial
 			// mends them, whatever Final says.
-			return c.giveUp(err, failures), prev
+			return c.giveUp(err, failures, true), prev
 		}
 		if e, stop := c.stop(err, failures); stop {
 			return e, prev
@@ -110,23 +110,22 @@ func (c *Conn) stop(err error, failures int) (e Event, stop bool) {
 		return Event{State: Closed}, true
 	}
 	if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-		return c.giveUp(err, failures), true
+		return c.giveUp(err, failures, false), true
 	}
 	return Event{}, false
 }
 
-// errOnConnect marks the failures of Options.OnConnect.
-var errOnConnect = errors.New("reconnect: OnConnect failed")
-
 // mendable reports whether err, a failed dial, may go otherwise on the
-// next: a *client.DialError (the network, the server), or OnConnect's.
+// next: a *client.DialError (the network, the server), or OnConnect's
+// (the only failure of a dial that is this package's own).
 // (errors.AsType, not errors.As: the reflection errors.As brings costs
 // every page 17 KB of gzipped wasm.)
 func mendable(err error) bool {
 	if _, ok := errors.AsType[*client.DialError](err); ok {
 		return true
 	}
-	return errors.Is(err, errOnConnect)
+	_, ok := errors.AsType[*failure](err)
+	return ok
 }
 
 // dial makes one connection, with OnConnect run on it.
@@ -148,7 +147,7 @@ func (c *Conn) dial() (*link, error) {
 		}
 		if err != nil {
 			cc.CloseNow()
-			return nil, errs.Join("reconnect: OnConnect: "+err.Error(), errOnConnect, err)
+			return nil, onConnectFailure(err)
 		}
 	}
 	return &link{
@@ -306,7 +305,7 @@ func (c *Conn) notifyLost(err error) bool {
 
 // giveUp ends the Conn after err, the last of failures failures, and
 // returns the Closed event that says so.
-func (c *Conn) giveUp(err error, failures int) Event {
+func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
 	c.mu.Lock()
 	if c.closing {
 		// A callback (Final, Backoff) closed the Conn before it said to
@@ -314,15 +313,11 @@ func (c *Conn) giveUp(err error, failures int) Event {
 		c.mu.Unlock()
 		return Event{State: Closed}
 	}
-	unsent := len(c.queue)
+	g := &gaveUp{failures: failures, unsent: len(c.queue), last: err, asIs: asIs}
 	c.queue, c.queued = nil, 0
-	msg := "gave up after " + plural(failures, "failure")
-	if unsent > 0 {
-		msg += ", discarding " + plural(unsent, "queued message")
-	}
-	c.end = errs.Join(msg+": "+err.Error(), ErrGaveUp, err, errs.ErrClosed)
+	c.end = g
 	c.state = Closed
 	c.mu.Unlock()
 	c.cancel()
-	return Event{State: Closed, Failures: failures, Err: errs.Wrap("reconnect", c.end)}
+	return Event{State: Closed, Failures: failures, Err: g.err("", c.shown)}
 }
