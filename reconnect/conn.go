@@ -233,7 +233,7 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 		err := l.cc.Write(ctx, typ, p)
 		if err == nil {
 			if h := c.o.hooks; h != nil && h.Sent != nil {
-				h.Sent(p, false)
+				h.Sent(p, false, l.dead)
 			}
 			return nil
 		}

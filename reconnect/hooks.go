@@ -9,8 +9,9 @@ type hooks struct {
 	// returned nil), with the channel closed when that connection is lost.
 	BeforeFlushWrite, AfterFlushWrite func(p []byte, lost <-chan struct{})
 	// Sent runs when a connection has taken a message: from the queue or
-	// from Write.
-	Sent func(p []byte, queued bool)
+	// from Write, with the channel closed when that connection is lost
+	// (never, for the connection Close closes).
+	Sent func(p []byte, queued bool, lost <-chan struct{})
 	// ReadAheadFull runs when the reading goroutine stops, the read-ahead
 	// full, with how many messages it holds.
 	ReadAheadFull func(held int)

@@ -54,7 +54,7 @@ func (c *Conn) flush(l *link) {
 		err := l.cc.Write(c.ctx, m.typ, m.p)
 		if err == nil {
 			if h != nil && h.Sent != nil {
-				h.Sent(m.p, true)
+				h.Sent(m.p, true, l.dead)
 			}
 			if h != nil && h.AfterFlushWrite != nil {
 				h.AfterFlushWrite(m.p, l.dead)

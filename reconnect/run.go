@@ -193,10 +193,13 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 }
 
 // drop ends l, which failed with err: Write queues from now on, and
-// serve learns why. Only the first drop of l counts.
+// serve learns why. Only the first drop of l counts, and none once the
+// Conn is closing.
 func (c *Conn) drop(l *link, err error) {
 	c.mu.Lock()
-	if l.gone {
+	if l.gone || c.closing {
+		// Once Close has begun, a link fails because Close closed it
+		// (or serve did, finding the Conn closing): it is not lost.
 		c.mu.Unlock()
 		return
 	}
