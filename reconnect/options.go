@@ -49,10 +49,12 @@ const msgOverhead = 32
 //     connection is lost, so in OnDisconnect, Final and Backoff; "" while
 //     no connection is open (the connection OnConnect is given has its
 //     own).
-//   - Close and CloseNow close the Conn (OnConnect's connection too, since
-//     its ctx ends), without waiting for the Conn's goroutines, which
-//     wait for the callback: see Conn.Close. No callback starts once
-//     Close has begun, but OnState's Closed.
+//   - Close and CloseNow close the Conn, without waiting for the Conn's
+//     goroutines, which wait for the callback: see Conn.Close. No
+//     callback starts once Close has begun, but OnState's Closed. From
+//     OnConnect, its ctx ends, and the connection it was given is cut
+//     once it returns, as by CloseNow, whatever code Close was given: to
+//     send a close code on it, call its own Close first.
 //
 // A callback must not block for long: redialling, or reading, waits for
 // it.
