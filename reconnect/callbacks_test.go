@@ -263,50 +263,77 @@ func TestCloseFromCallbackIsClose(t *testing.T) {
 	}
 }
 
-// TestCloseWaitsForCallbacks: Close and CloseNow called from outside the
-// Conn's callbacks return only once the Conn's goroutines have ended and
-// OnState has heard Closed, even while a callback runs, and after the
-// Conn gave up: a program may then tear down what its callbacks use.
+// TestCloseWaitsForCallbacks: Close and CloseNow wait for the Conn's
+// goroutines but one that is in a callback then, and Done is closed once
+// every goroutine has returned, the last after OnState(Closed):
+//   - Close from outside returns while a callback still runs, and Done is
+//     not closed until that callback and then OnState(Closed) return;
+//   - so too while OnState(Closed) runs after the Conn gave up;
+//   - Close from inside a callback returns, and Done is closed only once
+//     that callback has returned;
+//   - giving up closes Done, with no Close;
+//   - with no callback running, Close returns with Done closed.
 func TestCloseWaitsForCallbacks(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name string
-		// blockOn is the callback that blocks while Close is called.
+		// blockOn is the callback that blocks until the test releases it,
+		// "" if none does.
 		blockOn string
+		// giveUp: the Conn gives up (its connection is lost, and Final
+		// says final) before the test closes it, if it does.
+		giveUp bool
+		// closeFrom: who calls CloseNow: "outside" (the test), "IsPong"
+		// (the callback, as it blocks), or "" (nobody).
+		closeFrom string
 	}{
-		{"while IsPong runs", "IsPong"},
-		{"while OnState(Closed) runs after giving up", "OnState(closed)"},
+		{"Close from outside while IsPong runs", "IsPong", false, "outside"},
+		{"Close from outside while OnState(Closed) runs after giving up", "OnState(closed)", true, "outside"},
+		{"Close from inside IsPong", "IsPong", false, "IsPong"},
+		{"Done after giving up", "", true, ""},
+		{"Close from outside with no callback running", "", false, "outside"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			id := wstest.ID(t)
+			var conn atomic.Pointer[reconnect.Conn]
 			var inCallback atomic.Int32 // callbacks running
 			var heardClosed atomic.Bool
 			blocked, release := make(chan struct{}), make(chan struct{})
 			var blockOnce, releaseOnce sync.Once
 			unblock := func() { releaseOnce.Do(func() { close(release) }) }
+			// What CloseNow from IsPong returned, and whether Done was
+			// closed then.
+			var insideErr error
+			var insideDone bool
 			block := func(where string) {
-				if where == tt.blockOn {
-					blockOnce.Do(func() {
-						close(blocked)
-						<-release
-					})
+				if where != tt.blockOn {
+					return
 				}
+				blockOnce.Do(func() {
+					if tt.closeFrom == "IsPong" {
+						c := conn.Load()
+						insideErr = c.CloseNow() // must not wait for itself
+						insideDone = isDone(c)
+					}
+					close(blocked)
+					<-release
+				})
 			}
-			rec := newRecorder()
-			o := &reconnect.Options{
-				Backoff: fast,
-				Final:   func(error) bool { return true },
-				OnState: func(e reconnect.Event) {
+			o := &reconnect.Options{Backoff: fast}
+			if tt.blockOn != "" || tt.giveUp {
+				// The callbacks, which the last case must not have: none
+				// of them may run as it closes.
+				o.Final = func(error) bool { return true }
+				o.OnState = func(e reconnect.Event) {
 					inCallback.Add(1)
 					defer inCallback.Add(-1)
-					rec.on(e)
 					if e.State == reconnect.Closed {
 						block("OnState(closed)")
 						heardClosed.Store(true)
 					}
-				},
-				Heartbeat: &reconnect.Heartbeat{
+				}
+				o.Heartbeat = &reconnect.Heartbeat{
 					Interval: time.Minute,
 					IsPong: func(_ client.MessageType, p []byte) bool {
 						inCallback.Add(1)
@@ -316,52 +343,79 @@ func TestCloseWaitsForCallbacks(t *testing.T) {
 						}
 						return false
 					},
-				},
-			}
-			waits := make(chan struct{}, 1)
-			reconnect.SetHooks(o, &reconnect.Hooks{CloseWaits: func() {
-				select {
-				case waits <- struct{}{}:
-				default:
 				}
-			}})
+			}
 			c, err := reconnect.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), o)
 			require.NoError(t, err)
+			conn.Store(c)
 			t.Cleanup(func() { closeBounded(t, c) })
 			t.Cleanup(unblock) // before closeBounded
 			ctx := ctxFor(t, 10*time.Second)
-			if tt.blockOn == "IsPong" {
-				require.NoError(t, c.Write(ctx, client.MessageText, []byte("block")))
-			} else {
+			if tt.giveUp {
 				require.Equal(t, 1, wstest.Kick(t, id, 0, "")) // final: gives up
 				_, _, err := c.Read(ctx)
 				require.ErrorIs(t, err, reconnect.ErrGaveUp)
 			}
-			select {
-			case <-blocked:
-			case <-ctx.Done():
-				t.Fatalf("%s never ran", tt.blockOn)
+			if tt.blockOn == "IsPong" {
+				require.NoError(t, c.Write(ctx, client.MessageText, []byte("block")))
+			}
+			if tt.blockOn != "" {
+				select {
+				case <-blocked:
+				case <-ctx.Done():
+					t.Fatalf("%s never ran", tt.blockOn)
+				}
 			}
 
-			closed := make(chan error, 1)
-			go func() { closed <- c.CloseNow() }()
-			select {
-			case <-waits: // Close waits for the Conn's goroutines
+			if tt.closeFrom == "outside" {
+				closed := make(chan error, 1)
+				go func() { closed <- c.CloseNow() }()
+				select {
+				case err := <-closed:
+					if tt.giveUp {
+						require.ErrorIs(t, err, reconnect.ErrGaveUp, "CloseNow after giving up")
+					} else {
+						require.NoError(t, err, "CloseNow")
+					}
+				case <-ctx.Done():
+					t.Fatalf("CloseNow did not return while %s ran (it waited for it)", tt.blockOn)
+				}
+				if tt.blockOn == "" {
+					assert.True(t, isDone(c), "Done closed when CloseNow returns, no callback running")
+				}
+			}
+			if tt.closeFrom == "IsPong" {
+				require.NoError(t, insideErr, "CloseNow from IsPong")
+				assert.False(t, insideDone, "Done closed while IsPong, which called CloseNow, ran")
+			}
+			if tt.blockOn != "" {
+				assert.False(t, isDone(c), "Done closed while %s ran", tt.blockOn)
+				if tt.blockOn == "IsPong" {
+					assert.False(t, heardClosed.Load(), "OnState heard Closed while IsPong ran")
+				}
 				unblock()
-			case <-closed:
-				unblock()
-				t.Fatalf("CloseNow returned while %s still ran", tt.blockOn)
-			case <-ctx.Done():
-				t.Fatal("CloseNow neither returned nor waited")
 			}
 			select {
-			case <-closed:
+			case <-c.Done():
 			case <-ctx.Done():
-				t.Fatalf("CloseNow did not return once %s had", tt.blockOn)
+				t.Fatal("Done was never closed")
 			}
-			assert.Zero(t, inCallback.Load(), "callbacks still running after CloseNow returned")
-			assert.True(t, heardClosed.Load(), "OnState heard Closed before CloseNow returned")
+			assert.Zero(t, inCallback.Load(), "callbacks running once Done is closed")
+			if o.OnState != nil {
+				assert.True(t, heardClosed.Load(), "OnState(Closed) returned before Done was closed")
+			}
+			assert.Equal(t, reconnect.Closed, c.State(), "State once Done is closed")
 		})
+	}
+}
+
+// isDone reports whether c's Done is closed.
+func isDone(c *reconnect.Conn) bool {
+	select {
+	case <-c.Done():
+		return true
+	default:
+		return false
 	}
 }
 

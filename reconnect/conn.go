@@ -42,8 +42,9 @@ import (
 // Every method returns within its ctx, or a bound the server cannot move:
 // Close waits at most Options.Dial.CloseTimeout for the server's answer,
 // CloseNow not at all. Both also wait for the Conn's goroutines to end
-// (which client.Conn's CloseNow sees to) and for a callback that is
-// running to return, unless called from a callback: see Close.
+// (which client.Conn's CloseNow sees to), but not for one while it is
+// in a callback: that callback may be the caller. Done says when
+// everything, callbacks included, is over: see Close.
 type Conn struct {
 	url     string
 	shown   string // url as errors show it: redact.URL(url)
@@ -52,7 +53,8 @@ type Conn struct {
 	cancel  context.CancelFunc
 	in      *inbox        // received messages, waiting for Read
 	up      chan struct{} // closed at the first connection
-	done    chan struct{} // closed when run returns
+	done    chan struct{} // closed when the last goroutine returns (Done)
+	dialer  task          // run's goroutine
 	online  <-chan struct{}
 	offline func() bool // nil natively
 
@@ -66,12 +68,19 @@ type Conn struct {
 	closing  bool    // Close or CloseNow was called
 	end      *gaveUp // why the Conn ended, if it gave up; nil if it has not or was closed
 	lastErr  error   // the last failure, for Dial's error
-	// The ids of the goroutines that run callbacks (see goid): run's,
-	// and the reader's that last started to read, after the previous
-	// reader ended (only it runs callbacks).
-	runID, readerID uint64
-	listeners       map[*func(error)]struct{}
-	upOnce          sync.Once
+	// The Conn's goroutines that have not returned: run's and the
+	// readers' (see exit). The last to return calls OnState with
+	// closed, the Closed event run leaves as it returns.
+	tasks     []*task
+	closed    Event
+	listeners map[*func(error)]struct{}
+	upOnce    sync.Once
+}
+
+// task is one of a Conn's goroutines: run, or a connection's reader.
+type task struct {
+	busy bool          // under Conn.mu: in a callback (see enter)
+	done chan struct{} // closed when it returns
 }
 
 type message struct {
@@ -81,12 +90,12 @@ type message struct {
 
 // link is one connection.
 type link struct {
-	cc       *client.Conn
-	gone     bool          // under Conn.mu: drop has begun
-	dead     chan struct{} // closed when it is lost (drop)
-	err      error         // why it was lost; set before dead is closed
-	readDone chan struct{} // closed when its reading goroutine returns
-	flushed  chan struct{} // closed when the queue has been sent on it, or it failed
+	cc      *client.Conn
+	gone    bool          // under Conn.mu: drop has begun
+	dead    chan struct{} // closed when it is lost (drop)
+	err     error         // why it was lost; set before dead is closed
+	reader  task          // its reading goroutine
+	flushed chan struct{} // closed when the queue has been sent on it, or it failed
 }
 
 // Dial dials url (as client.Dial does, with Options.Dial) until a
@@ -110,16 +119,15 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		in:        newInbox(),
 		up:        make(chan struct{}),
 		done:      make(chan struct{}),
+		dialer:    task{done: make(chan struct{})},
 		state:     Connecting,
 		listeners: map[*func(error)]struct{}{},
 	}
+	c.tasks = []*task{&c.dialer}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	online, offline, stopOnline := watchOnline()
 	c.online, c.offline = online, offline
-	go func() {
-		defer stopOnline()
-		c.run()
-	}()
+	go c.run(stopOnline)
 	select {
 	case <-c.up:
 		return c, nil
@@ -254,34 +262,46 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 // Close after the Conn ended returns an error with net.ErrClosed in its
 // chain.
 //
-// Close returns once the Conn's goroutines have ended and OnState has
-// heard Closed (so once any callback running has returned), whether it
-// closed the Conn or found it closed or given up: after Close, a program
-// may tear down what its callbacks use. Called from one of the Conn's
-// callbacks, it does not wait, since they wait for that callback: the
-// Conn's goroutines end, and OnState hears Closed, once it returns. So a
-// callback must not wait for a Close it started on another goroutine.
+// No callback starts once Close has begun, but OnState's Closed, which
+// comes last. Close waits for the Conn's goroutines to return, but not
+// for one while it is in a callback (Close may be called from it): a
+// callback running as Close is called, and OnState(Closed) after it,
+// may still run once Close has returned. So Close from a callback
+// returns, and Close from elsewhere returns however long a callback
+// runs; when no callback runs, Close returns after OnState(Closed). A
+// program that must know that no callback runs any more, say before it
+// closes a channel that OnState sends on, waits for Done after Close.
 func (c *Conn) Close(code client.StatusCode, reason string) error {
 	return c.close(func(cc *client.Conn) error { return cc.Close(code, reason) })
 }
 
 // CloseNow is Close without waiting for the server: see
-// client.Conn.CloseNow.
+// client.Conn.CloseNow. It waits for the Conn's goroutines as Close does,
+// and Done says when the callbacks are over.
 func (c *Conn) CloseNow() error {
 	return c.close((*client.Conn).CloseNow)
 }
 
+// Done returns a channel that is closed once the Conn has ended (Close,
+// CloseNow, giving up) and every goroutine of it has returned, the last
+// after OnState(Closed) has returned: from then on no callback runs. As
+// with context.Context's Done, waiting for it is how a program knows that
+// all is over, for instance that OnState will send nothing more on a
+// channel:
+//
+//	_ = c.Close(client.StatusNormalClosure, "")
+//	<-c.Done()
+//	close(events)
+//
+// A callback must not wait for it: it is closed after the callbacks
+// return.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
 func (c *Conn) close(closeConn func(*client.Conn) error) error {
-	id := goid()
 	c.mu.Lock()
-	// From a callback, on one of the Conn's goroutines, Close must not
-	// wait for them: they wait for the callback.
-	wait := id != c.runID && id != c.readerID
 	if c.closing || c.end != nil {
 		c.mu.Unlock()
-		if wait {
-			c.waitDone()
-		}
+		c.waitTasks()
 		return c.ended("close")
 	}
 	c.closing = true
@@ -313,22 +333,33 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 		c.queue = nil
 		c.mu.Unlock()
 	}
-	if wait {
-		c.waitDone()
-	}
+	c.waitTasks()
 	if unsent > 0 {
 		err = errors.Join(err, errs.Msg("reconnect: close: "+plural(unsent, "queued message")+" never sent, discarded", ErrUnsent))
 	}
 	return err
 }
 
-// waitDone waits until the Conn's goroutines have ended, OnState(Closed)
-// included.
-func (c *Conn) waitDone() {
-	if h := c.o.hooks; h != nil && h.CloseWaits != nil {
-		h.CloseWaits()
+// waitTasks waits until each of the Conn's goroutines has returned or
+// is in a callback: the caller may be one of those, and they wait for
+// it. The others start no callback once the Conn has ended, and return
+// soon; the last may tell OnState(Closed) first.
+func (c *Conn) waitTasks() {
+	for {
+		var done chan struct{}
+		c.mu.Lock()
+		for _, t := range c.tasks {
+			if !t.busy {
+				done = t.done
+				break
+			}
+		}
+		c.mu.Unlock()
+		if done == nil {
+			return
+		}
+		<-done
 	}
-	<-c.done
 }
 
 // State returns the Conn's state now. It changes before OnState hears of

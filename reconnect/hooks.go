@@ -18,7 +18,4 @@ type hooks struct {
 	// ReadWaitsPrev runs when the reading goroutine of a connection starts
 	// to wait for the previous connection's to return.
 	ReadWaitsPrev func()
-	// CloseWaits runs when Close or CloseNow starts to wait for the
-	// Conn's goroutines to end.
-	CloseWaits func()
 }

@@ -34,9 +34,10 @@ const msgOverhead = 32
 // Heartbeat.Ping and Heartbeat.IsPong), and those of Conn.OnDisconnect,
 // run on the Conn's own goroutines, one at a time on each: the heartbeat's
 // on the reading goroutine (one connection's after the last one's, never
-// both at once), the others on the goroutine that dials. They may call
-// any method of the Conn: nothing deadlocks, and each call does what it
-// would anywhere else.
+// both at once), the others on the goroutine that dials, but OnState's
+// Closed, which runs last, alone, on whichever returns last. They may
+// call any method of the Conn: nothing deadlocks, and each call does what
+// it would anywhere else.
 //   - Write queues while no connection is open (OnConnect, Final, Backoff,
 //     OnDisconnect, OnState of Connecting and Waiting); from OnState of
 //     Connected, Ping and IsPong it sends, after the queue. Give it a ctx
@@ -49,12 +50,15 @@ const msgOverhead = 32
 //     connection is lost, so in OnDisconnect, Final and Backoff; "" while
 //     no connection is open (the connection OnConnect is given has its
 //     own).
-//   - Close and CloseNow close the Conn, without waiting for the Conn's
-//     goroutines, which wait for the callback: see Conn.Close. No
-//     callback starts once Close has begun, but OnState's Closed. From
-//     OnConnect, its ctx ends, and the connection it was given is cut
-//     once it returns, as by CloseNow, whatever code Close was given: to
-//     send a close code on it, call its own Close first.
+//   - Close and CloseNow close the Conn and return: they do not wait for
+//     the goroutine of the callback that called them (see Conn.Close),
+//     and the Conn's goroutines end once it returns. No callback starts
+//     once Close has begun, but OnState's Closed. A callback must not wait
+//     for Conn.Done, nor for a Close made on another goroutine, which may
+//     wait for OnState(Closed). From OnConnect, its ctx ends, and the
+//     connection it was given is cut once it returns, as by CloseNow,
+//     whatever code Close was given: to send a close code on it, call its
+//     own Close first.
 //
 // A callback must not block for long: redialling, or reading, waits for
 // it.
@@ -126,12 +130,15 @@ type Options struct {
 	Heartbeat *Heartbeat
 
 	// OnState, if set, is told each change of state, in order and one at
-	// a time, from the Conn's own goroutine; Closed comes last, once the
-	// Conn's goroutines are done. It hears of a state after Conn.State
-	// says it: the first connection's Connected may come after Dial has
-	// returned. It must not block for long: redialling waits for it. Like
-	// every callback, it may call any method of the Conn (see Callbacks
-	// above).
+	// a time, from the Conn's own goroutines; Closed comes last, once the
+	// Conn's other goroutines have returned and no other callback runs,
+	// and Conn.Done is closed once it returns. Close may return before
+	// it (see Conn.Close): a program that stops listening once the Conn
+	// is closed, say by closing a channel OnState sends on, waits for
+	// Conn.Done first. OnState hears of a state after Conn.State says it:
+	// the first connection's Connected may come after Dial has returned.
+	// It must not block for long: redialling waits for it. Like every
+	// callback, it may call any method of the Conn (see Callbacks above).
 	OnState func(Event)
 
 	hooks *hooks // for this package's tests only

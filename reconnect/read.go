@@ -117,7 +117,7 @@ func (b *inbox) waitRoom(ctx context.Context, dead <-chan struct{}, limit int64,
 // only then), which ends its Read, its ping's Write and its wait for
 // room; it may still be in IsPong or Ping.
 func (c *Conn) read(l *link, prev <-chan struct{}) {
-	defer close(l.readDone)
+	defer c.exit(&l.reader)
 	hb := c.o.Heartbeat
 	var full func(int)
 	if h := c.o.hooks; h != nil {
@@ -133,11 +133,6 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			return
 		}
 	}
-	// The only reader that runs callbacks from now on: see Conn.close.
-	id := goid()
-	c.mu.Lock()
-	c.readerID = id
-	c.mu.Unlock()
 	pinged := false
 	for {
 		// A link found dead meanwhile (by a Write, say) has nothing more
@@ -173,7 +168,7 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 				if hb.Ping != nil {
 					var typ client.MessageType
 					var p []byte
-					if !c.callback(func() { typ, p = hb.Ping() }) {
+					if !c.callback(&l.reader, func() { typ, p = hb.Ping() }) {
 						return
 					}
 					wctx, cancel := context.WithTimeout(c.ctx, hb.Timeout)
@@ -192,7 +187,7 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 		pinged = false
 		if hb != nil && hb.IsPong != nil {
 			var pong bool
-			if !c.callback(func() { pong = hb.IsPong(typ, p) }) {
+			if !c.callback(&l.reader, func() { pong = hb.IsPong(typ, p) }) {
 				return
 			}
 			if pong {

@@ -10,77 +10,96 @@ import (
 	"github.com/duplex-go/duplex/internal/errs"
 )
 
-// A Conn runs on two goroutines besides its users': run, which dials,
-// sends the queue and waits out the backoff, and the reading goroutine of
-// the open connection (read), which reads ahead and runs the heartbeat.
-// Both call the program's callbacks (Options); neither holds c.mu while
-// doing so, and neither waits for anything a callback may be waiting for,
-// so a callback may call any method of the Conn (see callback).
+// A Conn runs on goroutines of its own besides its users': run, which
+// dials, sends the queue and waits out the backoff, and the reading
+// goroutine of each connection (read), which reads ahead and runs the
+// heartbeat. Both call the program's callbacks (Options); neither holds
+// c.mu while doing so, and neither waits for anything a callback may be
+// waiting for, so a callback may call any method of the Conn (see
+// callback). The last of them to return tells OnState the Conn is Closed
+// (exit).
 
 // run dials, serves each connection until it is lost, and dials again,
-// until the Conn is closed or gives up; then it tells OnState.
-func (c *Conn) run() {
-	defer close(c.done)
-	id := goid()
-	c.mu.Lock()
-	c.runID = id
-	c.mu.Unlock()
-	closed, prev := c.loop()
-	c.cancel() // it ends the reading goroutine
-	if prev != nil {
-		<-prev
-	}
+// until the Conn is closed or gives up.
+func (c *Conn) run(stopOnline func()) {
+	closed := c.loop()
+	c.cancel() // it ends the reading goroutines
+	stopOnline()
 	c.mu.Lock()
 	c.state = Closed
+	c.closed = closed
 	c.mu.Unlock()
-	if c.o.OnState != nil {
-		c.o.OnState(closed)
-	}
+	c.exit(&c.dialer)
 }
 
-// loop is run's loop; it returns the Closed event, and the channel
-// closed when the reading goroutine of the last connection returns (nil
-// if none opened).
-func (c *Conn) loop() (closed Event, prev <-chan struct{}) {
-	closed = Event{State: Closed}
+// exit is the end of t, one of the Conn's goroutines. The last of them
+// (run has returned, since it counts: the Conn has ended) tells OnState
+// Closed, as a callback Close does not wait for, and closes c.done.
+func (c *Conn) exit(t *task) {
+	c.mu.Lock()
+	last := len(c.tasks) == 1
+	t.busy = last // OnState(Closed) is a callback
+	closed := c.closed
+	c.mu.Unlock()
+	if last && c.o.OnState != nil {
+		c.o.OnState(closed)
+	}
+	c.mu.Lock()
+	for i, u := range c.tasks {
+		if u == t {
+			c.tasks = append(c.tasks[:i], c.tasks[i+1:]...)
+			break
+		}
+	}
+	c.mu.Unlock()
+	if last {
+		close(c.done)
+	}
+	close(t.done)
+}
+
+// loop is run's loop; it returns the Closed event.
+func (c *Conn) loop() Event {
+	closed := Event{State: Closed}
 	failures := 0
-	var last error // the last failure
+	var last error         // the last failure
+	var prev chan struct{} // the done of the last connection's reader
 	for {
 		if failures > 0 {
 			var d time.Duration
-			if !c.callback(func() { d = c.o.Backoff.Delay(failures) }) {
-				return closed, prev
+			if !c.callback(&c.dialer, func() { d = c.o.Backoff.Delay(failures) }) {
+				return closed
 			}
 			if d < 0 {
-				return c.giveUp(last, failures, false), prev
+				return c.giveUp(last, failures, false)
 			}
 			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
-				return closed, prev
+				return closed
 			}
 		}
 		if c.offline != nil && c.offline() {
 			// A dial now would fail, and count: wait for the network.
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: true}) || !c.waitOnline() {
-				return closed, prev
+				return closed
 			}
 		}
 		if !c.announce(Event{State: Connecting, Failures: failures, Err: last}) {
-			return closed, prev
+			return closed
 		}
 		l, err := c.dial()
 		if err == nil {
 			opened := time.Now()
 			err = c.serve(l, prev)
-			prev = l.readDone
+			prev = l.reader.done
 			if err == nil { // closed
-				return closed, prev
+				return closed
 			}
 			if time.Since(opened) >= c.o.StableAfter {
 				failures = 0
 			}
 		} else if c.isClosing() {
-			return closed, prev
+			return closed
 		}
 		failures++
 		last = err
@@ -88,15 +107,15 @@ func (c *Conn) loop() (closed Event, prev <-chan struct{}) {
 		switch {
 		case l != nil: // a connection lost
 			if !c.notifyLost(err) {
-				return closed, prev
+				return closed
 			}
 		case !mendable(err):
 			// A malformed URL, Options the platform cannot do: no redial
 			// mends them, whatever Final says.
-			return c.giveUp(err, failures, true), prev
+			return c.giveUp(err, failures, true)
 		}
 		if e, stop := c.stop(err, failures); stop {
-			return e, prev
+			return e
 		}
 	}
 }
@@ -106,7 +125,7 @@ func (c *Conn) loop() (closed Event, prev <-chan struct{}) {
 // (Options.Final) or the GiveUpAfter-th; e is then the Closed event.
 func (c *Conn) stop(err error, failures int) (e Event, stop bool) {
 	var final bool
-	if !c.callback(func() { final = c.o.Final(err) }) {
+	if !c.callback(&c.dialer, func() { final = c.o.Final(err) }) {
 		return Event{State: Closed}, true
 	}
 	if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
@@ -139,7 +158,7 @@ func (c *Conn) dial() (*link, error) {
 		if t := c.o.Dial.HandshakeTimeout; t >= 0 {
 			ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
 		}
-		ran := c.callback(func() { err = c.o.OnConnect(ctx, cc) })
+		ran := c.callback(&c.dialer, func() { err = c.o.OnConnect(ctx, cc) })
 		cancel()
 		if !ran {
 			cc.CloseNow()
@@ -151,10 +170,10 @@ func (c *Conn) dial() (*link, error) {
 		}
 	}
 	return &link{
-		cc:       cc,
-		dead:     make(chan struct{}),
-		readDone: make(chan struct{}),
-		flushed:  make(chan struct{}),
+		cc:      cc,
+		dead:    make(chan struct{}),
+		reader:  task{done: make(chan struct{})},
+		flushed: make(chan struct{}),
 	}, nil
 }
 
@@ -167,11 +186,11 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 	if c.closing {
 		c.mu.Unlock()
 		l.cc.CloseNow()
-		close(l.readDone)
 		return nil
 	}
 	c.cur, c.flushing = l, true
-	c.state = Connected // before Dial returns: see State
+	c.state = Connected                  // before Dial returns: see State
+	c.tasks = append(c.tasks, &l.reader) // before a Close can look
 	c.mu.Unlock()
 	c.upOnce.Do(func() { close(c.up) })
 	go c.read(l, prev)
@@ -255,17 +274,25 @@ func (c *Conn) waitOnline() bool {
 	return true
 }
 
-// callback runs fn, a call into the program's code, unless the Conn is
-// closing; it reports whether fn ran. Once Close has begun, no callback
-// starts; a Close called from a callback (on one of the Conn's
-// goroutines: see goid) does not wait for them; and neither run nor a
-// reader ever waits, holding c.mu, for what a method of the Conn holds.
-// So a callback may call any method of the Conn.
-func (c *Conn) callback(fn func()) bool {
-	if c.isClosing() {
+// callback runs fn, a call into the program's code, on t, the goroutine
+// that calls it, unless the Conn has ended (closing or given up); it
+// reports whether fn ran. Once Close has begun, no callback starts; a
+// Close does not wait for a goroutine that is in a callback (its caller
+// may be that callback); and neither run nor a reader ever waits, holding
+// c.mu, for what a method of the Conn holds. So a callback may call any
+// method of the Conn.
+func (c *Conn) callback(t *task, fn func()) bool {
+	c.mu.Lock()
+	if c.closing || c.end != nil {
+		c.mu.Unlock()
 		return false
 	}
+	t.busy = true
+	c.mu.Unlock()
 	fn()
+	c.mu.Lock()
+	t.busy = false
+	c.mu.Unlock()
 	return true
 }
 
@@ -285,7 +312,7 @@ func (c *Conn) announce(e Event) bool {
 	if c.o.OnState == nil {
 		return true
 	}
-	return c.callback(func() { c.o.OnState(e) })
+	return c.callback(&c.dialer, func() { c.o.OnState(e) })
 }
 
 // notifyLost calls the OnDisconnect funcs with err; it reports false if
@@ -299,7 +326,7 @@ func (c *Conn) notifyLost(err error) bool {
 	c.mu.Unlock()
 	for _, fn := range fns {
 		// One may Close the Conn: the rest do not start then.
-		if !c.callback(func() { fn(err) }) {
+		if !c.callback(&c.dialer, func() { fn(err) }) {
 			return false
 		}
 	}
