@@ -168,9 +168,11 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 				if hb.Ping != nil {
 					var typ client.MessageType
 					var p []byte
-					if !c.callback(&l.reader, func() { typ, p = hb.Ping() }) {
+					if !c.enter(&l.reader) {
 						return
 					}
+					typ, p = hb.Ping()
+					c.leave(&l.reader)
 					wctx, cancel := context.WithTimeout(c.ctx, hb.Timeout)
 					err := l.cc.Write(wctx, typ, p)
 					cancel()
@@ -187,9 +189,11 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 		pinged = false
 		if hb != nil && hb.IsPong != nil {
 			var pong bool
-			if !c.callback(&l.reader, func() { pong = hb.IsPong(typ, p) }) {
+			if !c.enter(&l.reader) {
 				return
 			}
+			pong = hb.IsPong(typ, p)
+			c.leave(&l.reader)
 			if pong {
 				continue
 			}
