@@ -62,7 +62,6 @@ type Conn struct {
 	state    State
 	cur      *link // the open connection, nil if none
 	flushing bool  // run is sending the queue on cur
-	sending  *link // flush is writing queue[0] on it; nil if not
 	queue    []message
 	queued   int64   // what queue counts towards QueueLimit
 	closing  bool    // Close or CloseNow was called
@@ -307,17 +306,6 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 	c.closing = true
 	l := c.cur
 	c.cur, c.flushing = nil, false
-	// The message flush is writing counts as unsent only if the
-	// connection does not take it: flush says, once Close has cut it.
-	sending := c.sending
-	unsent := len(c.queue)
-	if sending != nil {
-		unsent--
-		c.queue = c.queue[:1]
-	} else {
-		c.queue = nil
-	}
-	c.queued = 0
 	c.state = Closed
 	c.mu.Unlock()
 
@@ -326,14 +314,15 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 		err = closeConn(l.cc)
 	}
 	c.cancel()
-	if sending != nil {
-		<-sending.flushed // its write ends with c.ctx
-		c.mu.Lock()
-		unsent += len(c.queue)
-		c.queue = nil
-		c.mu.Unlock()
-	}
 	c.waitTasks()
+	// What is queued now was never sent. A message flush was writing as
+	// Close began has been taken by the connection, or not, since run
+	// has returned: waitTasks waited for it, unless our caller is a
+	// callback on run's goroutine, which then flushes nothing.
+	c.mu.Lock()
+	unsent := len(c.queue)
+	c.queue, c.queued = nil, 0
+	c.mu.Unlock()
 	if unsent > 0 {
 		err = errors.Join(err, errs.Msg("reconnect: close: "+plural(unsent, "queued message")+" never sent, discarded", ErrUnsent))
 	}

@@ -12,9 +12,9 @@ import (
 // invariant, under c.mu: a message leaves the queue exactly when a
 // connection has taken it (client.Conn.Write returned nil), so none is
 // lost and none is sent twice. Only run's goroutine takes messages out;
-// Write only appends, and Close and giveUp empty it, but for the message
-// flush is writing (c.sending), which Close leaves to flush: whether the
-// connection took it is what Close's ErrUnsent counts.
+// Write only appends, and giveUp and Close empty it, Close once run has
+// returned (see close): so what Close's ErrUnsent counts is exactly what
+// no connection took.
 
 // enqueue queues a copy of p; c.mu is held.
 func (c *Conn) enqueue(typ client.MessageType, p []byte) error {
@@ -46,7 +46,6 @@ func (c *Conn) flush(l *link) {
 			return
 		}
 		m := c.queue[0]
-		c.sending = l
 		c.mu.Unlock()
 		if h != nil && h.BeforeFlushWrite != nil {
 			h.BeforeFlushWrite(m.p, l.dead)
@@ -61,11 +60,10 @@ func (c *Conn) flush(l *link) {
 			}
 		}
 		c.mu.Lock()
-		c.sending = nil
 		if err == nil {
 			// Taken: m leaves the queue, even if l has been lost since
 			// (sent again, it could arrive twice), or Close has begun
-			// (which leaves m to us: see close).
+			// (which counts what is left once we return).
 			c.queue[0] = message{}
 			c.queue = c.queue[1:]
 			c.queued -= int64(len(m.p)) + msgOverhead
