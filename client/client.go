@@ -181,8 +181,11 @@ type Options struct {
 	Transport Transport
 
 	// QueueLimit bounds the bytes the browser has received and Read has
-	// not yet returned (text counted in UTF-8). 0 means 64 MiB, or 128
-	// times the ReadLimit if that is larger (up to 1 GiB), following
+	// not yet returned: text counted in UTF-8, and each message 128 bytes
+	// more, about what the browser keeps beside its bytes, so that a
+	// flood of empty messages fills it too. 0 means 64 MiB, or 128
+	// times the ReadLimit if that is larger (up to 256 MiB, or the
+	// ReadLimit if that is larger still), following
 	// SetReadLimit: room for twice a burst of 64 messages of the largest
 	// size the program accepts, so that only a program that stops
 	// reading while the server keeps sending fills it. With the classic

@@ -4,6 +4,7 @@ package client_test
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"strings"
 	"testing"
@@ -91,4 +92,25 @@ func TestBrowserQueueFullSays(t *testing.T) {
 	says(err, "Reader")
 	says(c.Write(ctx, client.MessageBinary, []byte{1}), "Write after reading")
 	says(c.CloseContext(ctx, client.StatusNormalClosure, ""), "Close")
+}
+
+// TestBrowserCloseTimeoutSays: a closing handshake the server never
+// answers ends Close with the ctx's error, in an error of this package
+// with one prefix, as natively, whether the bound is Close's ctx or
+// Options.CloseTimeout. Before, package wasm's error came through as it
+// was ("wasm: close: ...").
+func TestBrowserCloseTimeoutSays(t *testing.T) {
+	for name, closeConn := range map[string]func(c *client.Conn) error{
+		"ctx": func(c *client.Conn) error {
+			return c.CloseContext(ctxFor(t, time.Second), client.StatusNormalClosure, "anyone?")
+		},
+		"CloseTimeout": func(c *client.Conn) error {
+			return c.CloseContext(context.Background(), client.StatusNormalClosure, "anyone?")
+		},
+	} {
+		c := dial(t, "/silent", &client.Options{CloseTimeout: time.Second})
+		err := closeConn(c)
+		require.ErrorIs(t, err, context.DeadlineExceeded, name)
+		assert.Equal(t, "client: close: the closing handshake did not finish: context deadline exceeded", err.Error(), name)
+	}
 }

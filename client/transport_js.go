@@ -108,7 +108,7 @@ func translate(err error) error {
 		return errs.Wrap(msg, m.to)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+		return err // Read and Write return ctx.Err() as it is; close composes its own
 	}
 	return errors.New("client: " + wsspec.TrimPrefix(err.Error(), "wasm: "))
 }
@@ -189,6 +189,15 @@ func (w *browserWriter) Close() error {
 
 func (b *browser) close(ctx context.Context, code StatusCode, reason string) error {
 	_, err := b.c.Close(ctx, int(code), reason)
+	// The one error of package wasm with a ctx error in its chain: the
+	// handshake did not finish in time, by ctx or Options.CloseTimeout.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		cerr := ctx.Err()
+		if cerr == nil {
+			cerr = context.DeadlineExceeded // CloseTimeout
+		}
+		return errs.Wrap("client: close: the closing handshake did not finish", cerr)
+	}
 	return translate(err)
 }
 

@@ -19,16 +19,20 @@ type backend interface {
 	// (fillEmpty).
 	fill(dst []byte, arm bool) ([]byte, fillStatus)
 	// release tells the backend that Read has returned a packed message
-	// of n bytes: it no longer counts against the queue limit. A message
-	// that came alone was released by fill.
+	// of n bytes: it no longer counts against the queue limit (n bytes
+	// and queueEntryBytes). A message that came alone was released by
+	// fill.
 	release(n int)
 	disarmRead()
 	// closed reports how the socket ended, as soon as it is known.
 	closed() (end, bool)
 	// failure reports the limit that made this side close the socket
-	// ("toobig", "queuefull" or "blob") and the size of the message that
-	// failed, from the moment it does; "" if none did.
-	failure() (kind string, size int64)
+	// ("toobig", "queuefull" or "blob"), the size of the message that
+	// failed and the limit as it was then, from the moment it does; ""
+	// if none did. A negative size means at least -size bytes: a text
+	// message longer than the read limit in UTF-16 units, refused
+	// without counting its UTF-8.
+	failure() (kind string, size, limit int64)
 	readyState() ReadyState
 	protocol() string
 	extensions() string
@@ -65,6 +69,13 @@ const (
 	fillEnded                    // the socket ended, or failed for a limit, and everything before has been read
 	fillBlob                     // the fallback's next message is a Blob: see goSock.readBlob
 )
+
+// queueEntryBytes is what a received message counts against the queue
+// limit beside its bytes, about what the browser keeps for each message
+// (Chromium 156: some 200 bytes of JavaScript heap for an empty binary
+// message, 55 for short text): so the limit bounds a flood of empty
+// messages too. shim.js's ENTRY.
+const queueEntryBytes = 128
 
 // batchBytes is about the most fill packs at once: shim.js's RBUF. A
 // message that does not fit comes alone.

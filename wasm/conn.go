@@ -142,8 +142,11 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		defer cancel()
 	}
 	for {
+		// CLOSING counts as opened: a first message that breaks a limit
+		// can come before Dial wakes from the open event, and this side
+		// is closing by then (Read says why).
 		e, ended := c.b.closed()
-		if c.b.readyState() == Open || ended && e.opened {
+		if st := c.b.readyState(); st == Open || st == Closing || ended && e.opened {
 			return c, nil // if it has closed since, Read reports how
 		}
 		if ended {
@@ -272,24 +275,25 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 
 // limitError is the error of every call once a limit has made this side
 // close the connection, from that moment on (even after Close); nil if
-// none did.
+// none did. It names the limit as it was when the message broke it.
 func (c *Conn) limitError(op string) error {
-	kind, size := c.b.failure()
+	kind, size, limit := c.b.failure()
 	if kind == "" {
 		return nil
 	}
-	c.mu.Lock()
-	readLimit, queueLimit := c.opts.ReadLimit, c.opts.QueueLimit
-	c.mu.Unlock()
 	var msg string
 	var sentinel error
 	switch kind {
 	case "toobig":
-		msg = "a message of " + strconv.FormatInt(size, 10) + " bytes is over the read limit of " +
-			strconv.FormatInt(readLimit, 10) + " bytes; the connection was closed with 4009"
+		of := strconv.FormatInt(size, 10)
+		if size < 0 {
+			of = "at least " + strconv.FormatInt(-size, 10)
+		}
+		msg = "a message of " + of + " bytes is over the read limit of " +
+			strconv.FormatInt(limit, 10) + " bytes; the connection was closed with 4009"
 		sentinel = ErrMessageTooBig
 	case "queuefull":
-		msg = "the receive queue limit of " + strconv.FormatInt(queueLimit, 10) + " bytes was reached (Options.QueueLimit); " +
+		msg = "the receive queue limit of " + strconv.FormatInt(limit, 10) + " bytes was reached (Options.QueueLimit); " +
 			"the connection was closed with 4008"
 		sentinel = ErrQueueFull
 	default: // "blob"
@@ -504,7 +508,10 @@ func (c *Conn) Extensions() string { return c.b.extensions() }
 // writer has not yet taken.
 func (c *Conn) BufferedAmount() int64 { return c.b.buffered() }
 
-// ReadyState returns the connection's state as the DOM names it.
+// ReadyState returns the connection's state as the DOM names it. With
+// WebSocketStream, a connection the peer has closed while messages it sent
+// wait for Read is CLOSING until Read has taken them; writes fail, and
+// Close reports the peer's close, as they do once it is CLOSED.
 func (c *Conn) ReadyState() ReadyState { return c.b.readyState() }
 
 // BinaryType returns how the browser hands over binary messages.

@@ -79,8 +79,9 @@ func FailQueueFull(c *Conn) {
 		b.s.Call("_fail", "queuefull", 1, 4008, "receive queue full")
 	case *goSock:
 		b.mu.Lock()
-		b.failLocked("queuefull", 1, 4008, "receive queue full")
+		bits := b.failLocked("queuefull", 1, 4008, "receive queue full")
 		b.mu.Unlock()
+		b.notify(bits)
 	}
 }
 
@@ -100,3 +101,35 @@ func QueueLimit(c *Conn) (conn, backend int64) {
 	}
 	return conn, backend
 }
+
+// ReadWaiting reports whether a Read of c waits for a message: the backend
+// has been asked to wake it.
+func ReadWaiting(c *Conn) bool {
+	switch b := c.b.(type) {
+	case *shimSock:
+		return b.s.Get("readArmed").Bool()
+	case *goSock:
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.readArmed
+	}
+	return false
+}
+
+// WriteWaiting reports whether a Write of c waits for BufferedAmount to
+// fall: the backend has been asked to wake it.
+func WriteWaiting(c *Conn) bool {
+	switch b := c.b.(type) {
+	case *shimSock:
+		return b.s.Get("writeArmed").Bool()
+	case *goSock:
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.poller != nil
+	}
+	return false
+}
+
+// QueueEntryBytes is what a received message counts against the queue
+// limit beside its bytes.
+const QueueEntryBytes = queueEntryBytes

@@ -33,10 +33,11 @@ type goSock struct {
 	mu         sync.Mutex
 	releases   []func()
 	q          []queued
-	queued     int64 // bytes in q, or packed by fill and not yet returned by Read
+	queued     int64 // bytes in q, or packed by fill and not yet returned by Read, and queueEntryBytes each
 	readArmed  bool
 	failKind   string
 	failSize   int64
+	failLimit  int64
 	opened     bool
 	end        *end
 	scratch    js.Value
@@ -91,6 +92,10 @@ func (g *goSock) onOpen(js.Value) {
 	g.notify(1)
 }
 
+// onMessage counts a message and checks it against the limits before any
+// of it reaches Go, then queues it or fails the socket: shim.js's _message
+// and _admit in Go (failLocked is its _fail). Change both: the two drifted
+// apart once, and the behaviour tests run on both backends.
 func (g *goSock) onMessage(e js.Value) {
 	d := e.Get("data")
 	var n int64
@@ -98,10 +103,12 @@ func (g *goSock) onMessage(e js.Value) {
 	switch {
 	case d.Type() == js.TypeString:
 		text = true
-		// Over the read limit whatever its UTF-8 length, if its length
-		// in UTF-16 units is (syscall/js has no Get on a string).
+		// Over the read limit whatever its UTF-8 length (never shorter),
+		// if its length in UTF-16 units is: its size is then known only
+		// as at least that, a negative n (as in shim.js; syscall/js has
+		// no Get on a string).
 		if length := int64(objectCtor.Invoke(d).Get("length").Int()); g.readLimit >= 0 && length > g.readLimit {
-			n = length
+			n = -length
 			break
 		}
 		if textEncoder.IsUndefined() {
@@ -121,29 +128,43 @@ func (g *goSock) onMessage(e js.Value) {
 		g.mu.Unlock()
 		return
 	}
+	wake := 0
 	switch {
-	case g.readLimit >= 0 && n > g.readLimit:
-		g.failLocked("toobig", n, 4009, "message too big")
-		g.mu.Unlock()
-		return
-	case g.queued > 0 && g.queued+n > g.queueLimit:
-		g.failLocked("queuefull", n, 4008, "receive queue full")
-		g.mu.Unlock()
-		return
+	case g.readLimit >= 0 && (n < 0 || n > g.readLimit):
+		wake = g.failLocked("toobig", n, 4009, "message too big")
+	case g.queued > 0 && g.queued+n+queueEntryBytes > g.queueLimit:
+		wake = g.failLocked("queuefull", n, 4008, "receive queue full")
+	default:
+		g.q = append(g.q, queued{v: d, n: n, text: text, blob: blob})
+		g.queued += n + queueEntryBytes
+		if g.readArmed {
+			g.readArmed = false
+			wake = 1
+		}
 	}
-	g.q = append(g.q, queued{v: d, n: n, text: text, blob: blob})
-	g.queued += n
-	wake := g.readArmed
-	g.readArmed = false
 	g.mu.Unlock()
-	if wake {
-		g.notify(1)
+	if wake != 0 {
+		g.notify(wake)
 	}
 }
 
-func (g *goSock) failLocked(kind string, size int64, code int, reason string) {
-	g.failKind, g.failSize = kind, size
+// failLocked closes the socket for a limit, and returns the bits for
+// notify (to call once g.mu is unlocked) that wake a Read and a Write
+// that wait: they return the failure now, not when the peer answers the
+// close, which it may never do. shim.js's _fail is the same in JavaScript:
+// change both.
+func (g *goSock) failLocked(kind string, size int64, code int, reason string) int {
+	g.failKind, g.failSize, g.failLimit = kind, size, g.queueLimit
+	if kind == "toobig" {
+		g.failLimit = g.readLimit
+	}
 	_ = jsbridge.Try(func() { g.ws.Call("close", code, "duplex: "+reason) })
+	g.readArmed = false
+	if g.poller != nil {
+		close(g.poller)
+		g.poller = nil
+	}
+	return 1 | 2
 }
 
 func (g *goSock) onClose(e js.Value) {
@@ -182,7 +203,7 @@ func (g *goSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 			js.CopyBytesToGo(p, e.v)
 			g.q[0] = queued{}
 			g.q = g.q[1:]
-			g.queued -= e.n
+			g.queued -= e.n + queueEntryBytes
 			if e.text {
 				return p, fillText
 			}
@@ -213,14 +234,14 @@ func (g *goSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 
 func (g *goSock) release(n int) {
 	g.mu.Lock()
-	g.queued -= int64(n)
+	g.queued -= int64(n) + queueEntryBytes
 	g.mu.Unlock()
 }
 
-func (g *goSock) failure() (string, int64) {
+func (g *goSock) failure() (string, int64, int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.failKind, g.failSize
+	return g.failKind, g.failSize, g.failLimit
 }
 
 // readBlob reads the Blob at the head of the queue, for Read: the page's
@@ -241,7 +262,7 @@ func (g *goSock) readBlob(ctx context.Context) ([]byte, error) {
 	g.mu.Lock()
 	g.q[0] = queued{}
 	g.q = g.q[1:]
-	g.queued -= e.n
+	g.queued -= e.n + queueEntryBytes
 	g.mu.Unlock()
 	return p, nil
 }

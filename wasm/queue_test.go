@@ -87,8 +87,9 @@ func TestStreamResumesAfterFull(t *testing.T) {
 // TestQueueCountsBytes: the receive queue counts text in UTF-8 bytes, as
 // Read returns it, not in the UTF-16 units of a JavaScript string (which
 // undercount non-ASCII text up to three times), short and long strings
-// alike; and a message stops counting as soon as Read returns it, not
-// when the next batch is fetched.
+// alike, and QueueEntryBytes for each message; and a message stops
+// counting as soon as Read returns it, not when the next batch is
+// fetched.
 func TestQueueCountsBytes(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		c := be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit = 1 << 20 })
@@ -107,7 +108,7 @@ func TestQueueCountsBytes(t *testing.T) {
 			{"mixed", "héllo " + strings.Repeat("w", 99)}, // 106 units, 107 bytes
 		} {
 			write(t, c, wasm.MessageText, []byte(tt.text))
-			queued(int64(len(tt.text)), tt.name)
+			queued(int64(len(tt.text)+wasm.QueueEntryBytes), tt.name)
 			_, p := read(t, c)
 			assert.Equal(t, tt.text, string(p), tt.name)
 			assert.Equal(t, int64(0), wasm.QueuedBytes(c), "%s: uncounted once read", tt.name)
@@ -118,17 +119,19 @@ func TestQueueCountsBytes(t *testing.T) {
 		for i := range 3 {
 			write(t, c, wasm.MessageBinary, pattern(size, byte(i)))
 		}
-		queued(3*size, "three")
+		queued(3*(size+wasm.QueueEntryBytes), "three")
 		for i := range 3 {
 			_, p := read(t, c)
 			require.Equal(t, pattern(size, byte(i)), p, "message %d", i)
-			assert.Equal(t, int64((2-i)*size), wasm.QueuedBytes(c), "after Read returned message %d", i)
+			assert.Equal(t, int64((2-i)*(size+wasm.QueueEntryBytes)), wasm.QueuedBytes(c), "after Read returned message %d", i)
 		}
 	}, "classic", "stream", "fallback")
 }
 
 // TestQueueLimitCountsUTF8: text whose UTF-16 length fits the queue limit
-// and whose UTF-8 does not fills the queue.
+// and whose UTF-8 does not fills the queue: the classic socket closes with
+// 4008, WebSocketStream holds the second message back until Read has
+// taken the first.
 func TestQueueLimitCountsUTF8(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		id := wstest.ID(t)
@@ -141,12 +144,22 @@ func TestQueueLimitCountsUTF8(t *testing.T) {
 		})
 		write(t, c, wasm.MessageText, []byte(text))
 		write(t, c, wasm.MessageText, []byte(text))
+		if be.opts.Transport == wasm.TransportStream {
+			require.Eventually(t, func() bool { return wasm.Held(c) }, 10*time.Second, time.Millisecond,
+				"the stream holds the second message back")
+			assert.Equal(t, int64(len(text)+wasm.QueueEntryBytes), wasm.QueuedBytes(c), "queued: the first")
+			for i := range 2 {
+				_, p := read(t, c)
+				assert.Equal(t, text, string(p), "message %d", i)
+			}
+			return
+		}
 		require.Equal(t, 4008, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4008")
 		_, p := read(t, c)
 		assert.Equal(t, text, string(p), "the message before the limit")
 		_, _, err := c.Read(ctxFor(t, 5*time.Second))
 		require.ErrorIs(t, err, wasm.ErrQueueFull)
-	}, "classic", "fallback")
+	})
 }
 
 // TestBuffersShrink: after a large message in each direction, no buffer
@@ -257,8 +270,9 @@ func TestBurstInFlight(t *testing.T) {
 }
 
 // TestDefaultQueueLimit: a zero QueueLimit is 64 MiB or 128 messages of
-// the read limit, up to 1 GiB, and follows SetReadLimit; a QueueLimit
-// given stays, raised to the read limit if lower.
+// the read limit, up to 256 MiB, and follows SetReadLimit; a QueueLimit
+// given stays, raised to the read limit if lower. Before, the default went
+// up to 1 GiB.
 func TestDefaultQueueLimit(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		for _, tt := range []struct {
@@ -270,8 +284,9 @@ func TestDefaultQueueLimit(t *testing.T) {
 		}{
 			{"default", 0, 0, 64 << 20, 1 << 20, 128 << 20},
 			{"1 MiB", 1 << 20, 0, 128 << 20, -1, 64 << 20},
-			{"no read limit", -1, 0, 64 << 20, 4 << 20, 512 << 20},
-			{"64 MiB", 64 << 20, 0, 1 << 30, 32 << 10, 64 << 20},
+			{"no read limit", -1, 0, 64 << 20, 4 << 20, 256 << 20},
+			{"64 MiB", 64 << 20, 0, 256 << 20, 32 << 10, 64 << 20},
+			{"512 MiB", 512 << 20, 0, 512 << 20, 2 << 20, 256 << 20},
 			{"given", 1 << 20, 5 << 20, 5 << 20, 8 << 20, 8 << 20},
 		} {
 			c := be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit, o.QueueLimit = tt.read, tt.queue })
@@ -283,5 +298,35 @@ func TestDefaultQueueLimit(t *testing.T) {
 			assert.Equal(t, tt.wantAfter, conn, "%s: after SetReadLimit(%d)", tt.name, tt.set)
 			assert.Equal(t, tt.wantAfter, js, "%s: the backend's after SetReadLimit(%d)", tt.name, tt.set)
 		}
-	}, "classic", "fallback")
+	})
+}
+
+// TestQueueLimitCountsMessages: a flood of empty messages fills the
+// receive queue too: each message counts wasm.QueueEntryBytes beside its
+// bytes, so the classic socket closes with 4008 and WebSocketStream holds
+// back, after a few. Before, empty messages counted nothing: all 20,000
+// were queued, and the stream never pushed back.
+func TestQueueLimitCountsMessages(t *testing.T) {
+	forEach(t, func(t *testing.T, be backend) {
+		const limit = 1024
+		id := wstest.ID(t)
+		c := be.dial(t, "/flood?n=20000&size=0&id="+id, func(o *wasm.Options) {
+			o.ReadLimit = limit
+			o.QueueLimit = limit
+		})
+		if be.opts.Transport == wasm.TransportStream {
+			require.Eventually(t, func() bool { return wasm.Held(c) }, 10*time.Second, time.Millisecond,
+				"the stream holds a message back: the queue is full")
+			assert.LessOrEqual(t, wasm.QueuedBytes(c), int64(limit), "queued within the limit")
+			return
+		}
+		require.Equal(t, 4008, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4008")
+		got, err := 0, error(nil)
+		for err == nil {
+			_, _, err = c.Read(ctxFor(t, 10*time.Second))
+			got++
+		}
+		require.ErrorIs(t, err, wasm.ErrQueueFull, "after %d messages", got-1)
+		assert.LessOrEqual(t, got-1, limit/wasm.QueueEntryBytes, "messages queued")
+	})
 }

@@ -127,6 +127,11 @@ func (b *shimSock) disarmRead() { b.s.Call("disarmRead") }
 func (b *shimSock) closed() (end, bool) {
 	v := b.s.Get("end")
 	if v.Type() != js.TypeObject {
+		// A WebSocketStream the peer has closed while Read still has
+		// messages to return: it has ended for everything but Read.
+		v = b.s.Get("closeInfo")
+	}
+	if v.Type() != js.TypeObject {
 		return end{}, false
 	}
 	return end{
@@ -137,12 +142,12 @@ func (b *shimSock) closed() (end, bool) {
 	}, true
 }
 
-func (b *shimSock) failure() (string, int64) {
+func (b *shimSock) failure() (string, int64, int64) {
 	f := b.s.Get("failure")
 	if f.Type() != js.TypeObject {
-		return "", 0
+		return "", 0, 0
 	}
-	return f.Get("kind").String(), int64(f.Get("size").Float())
+	return f.Get("kind").String(), int64(f.Get("size").Float()), int64(f.Get("limit").Float())
 }
 
 func (b *shimSock) readyState() ReadyState { return ReadyState(b.s.Call("readyState").Int()) }

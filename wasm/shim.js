@@ -19,8 +19,9 @@
 // nothing here, and nothing in Go, keeps its size.
 //
 // The receive queue counts bytes: a message's UTF-8 length for text, as
-// Go will hold it, from when it arrives until Go's Read returns it (Go
-// calls release then) or hands it to Go whole.
+// Go will hold it, plus ENTRY for what the browser keeps beside it, from
+// when it arrives until Go's Read returns it (Go calls release then) or
+// hands it to Go whole.
 //
 // Waking Read: Go waits for a message only after a fill that found none
 // and, with arm set, set readArmed. A message enters the queue only
@@ -61,6 +62,11 @@ const schedule = (s, bits) => {
 // counts as a lone one rather than part of a burst.
 const QUIET_MS = 0.4;
 
+// ENTRY is what a queued message counts beside its bytes (Go's
+// queueEntryBytes), so that the queue limit bounds a flood of empty
+// messages too.
+const ENTRY = 128;
+
 // RBUF is the size of rbuf; WBUF the most that wbuf grows to.
 const RBUF = 64 << 10;
 const WBUF = 64 << 10;
@@ -69,31 +75,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ASCII = /^[\x00-\x7f]*$/;
 
-// utf8Length is the UTF-8 length of a JavaScript string.
-const utf8Length = (s) => {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
-};
-
 class Sock {
   constructor(wake, readLimit, queueLimit) {
     this.wake = wake;
     this.readLimit = readLimit; // bytes; < 0 means none
     this.queueLimit = queueLimit; // bytes
     this.q = []; // entries {v, n, text, ready}: see _message
-    this.queued = 0; // bytes queued here, or packed for Go and not yet returned by Read
+    this.queued = 0; // bytes queued here, or packed for Go and not yet returned by Read, and ENTRY each
     this.big = null; // a message too big for rbuf, for takeBig
     this.bits = 0;
     this.lastMessage = -Infinity;
@@ -105,7 +93,7 @@ class Sock {
     this.opened = false;
     this.protocol = "";
     this.extensions = "";
-    this.failure = null; // {kind, size} when a limit made us close
+    this.failure = null; // {kind, size, limit} when a limit made us close
     this.end = null; // {code, reason, wasClean, opened} once closed
     this.rbuf = new Uint8Array(RBUF);
     this.wbuf = new Uint8Array(4096);
@@ -146,7 +134,7 @@ class Sock {
   }
 
   _notifyWrite() {
-    if (this.writeArmed && (this.buffered() < this.low || this.end || this.state >= 2)) {
+    if (this.writeArmed && (this.buffered() < this.low || this.failure || this.readyState() >= 2)) {
       this.writeArmed = false;
       schedule(this, 2);
     }
@@ -193,13 +181,18 @@ class Sock {
   // short enough by encoding it into rbuf, which is free between fills
   // (Go copies it out within the same call). Longer text that is not
   // ASCII is kept encoded. A string longer than the read limit is over it
-  // whatever it encodes to, and only counted.
+  // whatever it encodes to (UTF-8 is never shorter): it fails the socket
+  // at once, its size known only as at least its length (a negative size
+  // in failure), without a walk through what may be a huge string.
   _message(d, canWait) {
     if (this.failure || this.end) return true;
     const e = { v: d, n: 0, text: typeof d === "string", ready: true };
     if (e.text) {
-      if (this.readLimit >= 0 && d.length > this.readLimit) e.n = utf8Length(d);
-      else if (ASCII.test(d)) e.n = d.length;
+      if (this.readLimit >= 0 && d.length > this.readLimit) {
+        this._fail("toobig", -d.length, 4009, "message too big");
+        return true;
+      }
+      if (ASCII.test(d)) e.n = d.length;
       else if (d.length * 3 + 5 <= RBUF) e.n = encoder.encodeInto(d, this.rbuf).written;
       else {
         e.v = encoder.encode(d);
@@ -216,14 +209,17 @@ class Sock {
   }
 
   // _admit queues an entry, or fails the socket for a limit, or (canWait)
-  // holds it back while the queue is full.
+  // holds it back while the queue is full. fallback.go's onMessage is the
+  // same in Go (with _message and _fail: failLocked): change both. The two
+  // drifted apart once; the behaviour tests run on both backends.
   _admit(e, canWait) {
     if (this.failure || this.end) return true;
     if (this.readLimit >= 0 && e.n > this.readLimit) {
       this._fail("toobig", e.n, 4009, "message too big");
       return true;
     }
-    if (this.queued > 0 && this.queued + e.n > this.queueLimit) {
+    const n = e.n + ENTRY;
+    if (this.queued > 0 && this.queued + n > this.queueLimit) {
       if (!canWait) {
         this._fail("queuefull", e.n, 4008, "receive queue full");
         return true;
@@ -252,19 +248,25 @@ class Sock {
       );
     }
     this.q.push(e);
-    this.queued += e.n;
+    this.queued += n;
     if (e.ready) this._notifyRead();
     return true;
   }
 
+  // _fail closes the socket for a limit, and wakes a Read and a Write that
+  // wait: they return the failure now, not when the peer answers the
+  // close, which it may never do. fallback.go's failLocked is the same in
+  // Go: change both.
   _fail(kind, size, code, reason) {
     if (this.failure) return;
-    this.failure = { kind, size };
+    this.failure = { kind, size, limit: kind === "toobig" ? this.readLimit : this.queueLimit };
     try {
       this.close(code, "duplex: " + reason);
     } catch (e) {
       this._closed(1006, "", false);
     }
+    this.readArmed = this.writeArmed = false;
+    schedule(this, 1 | 2);
   }
 
   // fill packs the messages ready to read into rbuf, in order, and
@@ -317,10 +319,10 @@ class Sock {
     return typeof v === "string" ? encoder.encode(v) : v;
   }
 
-  // release uncounts n bytes that Go's Read has returned, and resumes a
-  // stream that was held back for room.
+  // release uncounts a message of n bytes that Go's Read has returned, and
+  // resumes a stream that was held back for room.
   release(n) {
-    this.queued -= n;
+    this.queued -= n + ENTRY;
     if (this.held !== undefined) this._resume();
   }
 
@@ -340,7 +342,7 @@ class Sock {
   // ready reports whether a write may go now; if not, it asks for a wake
   // once what is buffered falls below low.
   armWrite(low) {
-    if (this.buffered() < low || this.end || this.state >= 2) return true;
+    if (this.buffered() < low || this.failure || this.readyState() >= 2) return true;
     this.low = low;
     this.writeArmed = true;
     this._pollWrite();
@@ -470,10 +472,12 @@ class Stream extends Sock {
 
   // _peerClosed: the closed promise can settle while the readable side
   // still holds messages that the queue had no room for. Those are
-  // delivered first: the socket ends for Go once the readable side is
-  // drained, unless this side closed (Read returns no more then).
+  // delivered first: the socket ends for Read once the readable side is
+  // drained, unless this side closed (Read returns no more then). Until
+  // then it is CLOSING, writes fail and Go takes closeInfo for how it
+  // ended (shim.go: closed).
   _peerClosed(code, reason, wasClean) {
-    this.closeInfo = { code, reason, wasClean };
+    this.closeInfo = { code, reason, wasClean, opened: this.opened };
     if (this.drained || !this.reader || this.state >= 2) this._closed(code, reason, wasClean);
   }
 
@@ -485,7 +489,8 @@ class Stream extends Sock {
 
   // _pump reads from the stream until the queue is full (it then holds
   // the message back: fill, release and setLimits resume it) or the
-  // stream ends.
+  // stream ends. Once this side has closed it reads on, dropping what
+  // comes: the peer's answer to the close follows what it sent.
   async _pump() {
     if (this.pumping) return;
     this.pumping = true;
@@ -496,7 +501,7 @@ class Stream extends Sock {
           this.held = undefined;
           if (!this._admit(e, true)) return; // still full, held again
         }
-        if (this.failure || this.end) return;
+        if (this.end) return;
         let r;
         try {
           r = await this.reader.read();
@@ -508,7 +513,7 @@ class Stream extends Sock {
           this._drained();
           return;
         }
-        if (!this._message(r.value, true)) return; // held: wait for room
+        if (!this.closing && !this._message(r.value, true)) return; // held: wait for room
       }
     } finally {
       this.pumping = false;
@@ -520,7 +525,7 @@ class Stream extends Sock {
   }
 
   readyState() {
-    return this.state;
+    return this.closeInfo && this.state < 2 ? 2 : this.state;
   }
 
   buffered() {
@@ -533,7 +538,7 @@ class Stream extends Sock {
       this.writing -= n;
       this._notifyWrite();
     };
-    this.writer.write(chunk).then(done, done);
+    this.last = this.writer.write(chunk).then(done, done);
   }
 
   _send(s, n) {
@@ -554,7 +559,16 @@ class Stream extends Sock {
       this._closed(c.code, c.reason, c.wasClean);
       return;
     }
-    this.wss.close({ closeCode: code, reason });
+    // Read on, dropping what comes (see _pump), and send the close after
+    // what was written, as the classic WebSocket does. Chromium 156 also
+    // crashes the page if the closing handshake ends while a write is
+    // still pending.
+    this.closing = true;
+    this.held = undefined;
+    if (this.reader) this._pump();
+    const go = () => this.wss.close({ closeCode: code, reason });
+    if (this.last) this.last.then(go);
+    else go();
   }
 }
 

@@ -114,9 +114,16 @@ const (
 
 // The default receive-queue limit holds queueMessages messages of the
 // read limit's size, between DefaultQueueLimit and maxDefaultQueueLimit.
+// The cap keeps a full queue affordable: Read copies each message into
+// Go's memory, which the garbage collector lets grow to about twice what
+// is live and which never shrinks, so a full queue can cost the page some
+// three times its size. At 256 MiB that stays under 1 GiB; at 1 GiB (the
+// cap before) it would be near 3 GiB, against the 4 GiB a wasm32 memory
+// can address at most and less than many renderers (phones first) get.
+// A program that expects larger bursts sets QueueLimit itself.
 const (
 	queueMessages        = 128
-	maxDefaultQueueLimit = 1 << 30
+	maxDefaultQueueLimit = 256 << 20
 )
 
 // defaultQueueLimit is the queue limit for a zero Options.QueueLimit.
@@ -152,13 +159,16 @@ type Options struct {
 	// messages before it.
 	ReadLimit int64
 
-	// QueueLimit bounds the bytes received and not yet returned by Read
-	// (text counted in UTF-8, as Read returns it). 0 means a default that
+	// QueueLimit bounds the bytes received and not yet returned by Read:
+	// text counted in UTF-8, as Read returns it, and each message 128
+	// bytes more, about what the browser keeps beside its bytes, so that a
+	// flood of empty messages fills it too. 0 means a default that
 	// an ordinary burst does not reach: DefaultQueueLimit (64 MiB), or
 	// 128 times the ReadLimit if that is larger, so that the queue holds
 	// 128 messages of the largest size the program accepts (twice a burst
-	// of 64 in flight), up to 1 GiB (with no ReadLimit, 64 MiB). It
-	// follows SetReadLimit. A
+	// of 64 in flight), up to 256 MiB (with no ReadLimit, 64 MiB): what
+	// a page can afford to hold and copy into Go. It follows
+	// SetReadLimit, and is at least the ReadLimit. A
 	// queue this large fills only when the program stops reading while
 	// the server keeps sending: the classic WebSocket reads all it is
 	// sent whether or not Go reads, so the limit is what keeps a flood
