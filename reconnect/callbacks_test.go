@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,8 +107,10 @@ func TestCallbacksMayUseConn(t *testing.T) {
 						return nil
 					},
 					OnState: func(e reconnect.Event) {
-						rec.on(e)
+						// fire first: once the test has seen an event,
+						// that event's fire has passed.
 						fire("OnState(" + e.State.String() + ")")
+						rec.on(e)
 					},
 					Heartbeat: &reconnect.Heartbeat{
 						Interval: 30 * time.Millisecond,
@@ -130,6 +133,10 @@ func TestCallbacksMayUseConn(t *testing.T) {
 				conn.Store(c)
 				stop := c.OnDisconnect(func(error) { fire("OnDisconnect") })
 				defer stop()
+				// The first connection's OnState(Connected) may come after
+				// Dial returns: arm only once it has passed, so that the
+				// calls run from the callback the test makes run below.
+				rec.wait(t, reconnect.Connected)
 				armed.Store(true)
 
 				// Make the callback run.
@@ -208,4 +215,231 @@ func closeBounded(t *testing.T, c *reconnect.Conn) {
 	case <-time.After(10 * time.Second):
 		t.Error("CloseNow did not return in 10 s")
 	}
+}
+
+// TestCloseFromCallbackIsClose: a Final or Backoff that closes the Conn
+// and then says to stop leaves the Conn closed, not given up: Read and
+// Write say net.ErrClosed, not ErrGaveUp, and OnState(Closed) carries no
+// error.
+func TestCloseFromCallbackIsClose(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"Final", "Backoff"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			id := wstest.ID(t)
+			var conn atomic.Pointer[reconnect.Conn]
+			closeErr := make(chan error, 1)
+			rec := newRecorder()
+			o := &reconnect.Options{OnState: rec.on}
+			if name == "Final" {
+				o.Final = func(error) bool {
+					closeErr <- conn.Load().Close(client.StatusNormalClosure, "")
+					return true
+				}
+			} else {
+				o.Backoff = backoffFunc(func(int) time.Duration {
+					closeErr <- conn.Load().Close(client.StatusNormalClosure, "")
+					return -1
+				})
+			}
+			c, err := reconnect.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), o)
+			require.NoError(t, err)
+			t.Cleanup(func() { closeBounded(t, c) })
+			conn.Store(c)
+			rec.wait(t, reconnect.Connected)
+			require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+			e := rec.wait(t, reconnect.Closed)
+			require.NoError(t, <-closeErr, "Close from %s", name)
+			assert.NoError(t, e.Err, "OnState(Closed) after Close")
+
+			ctx := ctxFor(t, 5*time.Second)
+			_, _, err = c.Read(ctx)
+			require.ErrorIs(t, err, net.ErrClosed, "Read")
+			assert.NotErrorIs(t, err, reconnect.ErrGaveUp, "Read")
+			err = c.Write(ctx, client.MessageText, []byte("x"))
+			require.ErrorIs(t, err, net.ErrClosed, "Write")
+			assert.NotErrorIs(t, err, reconnect.ErrGaveUp, "Write")
+		})
+	}
+}
+
+// TestCloseWaitsForCallbacks: Close and CloseNow wait for the Conn's
+// goroutines but one that is in a callback then, and Done is closed once
+// every goroutine has returned, the last after OnState(Closed):
+//   - Close from outside returns while a callback still runs, and Done is
+//     not closed until that callback and then OnState(Closed) return;
+//   - so too while OnState(Closed) runs after the Conn gave up;
+//   - Close from inside a callback returns, and Done is closed only once
+//     that callback has returned;
+//   - giving up closes Done, with no Close;
+//   - with no callback running, Close returns with Done closed.
+func TestCloseWaitsForCallbacks(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		// blockOn is the callback that blocks until the test releases it,
+		// "" if none does.
+		blockOn string
+		// giveUp: the Conn gives up (its connection is lost, and Final
+		// says final) before the test closes it, if it does.
+		giveUp bool
+		// closeFrom: who calls CloseNow: "outside" (the test), "IsPong"
+		// (the callback, as it blocks), or "" (nobody).
+		closeFrom string
+	}{
+		{"Close from outside while IsPong runs", "IsPong", false, "outside"},
+		{"Close from outside while OnState(Closed) runs after giving up", "OnState(closed)", true, "outside"},
+		{"Close from inside IsPong", "IsPong", false, "IsPong"},
+		{"Done after giving up", "", true, ""},
+		{"Close from outside with no callback running", "", false, "outside"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			id := wstest.ID(t)
+			var conn atomic.Pointer[reconnect.Conn]
+			var inCallback atomic.Int32 // callbacks running
+			var heardClosed atomic.Bool
+			blocked, release := make(chan struct{}), make(chan struct{})
+			var blockOnce, releaseOnce sync.Once
+			unblock := func() { releaseOnce.Do(func() { close(release) }) }
+			// What CloseNow from IsPong returned, and whether Done was
+			// closed then.
+			var insideErr error
+			var insideDone bool
+			block := func(where string) {
+				if where != tt.blockOn {
+					return
+				}
+				blockOnce.Do(func() {
+					if tt.closeFrom == "IsPong" {
+						c := conn.Load()
+						insideErr = c.CloseNow() // must not wait for itself
+						insideDone = isDone(c)
+					}
+					close(blocked)
+					<-release
+				})
+			}
+			o := &reconnect.Options{Backoff: fast}
+			if tt.blockOn != "" || tt.giveUp {
+				// The callbacks, which the last case must not have: none
+				// of them may run as it closes.
+				o.Final = func(error) bool { return true }
+				o.OnState = func(e reconnect.Event) {
+					inCallback.Add(1)
+					defer inCallback.Add(-1)
+					if e.State == reconnect.Closed {
+						block("OnState(closed)")
+						heardClosed.Store(true)
+					}
+				}
+				o.Heartbeat = &reconnect.Heartbeat{
+					Interval: time.Minute,
+					IsPong: func(_ client.MessageType, p []byte) bool {
+						inCallback.Add(1)
+						defer inCallback.Add(-1)
+						if string(p) == "block" {
+							block("IsPong")
+						}
+						return false
+					},
+				}
+			}
+			c, err := reconnect.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), o)
+			require.NoError(t, err)
+			conn.Store(c)
+			t.Cleanup(func() { closeBounded(t, c) })
+			t.Cleanup(unblock) // before closeBounded
+			ctx := ctxFor(t, 10*time.Second)
+			if tt.giveUp {
+				require.Equal(t, 1, wstest.Kick(t, id, 0, "")) // final: gives up
+				_, _, err := c.Read(ctx)
+				require.ErrorIs(t, err, reconnect.ErrGaveUp)
+			}
+			if tt.blockOn == "IsPong" {
+				require.NoError(t, c.Write(ctx, client.MessageText, []byte("block")))
+			}
+			if tt.blockOn != "" {
+				select {
+				case <-blocked:
+				case <-ctx.Done():
+					t.Fatalf("%s never ran", tt.blockOn)
+				}
+			}
+
+			if tt.closeFrom == "outside" {
+				closed := make(chan error, 1)
+				go func() { closed <- c.CloseNow() }()
+				select {
+				case err := <-closed:
+					if tt.giveUp {
+						require.ErrorIs(t, err, reconnect.ErrGaveUp, "CloseNow after giving up")
+					} else {
+						require.NoError(t, err, "CloseNow")
+					}
+				case <-ctx.Done():
+					t.Fatalf("CloseNow did not return while %s ran (it waited for it)", tt.blockOn)
+				}
+				if tt.blockOn == "" {
+					assert.True(t, isDone(c), "Done closed when CloseNow returns, no callback running")
+				}
+			}
+			if tt.closeFrom == "IsPong" {
+				require.NoError(t, insideErr, "CloseNow from IsPong")
+				assert.False(t, insideDone, "Done closed while IsPong, which called CloseNow, ran")
+			}
+			if tt.blockOn != "" {
+				assert.False(t, isDone(c), "Done closed while %s ran", tt.blockOn)
+				if tt.blockOn == "IsPong" {
+					assert.False(t, heardClosed.Load(), "OnState heard Closed while IsPong ran")
+				}
+				unblock()
+			}
+			select {
+			case <-c.Done():
+			case <-ctx.Done():
+				t.Fatal("Done was never closed")
+			}
+			assert.Zero(t, inCallback.Load(), "callbacks running once Done is closed")
+			if o.OnState != nil {
+				assert.True(t, heardClosed.Load(), "OnState(Closed) returned before Done was closed")
+			}
+			assert.Equal(t, reconnect.Closed, c.State(), "State once Done is closed")
+		})
+	}
+}
+
+// isDone reports whether c's Done is closed.
+func isDone(c *reconnect.Conn) bool {
+	select {
+	case <-c.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// TestNoListenerAfterClose: once an OnDisconnect func has called Close,
+// no other starts: no callback starts once Close has begun.
+func TestNoListenerAfterClose(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	c, rec := dial(t, "/echo?id="+id, nil)
+	var closed, after atomic.Bool
+	listener := func(error) {
+		if closed.Load() {
+			after.Store(true)
+			return
+		}
+		closed.Store(true)
+		_ = c.Close(client.StatusNormalClosure, "")
+	}
+	for range 3 {
+		stop := c.OnDisconnect(listener)
+		defer stop()
+	}
+	require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+	rec.wait(t, reconnect.Closed)
+	assert.True(t, closed.Load(), "a listener ran")
+	assert.False(t, after.Load(), "a listener ran after another had called Close")
 }

@@ -3,30 +3,12 @@ package reconnect
 import (
 	"context"
 	"errors"
-	"strconv"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/redact"
-)
-
-var (
-	// ErrGaveUp: the Conn stopped redialling, after a failure that
-	// Options.Final called final or after Options.GiveUpAfter failures in
-	// a row. Read, Write and Dial return it, joined with that failure
-	// (errors.Is and errors.As find both) and with net.ErrClosed.
-	ErrGaveUp = errors.New("reconnect: gave up")
-	// ErrQueueFull: Write found no connection and no room in the queue
-	// (Options.QueueLimit); nothing was queued.
-	ErrQueueFull = errors.New("reconnect: outbound queue full")
-	// ErrHeartbeatTimeout: a connection was silent past its heartbeat
-	// (Options.Heartbeat), and was closed as dead.
-	ErrHeartbeatTimeout = errors.New("reconnect: no message within the heartbeat timeout")
-	// ErrUnsent: Close discarded messages that were still queued; the
-	// error says how many.
-	ErrUnsent = errors.New("reconnect: queued messages were never sent")
 )
 
 // Conn is a WebSocket connection that dials again when it is lost, with
@@ -59,38 +41,50 @@ var (
 //
 // Every method returns within its ctx, or a bound the server cannot move:
 // Close waits at most Options.Dial.CloseTimeout for the server's answer,
-// CloseNow not at all (both also wait for the Conn's goroutines to end,
-// which client.Conn's CloseNow sees to).
+// CloseNow not at all. Both also wait for the Conn's goroutines to end
+// (which client.Conn's CloseNow sees to), but not for one while it is
+// in a callback: that callback may be the caller. Done says when
+// everything, callbacks included, is over: see Close.
 type Conn struct {
 	url     string
+	shown   string // url as errors show it: redact.URL(url)
 	o       Options
 	ctx     context.Context // ends with the Conn
 	cancel  context.CancelFunc
 	in      *inbox        // received messages, waiting for Read
 	up      chan struct{} // closed at the first connection
-	done    chan struct{} // closed when run returns
+	done    chan struct{} // closed when the last goroutine returns (Done)
+	dialer  task          // run's goroutine
 	online  <-chan struct{}
 	offline func() bool // nil natively
 
-	mu        sync.Mutex
-	state     State
-	cur       *link // the open connection, nil if none
-	flushing  bool  // run is sending the queue on cur
-	queue     []message
-	queued    int64  // what queue counts towards QueueLimit
-	seq       uint64 // the number of the last message queued
-	closing   bool   // Close or CloseNow was called
-	end       error  // why the Conn ended (gave up); nil if it has not or was closed
-	lastErr   error  // the last failure, for Dial's error
-	callbacks int    // user callbacks running now (see enter)
+	mu       sync.Mutex
+	state    State
+	cur      *link // the open connection, nil if none
+	flushing bool  // run is sending the queue on cur
+	queue    []message
+	queued   int64   // what queue counts towards QueueLimit
+	closing  bool    // Close or CloseNow was called
+	end      *gaveUp // why the Conn ended, if it gave up; nil if it has not or was closed
+	lastErr  error   // the last failure, for Dial's error
+	// The Conn's goroutines that have not returned: run's and the
+	// readers' (see exit). The last to return calls OnState with
+	// closed, the Closed event run leaves as it returns.
+	tasks     []*task
+	closed    Event
 	listeners map[*func(error)]struct{}
 	upOnce    sync.Once
+}
+
+// task is one of a Conn's goroutines: run, or a connection's reader.
+type task struct {
+	busy bool          // under Conn.mu: in a callback (see enter)
+	done chan struct{} // closed when it returns
 }
 
 type message struct {
 	typ client.MessageType
 	p   []byte
-	seq uint64 // in the queue: its number, from 1
 }
 
 // link is one connection.
@@ -99,7 +93,7 @@ type link struct {
 	gone    bool          // under Conn.mu: drop has begun
 	dead    chan struct{} // closed when it is lost (drop)
 	err     error         // why it was lost; set before dead is closed
-	readed  chan struct{} // closed when its reading goroutine returns
+	reader  task          // its reading goroutine
 	flushed chan struct{} // closed when the queue has been sent on it, or it failed
 }
 
@@ -108,33 +102,36 @@ type link struct {
 // its connection is lost, until Close. ctx bounds only this first
 // connection: Dial returns ctx.Err() (joined with the last failure) if
 // it ends first, and an error wrapping ErrGaveUp if a failure is final or
-// GiveUpAfter failures come first.
+// GiveUpAfter failures come first. The Conn it returns is Connected
+// (State says so), but Options.OnState may hear of that connection only
+// after Dial has returned.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
+	shown := redact.URL(url)
 	if h := o.Heartbeat; h != nil && h.Interval <= 0 {
-		return nil, errors.New("reconnect: dial " + redact.URL(url) + ": Options.Heartbeat.Interval must be positive")
+		return nil, errors.New("reconnect: dial " + shown + ": Options.Heartbeat.Interval must be positive")
 	}
 	c := &Conn{
 		url:       url,
+		shown:     shown,
 		o:         o,
 		in:        newInbox(),
 		up:        make(chan struct{}),
 		done:      make(chan struct{}),
+		dialer:    task{done: make(chan struct{})},
 		state:     Connecting,
 		listeners: map[*func(error)]struct{}{},
 	}
+	c.tasks = []*task{&c.dialer}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	online, offline, stopOnline := watchOnline()
 	c.online, c.offline = online, offline
-	go func() {
-		defer stopOnline()
-		c.run()
-	}()
+	go c.run(stopOnline)
 	select {
 	case <-c.up:
 		return c, nil
 	case <-c.done:
-		return nil, c.ended("dial " + redact.URL(url))
+		return nil, c.ended("dial")
 	case <-ctx.Done():
 	}
 	select {
@@ -147,9 +144,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	last := c.lastErr
 	c.mu.Unlock()
 	if last == nil {
-		return nil, errs.Wrap("reconnect: dial "+redact.URL(url), ctx.Err())
+		return nil, errs.Wrap("reconnect: dial "+shown, ctx.Err())
 	}
-	return nil, errs.Join("reconnect: dial "+redact.URL(url)+": "+ctx.Err().Error()+"; the last failure: "+last.Error(), ctx.Err(), last)
+	return nil, errs.Join("reconnect: dial "+shown+": "+ctx.Err().Error()+"; the last failure: "+describe(last), ctx.Err(), last)
 }
 
 // OnDisconnect registers fn to be called, each time a connection is lost,
@@ -212,7 +209,7 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 		return errors.New("reconnect: write: " + typ.String() + " is not a message type")
 	}
 	if typ == client.MessageText && !utf8.Valid(p) {
-		return errs.Msg("reconnect: write: "+client.ErrInvalidUTF8.Error()+"; nothing was sent", client.ErrInvalidUTF8)
+		return errs.Msg("reconnect: write: text is not valid UTF-8; nothing was sent", client.ErrInvalidUTF8)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -243,7 +240,7 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 		err := l.cc.Write(ctx, typ, p)
 		if err == nil {
 			if h := c.o.hooks; h != nil && h.Sent != nil {
-				h.Sent(p, false)
+				h.Sent(p, false, l.dead)
 			}
 			return nil
 		}
@@ -258,37 +255,58 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 // server's answer as client.Conn's Close does (at most
 // Options.Dial.CloseTimeout), and stops redialling. It returns an error
 // wrapping ErrUnsent if messages were still queued: they are discarded.
+// A queued message whose write Close finds under way is counted only if
+// the connection did not take it: the messages counted are exactly the
+// last ones queued that were never sent.
 // Close after the Conn ended returns an error with net.ErrClosed in its
 // chain.
 //
-// Close returns once the Conn's goroutines have ended and OnState has
-// heard Closed, except while one of the Conn's callbacks runs (Close
-// called from a callback, or from elsewhere meanwhile): then it does not
-// wait for them, and the Conn's goroutines end, and OnState hears
-// Closed, as soon as that callback returns.
+// No callback starts once Close has begun, but OnState's Closed, which
+// comes last. Close waits for the Conn's goroutines to return, but not
+// for one while it is in a callback (Close may be called from it): a
+// callback running as Close is called, and OnState(Closed) after it,
+// may still run once Close has returned. So Close from a callback
+// returns, and Close from elsewhere returns however long a callback
+// runs; when no callback runs, Close returns after OnState(Closed). A
+// program that must know that no callback runs any more, say before it
+// closes a channel that OnState sends on, waits for Done after Close.
 func (c *Conn) Close(code client.StatusCode, reason string) error {
 	return c.close(func(cc *client.Conn) error { return cc.Close(code, reason) })
 }
 
 // CloseNow is Close without waiting for the server: see
-// client.Conn.CloseNow.
+// client.Conn.CloseNow. It waits for the Conn's goroutines as Close does,
+// and Done says when the callbacks are over.
 func (c *Conn) CloseNow() error {
 	return c.close((*client.Conn).CloseNow)
 }
+
+// Done returns a channel that is closed once the Conn has ended (Close,
+// CloseNow, giving up) and every goroutine of it has returned, the last
+// after OnState(Closed) has returned: from then on no callback runs. As
+// with context.Context's Done, waiting for it is how a program knows that
+// all is over, for instance that OnState will send nothing more on a
+// channel:
+//
+//	_ = c.Close(client.StatusNormalClosure, "")
+//	<-c.Done()
+//	close(events)
+//
+// A callback must not wait for it: it is closed after the callbacks
+// return.
+func (c *Conn) Done() <-chan struct{} { return c.done }
 
 func (c *Conn) close(closeConn func(*client.Conn) error) error {
 	c.mu.Lock()
 	if c.closing || c.end != nil {
 		c.mu.Unlock()
+		c.waitTasks()
 		return c.ended("close")
 	}
 	c.closing = true
 	l := c.cur
 	c.cur, c.flushing = nil, false
-	unsent := len(c.queue)
-	c.queue, c.queued = nil, 0
 	c.state = Closed
-	wait := c.callbacks == 0 // a callback may be our caller: see enter
 	c.mu.Unlock()
 
 	var err error
@@ -296,13 +314,41 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 		err = closeConn(l.cc)
 	}
 	c.cancel()
-	if wait {
-		<-c.done
-	}
+	c.waitTasks()
+	// What is queued now was never sent. A message flush was writing as
+	// Close began has been taken by the connection, or not, since run
+	// has returned: waitTasks waited for it, unless our caller is a
+	// callback on run's goroutine, which then flushes nothing.
+	c.mu.Lock()
+	unsent := len(c.queue)
+	c.queue, c.queued = nil, 0
+	c.mu.Unlock()
 	if unsent > 0 {
 		err = errors.Join(err, errs.Msg("reconnect: close: "+plural(unsent, "queued message")+" never sent, discarded", ErrUnsent))
 	}
 	return err
+}
+
+// waitTasks waits until each of the Conn's goroutines has returned or
+// is in a callback: the caller may be one of those, and they wait for
+// it. The others start no callback once the Conn has ended, and return
+// soon; the last may tell OnState(Closed) first.
+func (c *Conn) waitTasks() {
+	for {
+		var done chan struct{}
+		c.mu.Lock()
+		for _, t := range c.tasks {
+			if !t.busy {
+				done = t.done
+				break
+			}
+		}
+		c.mu.Unlock()
+		if done == nil {
+			return
+		}
+		<-done
+	}
 }
 
 // State returns the Conn's state now. It changes before OnState hears of
@@ -331,9 +377,13 @@ func (c *Conn) Subprotocol() string {
 // ended returns the error of op on a Conn that has ended.
 func (c *Conn) ended(op string) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.end != nil {
-		return errs.Wrap("reconnect: "+op, c.end)
+	g := c.end
+	c.mu.Unlock()
+	if g != nil {
+		return g.err(op, c.shown)
+	}
+	if op == "dial" {
+		op += " " + c.shown
 	}
 	return errs.Wrap("reconnect: "+op, errs.ErrClosed)
 }
@@ -342,12 +392,4 @@ func (c *Conn) isClosing() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closing
-}
-
-func plural(n int, what string) string {
-	s := strconv.Itoa(n) + " " + what
-	if n != 1 {
-		s += "s"
-	}
-	return s
 }

@@ -119,3 +119,36 @@ func ExampleOptions_onConnect() {
 }
 
 var errLoginRefused = errors.New("login refused")
+
+// A program that hears of state changes on a channel closes that channel
+// only once Done is closed: Close returns without waiting for a callback
+// that is running as it is called (a callback may call Close itself), so
+// OnState may still send after Close has returned, up to OnState(Closed).
+func ExampleConn_Done() {
+	events := make(chan reconnect.Event, 16)
+	c, err := reconnect.Dial(context.Background(), serverURL, &reconnect.Options{
+		OnState: func(e reconnect.Event) {
+			select {
+			case events <- e:
+			default: // the program is behind: drop it rather than hold the Conn
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		for e := range events {
+			log.Printf("state: %v", e.State)
+		}
+	}()
+
+	// ... use c ...
+
+	_ = c.Close(client.StatusNormalClosure, "")
+	<-c.Done()    // OnState has returned for the last time
+	close(events) // so no send on a closed channel
+	<-logged
+}

@@ -3,6 +3,7 @@ package reconnect_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -238,5 +239,268 @@ func waitReceived(t *testing.T, id string, n int64) {
 			t.Fatalf("the harness did not receive %d messages in 10 s", n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestLossWhileReadAheadFull: a connection lost while the read-ahead is
+// full (its reading goroutine waits for room, reading nothing) leaves
+// nothing behind once a Write finds the loss: the next connection is
+// read as soon as Read makes room.
+func TestLossWhileReadAheadFull(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	full := make(chan int, 1)
+	o := &reconnect.Options{ReadAhead: 100}
+	reconnect.SetHooks(o, &reconnect.Hooks{ReadAheadFull: func(held int) {
+		select {
+		case full <- held:
+		default:
+		}
+	}})
+	c, rec := dial(t, "/echo?id="+id, o)
+	ctx := ctxFor(t, 10*time.Second)
+	big := strings.Repeat("b", 200)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte(big)))
+	select {
+	case <-full: // its echo fills the read-ahead
+	case <-ctx.Done():
+		t.Fatal("the read-ahead never filled")
+	}
+	require.Equal(t, 1, wstest.Kick(t, id, 0, ""), "cut the TCP connection")
+	// Nothing reads the connection: a Write finds the loss.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := false; !waiting; {
+		require.NoError(t, c.Write(ctx, client.MessageText, []byte("x")))
+		select {
+		case e := <-rec.ch:
+			waiting = e.State == reconnect.Waiting
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatal("no Write found the cut")
+		}
+	}
+	rec.wait(t, reconnect.Connected)
+
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, big, string(p), "the message held across the loss")
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("after")))
+	for {
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err, "the echo of \"after\" on the next connection")
+		if string(p) == "after" {
+			break
+		}
+		require.Equal(t, "x", string(p), "the echoes of what Write queued")
+	}
+	echo(t, c, "still read")
+}
+
+// TestHeartbeatCallbacksOneAtATime: Heartbeat.IsPong (and Ping) run one
+// at a time, as Options says, even across connections: the next
+// connection is not read while the last one's reading goroutine is still
+// in IsPong.
+func TestHeartbeatCallbacksOneAtATime(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	var running atomic.Int32
+	var overlap atomic.Bool
+	blocked, release := make(chan struct{}), make(chan struct{})
+	var blockOnce sync.Once
+	waitsPrev := make(chan struct{}, 1)
+	o := &reconnect.Options{Heartbeat: &reconnect.Heartbeat{
+		Interval: time.Minute, // no ping: IsPong only
+		IsPong: func(_ client.MessageType, p []byte) bool {
+			if running.Add(1) > 1 {
+				overlap.Store(true)
+			}
+			if string(p) == "block" {
+				blockOnce.Do(func() {
+					close(blocked)
+					<-release
+				})
+			}
+			running.Add(-1)
+			return false
+		},
+	}}
+	reconnect.SetHooks(o, &reconnect.Hooks{ReadWaitsPrev: func() {
+		select {
+		case waitsPrev <- struct{}{}:
+		default:
+		}
+	}})
+	c, rec := dial(t, "/echo?id="+id, o)
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the Conn's CloseNow
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("block")))
+	select {
+	case <-blocked: // the reading goroutine is in IsPong
+	case <-ctx.Done():
+		t.Fatal("IsPong never saw \"block\"")
+	}
+	require.Equal(t, 1, wstest.Kick(t, id, 0, ""), "cut the TCP connection")
+	// Nothing reads the connection: a Write finds the loss, and queues
+	// its message for the next connection, which echoes it.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := false; !waiting; {
+		require.NoError(t, c.Write(ctx, client.MessageText, []byte("x")))
+		select {
+		case e := <-rec.ch:
+			waiting = e.State == reconnect.Waiting
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatal("no Write found the cut")
+		}
+	}
+	rec.wait(t, reconnect.Connected)
+	select {
+	case <-waitsPrev: // the next connection's reader waits for the last one's
+	case <-ctx.Done():
+		t.Fatal("the next connection's reader never waited for the last one's")
+	}
+	unblock()
+	assert.False(t, overlap.Load(), "IsPong ran on the next connection while the last one's was still in IsPong")
+
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "block", string(p))
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte("after")))
+	for {
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err, "the echo of \"after\"")
+		if string(p) == "after" {
+			break
+		}
+		require.Equal(t, "x", string(p), "the echoes of what Write queued")
+	}
+	assert.False(t, overlap.Load(), "IsPong calls overlapped")
+}
+
+// TestCloseCountsUnsent: Close's ErrUnsent counts only the queued
+// messages that were not sent: one a connection took while Close began
+// (its Write returned nil) is not among them, and one whose write Close
+// cut short is.
+func TestCloseCountsUnsent(t *testing.T) {
+	t.Parallel()
+	for _, taken := range []bool{true, false} {
+		name := "taken while Close began"
+		if !taken {
+			name = "cut short by Close"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			id := wstest.ID(t)
+			var conn atomic.Pointer[reconnect.Conn]
+			var queued atomic.Bool
+			at, goOn := make(chan struct{}), make(chan struct{})
+			var hooked atomic.Bool
+			hook := func([]byte, <-chan struct{}) {
+				if hooked.CompareAndSwap(false, true) {
+					close(at)
+					<-goOn
+				}
+			}
+			o := &reconnect.Options{OnState: func(e reconnect.Event) {
+				if e.State == reconnect.Waiting && queued.CompareAndSwap(false, true) {
+					// No connection: this is queued.
+					_ = conn.Load().Write(context.Background(), client.MessageText, []byte("queued"))
+				}
+			}}
+			h := &reconnect.Hooks{}
+			if taken {
+				h.AfterFlushWrite = hook // the write returned nil
+			} else {
+				h.BeforeFlushWrite = hook
+			}
+			reconnect.SetHooks(o, h)
+			c, _ := dial(t, "/echo?id="+id, o)
+			var once sync.Once
+			release := func() { once.Do(func() { close(goOn) }) }
+			t.Cleanup(release) // before the Conn's CloseNow
+			conn.Store(c)
+			require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
+			select {
+			case <-at: // flush is writing "queued" on the next connection
+			case <-time.After(10 * time.Second):
+				t.Fatal("the queue was not sent on the next connection")
+			}
+			if taken {
+				waitReceived(t, id, 1)
+			}
+
+			closed := make(chan error, 1)
+			go func() { closed <- c.Close(client.StatusNormalClosure, "") }()
+			deadline := time.Now().Add(10 * time.Second)
+			for c.State() != reconnect.Closed { // Close has begun
+				require.False(t, time.Now().After(deadline), "Close did not begin")
+				time.Sleep(time.Millisecond)
+			}
+			release()
+			var err error
+			select {
+			case err = <-closed:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Close did not return")
+			}
+			if taken {
+				require.NoError(t, err, "the message was sent: Close discarded nothing")
+				assert.Equal(t, int64(1), wstest.Stats(t, id).MessagesReceived, "the server got it")
+				return
+			}
+			require.ErrorIs(t, err, reconnect.ErrUnsent)
+			assert.Contains(t, err.Error(), "1 queued message never sent")
+		})
+	}
+}
+
+// TestReadAheadCountsMemory: Options.ReadAhead bounds the memory the
+// held messages take, not only their length: natively a small message
+// comes in a buffer of 512 bytes or more, and a thousand one-byte
+// messages must not hold half a megabyte.
+func TestReadAheadCountsMemory(t *testing.T) {
+	t.Parallel()
+	const n, readAhead = 1000, 4096
+	id := wstest.ID(t)
+	full := make(chan int, 1)
+	o := &reconnect.Options{
+		ReadAhead: readAhead,
+		Final:     func(error) bool { return true }, // /flood ends with 1000: stop there
+	}
+	reconnect.SetHooks(o, &reconnect.Hooks{ReadAheadFull: func(held int) {
+		select {
+		case full <- held:
+		default:
+		}
+	}})
+	c, _ := dial(t, "/flood?n="+strconv.Itoa(n)+"&size=1&id="+id, o)
+	ctx := ctxFor(t, 20*time.Second)
+	var held int
+	select {
+	case held = <-full:
+	case <-ctx.Done():
+		t.Fatal("the read-ahead never filled")
+	}
+	require.Positive(t, held)
+	// The held messages are the first ones Read returns. Until the last
+	// of them came, they held less than ReadAhead, with 32 bytes each
+	// for bookkeeping.
+	var before int
+	for i := range held {
+		_, p, err := c.Read(ctx)
+		require.NoError(t, err)
+		if i < held-1 {
+			before += cap(p) + 32
+		}
+	}
+	t.Logf("%d one-byte messages held", held)
+	assert.Less(t, before, readAhead, "the memory of %d held messages, but the last", held)
+	for i := held; i < n; i++ {
+		_, _, err := c.Read(ctx)
+		require.NoError(t, err, "message %d", i+1)
 	}
 }

@@ -20,10 +20,10 @@ const (
 	DefaultReadAhead    = 64 << 10
 )
 
-// queueOverhead is what each queued message counts towards
-// Options.QueueLimit on top of its bytes, so that a flood of empty
-// messages is bounded too.
-const queueOverhead = 32
+// msgOverhead is what each message queued or held counts towards
+// Options.QueueLimit or Options.ReadAhead on top of its buffer, so that a
+// flood of empty messages is bounded too.
+const msgOverhead = 32
 
 // Options configures a Conn. A nil *Options means the zero value, whose
 // every field has a documented default.
@@ -32,9 +32,12 @@ const queueOverhead = 32
 //
 // The funcs a program gives here (OnState, OnConnect, Final, Backoff,
 // Heartbeat.Ping and Heartbeat.IsPong), and those of Conn.OnDisconnect,
-// run on the Conn's own goroutines, one at a time on each, and may call
-// any method of the Conn: nothing deadlocks, and each call does what it
-// would anywhere else.
+// run on the Conn's own goroutines, one at a time on each: the heartbeat's
+// on the reading goroutine (one connection's after the last one's, never
+// both at once), the others on the goroutine that dials, but OnState's
+// Closed, which runs last, alone, on whichever returns last. They may
+// call any method of the Conn: nothing deadlocks, and each call does what
+// it would anywhere else.
 //   - Write queues while no connection is open (OnConnect, Final, Backoff,
 //     OnDisconnect, OnState of Connecting and Waiting); from OnState of
 //     Connected, Ping and IsPong it sends, after the queue. Give it a ctx
@@ -47,10 +50,15 @@ const queueOverhead = 32
 //     connection is lost, so in OnDisconnect, Final and Backoff; "" while
 //     no connection is open (the connection OnConnect is given has its
 //     own).
-//   - Close and CloseNow close the Conn (OnConnect's connection too, since
-//     its ctx ends), without waiting for the callback's own goroutine: see
-//     Conn.Close. No callback starts once Close has begun, but OnState's
-//     Closed.
+//   - Close and CloseNow close the Conn and return: they do not wait for
+//     the goroutine of the callback that called them (see Conn.Close),
+//     and the Conn's goroutines end once it returns. No callback starts
+//     once Close has begun, but OnState's Closed. A callback must not wait
+//     for Conn.Done, nor for a Close made on another goroutine, which may
+//     wait for OnState(Closed). From OnConnect, its ctx ends, and the
+//     connection it was given is cut once it returns, as by CloseNow,
+//     whatever code Close was given: to send a close code on it, call its
+//     own Close first.
 //
 // A callback must not block for long: redialling, or reading, waits for
 // it.
@@ -61,7 +69,8 @@ type Options struct {
 	// Backoff says how long to wait before each redial; nil means
 	// Exponential{} (500 ms, doubling, up to 30 s, with jitter). A
 	// refusal's Retry-After (natively: browsers hide it) is waited out when
-	// it is longer, up to the backoff's cap: Exponential's Max, or
+	// it is longer, up to the backoff's cap: Exponential's Max (whether
+	// the Backoff is an Exponential or a pointer to one), or
 	// DefaultMaxDelay (30 s) for any other Backoff. So a server that says
 	// "retry after a century" is asked again after the cap, not never.
 	Backoff Backoff
@@ -82,7 +91,8 @@ type Options struct {
 	// redialling and ends with ErrGaveUp. nil means DefaultFinal. An
 	// error of client.Dial that is not a *client.DialError (a malformed
 	// URL, Options the platform does not support) is final whatever Final
-	// says: no redial can mend it.
+	// says: no redial can mend it. The Conn's error is then that error as
+	// client.Dial gave it, with ErrGaveUp and net.ErrClosed in its chain.
 	Final func(err error) bool
 
 	// OnConnect, if set, runs on each new connection before anything else
@@ -92,8 +102,10 @@ type Options struct {
 	// ends with Dial.HandshakeTimeout or Close.
 	OnConnect func(ctx context.Context, c *client.Conn) error
 
-	// ReadAhead bounds, in bytes, the received messages the Conn holds for
-	// Read (each counts 32 bytes more for its bookkeeping); 0 (or less)
+	// ReadAhead bounds, in bytes, the memory of the received messages the
+	// Conn holds for Read: each counts its buffer's capacity (cap of the
+	// slice Read returns, which may be more than its length: natively at
+	// least 512 bytes), and 32 bytes more for its bookkeeping; 0 (or less)
 	// means 64 KiB. The Conn reads each connection ahead of Read, so that a
 	// connection lost while received messages wait for the program is
 	// noticed and redialled, and the heartbeat goes on. Once it holds
@@ -117,10 +129,15 @@ type Options struct {
 	Heartbeat *Heartbeat
 
 	// OnState, if set, is told each change of state, in order and one at
-	// a time, from the Conn's own goroutine; Closed comes last, once the
-	// Conn's goroutines are done. It must not block for long: redialling
-	// waits for it. Like every callback, it may call any method of the
-	// Conn (see Callbacks above).
+	// a time, from the Conn's own goroutines; Closed comes last, once the
+	// Conn's other goroutines have returned and no other callback runs,
+	// and Conn.Done is closed once it returns. Close may return before
+	// it (see Conn.Close): a program that stops listening once the Conn
+	// is closed, say by closing a channel OnState sends on, waits for
+	// Conn.Done first. OnState hears of a state after Conn.State says it:
+	// the first connection's Connected may come after Dial has returned.
+	// It must not block for long: redialling waits for it. Like every
+	// callback, it may call any method of the Conn (see Callbacks above).
 	OnState func(Event)
 
 	hooks *hooks // for this package's tests only
@@ -257,9 +274,20 @@ func retryAfter(err error) time.Duration {
 }
 
 // retryCap is the longest a Retry-After is waited out with b: see
-// Options.Backoff.
+// Options.Backoff. (A type switch, not an interface a Backoff could
+// implement to say its cap: asserting one cost 1.7 KB of wasm, about
+// 0.5 KB gzipped.)
 func retryCap(b Backoff) time.Duration {
-	if e, ok := b.(Exponential); ok && e.Max > 0 {
+	var e Exponential
+	switch b := b.(type) {
+	case Exponential:
+		e = b
+	case *Exponential:
+		if b != nil {
+			e = *b
+		}
+	}
+	if e.Max > 0 {
 		return e.Max
 	}
 	return DefaultMaxDelay

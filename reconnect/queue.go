@@ -12,19 +12,20 @@ import (
 // invariant, under c.mu: a message leaves the queue exactly when a
 // connection has taken it (client.Conn.Write returned nil), so none is
 // lost and none is sent twice. Only run's goroutine takes messages out;
-// Write only appends, and Close and giveUp empty it.
+// Write only appends, and giveUp and Close empty it, Close once run has
+// returned (see close): so what Close's ErrUnsent counts is exactly what
+// no connection took.
 
 // enqueue queues a copy of p; c.mu is held.
 func (c *Conn) enqueue(typ client.MessageType, p []byte) error {
-	n := int64(len(p)) + queueOverhead
+	n := int64(len(p)) + msgOverhead
 	if c.o.QueueLimit < 0 {
 		return errs.Msg("reconnect: write: no connection, and no queue (Options.QueueLimit < 0); the message was not sent", ErrQueueFull)
 	}
 	if c.queued+n > c.o.QueueLimit {
 		return errs.Msg(ErrQueueFull.Error()+" ("+strconv.FormatInt(c.o.QueueLimit, 10)+" bytes, Options.QueueLimit); the message was not queued", ErrQueueFull)
 	}
-	c.seq++
-	c.queue = append(c.queue, message{typ, append([]byte(nil), p...), c.seq})
+	c.queue = append(c.queue, message{typ, append([]byte(nil), p...)})
 	c.queued += n
 	return nil
 }
@@ -49,39 +50,28 @@ func (c *Conn) flush(l *link) {
 		if h != nil && h.BeforeFlushWrite != nil {
 			h.BeforeFlushWrite(m.p, l.dead)
 		}
-		if err := l.cc.Write(c.ctx, m.typ, m.p); err != nil {
+		err := l.cc.Write(c.ctx, m.typ, m.p)
+		if err == nil {
+			if h != nil && h.Sent != nil {
+				h.Sent(m.p, true, l.dead)
+			}
+			if h != nil && h.AfterFlushWrite != nil {
+				h.AfterFlushWrite(m.p, l.dead)
+			}
+		}
+		c.mu.Lock()
+		if err == nil {
+			// Taken: m leaves the queue, even if l has been lost since
+			// (sent again, it could arrive twice), or Close has begun
+			// (which counts what is left once we return).
+			c.queue[0] = message{}
+			c.queue = c.queue[1:]
+			c.queued -= int64(len(m.p)) + msgOverhead
+		}
+		c.mu.Unlock()
+		if err != nil {
 			c.drop(l, err) // not taken: m stays first in the queue
 			return
 		}
-		if h != nil && h.Sent != nil {
-			h.Sent(m.p, true)
-		}
-		if h != nil && h.AfterFlushWrite != nil {
-			h.AfterFlushWrite(m.p, l.dead)
-		}
-		// Taken: m leaves the queue, even if l has been lost since (sent
-		// again, it could arrive twice), unless Close emptied the queue.
-		c.mu.Lock()
-		if len(c.queue) > 0 && c.queue[0].seq == m.seq {
-			c.queue[0] = message{}
-			c.queue = c.queue[1:]
-			c.queued -= int64(len(m.p)) + queueOverhead
-		}
-		c.mu.Unlock()
 	}
-}
-
-// hooks are where this package's tests step into a Conn (through
-// Options.hooks, which only export_test.go sets); nil otherwise.
-type hooks struct {
-	// BeforeFlushWrite and AfterFlushWrite run around the write of a
-	// queued message on a new connection (AfterFlushWrite only if it
-	// returned nil), with the channel closed when that connection is lost.
-	BeforeFlushWrite, AfterFlushWrite func(p []byte, lost <-chan struct{})
-	// Sent runs when a connection has taken a message: from the queue or
-	// from Write.
-	Sent func(p []byte, queued bool)
-	// ReadAheadFull runs when the reading goroutine stops, the read-ahead
-	// full, with how many messages it holds.
-	ReadAheadFull func(held int)
 }

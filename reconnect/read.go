@@ -5,7 +5,7 @@ import (
 	"errors"
 	"sync"
 
-	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/client"
 )
 
 // inbox holds the messages received and not yet read, oldest first. The
@@ -15,7 +15,7 @@ type inbox struct {
 	mu    sync.Mutex
 	msgs  []message     // msgs[head:] wait
 	head  int           // the next to read
-	bytes int64         // what they count towards ReadAhead
+	bytes int64         // what they count towards ReadAhead (held)
 	avail chan struct{} // 1-buffered: a message came
 	room  chan struct{} // 1-buffered: a message was taken
 }
@@ -31,6 +31,11 @@ func signal(ch chan struct{}) {
 	}
 }
 
+// held is what m counts towards ReadAhead: the memory it holds, which
+// is its buffer's capacity (natively a small message's buffer has room
+// for 512 bytes), not its length.
+func held(m message) int64 { return int64(cap(m.p)) + msgOverhead }
+
 func (b *inbox) push(m message) {
 	b.mu.Lock()
 	if b.head > 0 && b.head >= len(b.msgs)/2 {
@@ -40,7 +45,7 @@ func (b *inbox) push(m message) {
 		b.msgs, b.head = b.msgs[:n], 0
 	}
 	b.msgs = append(b.msgs, m)
-	b.bytes += int64(len(m.p)) + queueOverhead
+	b.bytes += held(m)
 	b.mu.Unlock()
 	signal(b.avail)
 }
@@ -60,7 +65,7 @@ func (b *inbox) pop() (message, bool) {
 			b.msgs = nil // a burst's array: let it go
 		}
 	}
-	b.bytes -= int64(len(m.p)) + queueOverhead
+	b.bytes -= held(m)
 	more := b.head < len(b.msgs)
 	b.mu.Unlock()
 	signal(b.room)
@@ -71,8 +76,9 @@ func (b *inbox) pop() (message, bool) {
 }
 
 // waitRoom waits until b holds less than limit bytes; it reports false
-// if ctx ended first. full, if not nil, is told when it starts waiting.
-func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) bool {
+// if ctx ended or dead was closed first. full, if not nil, is told when it
+// starts waiting.
+func (b *inbox) waitRoom(ctx context.Context, dead <-chan struct{}, limit int64, full func(held int)) bool {
 	for {
 		b.mu.Lock()
 		ok, held := b.bytes < limit, len(b.msgs)-b.head
@@ -86,7 +92,15 @@ func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) 
 		}
 		select {
 		case <-b.room:
+			select {
+			case <-dead: // the room is not for a dead link: pass it on
+				signal(b.room)
+				return false
+			default:
+			}
 		case <-ctx.Done():
+			return false
+		case <-dead:
 			return false
 		}
 	}
@@ -95,16 +109,36 @@ func (b *inbox) waitRoom(ctx context.Context, limit int64, full func(held int)) 
 // read reads l until it fails, putting messages in the inbox, and runs
 // the heartbeat. While the inbox is full it does not read: the server's
 // messages wait in the network, and the heartbeat pauses.
+//
+// It starts once prev, the reading goroutine of the last connection, has
+// returned: so the messages of one connection come after the last one's,
+// IsPong and Ping run one at a time, and only one goroutine waits for
+// room in the inbox. prev returns soon: its link is dead (serve returns
+// only then), which ends its Read, its ping's Write and its wait for
+// room; it may still be in IsPong or Ping.
 func (c *Conn) read(l *link, prev <-chan struct{}) {
-	defer close(l.readed)
+	defer c.exit(&l.reader)
 	hb := c.o.Heartbeat
 	var full func(int)
 	if h := c.o.hooks; h != nil {
 		full = h.ReadAheadFull
+		if prev != nil && h.ReadWaitsPrev != nil {
+			h.ReadWaitsPrev()
+		}
+	}
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-c.ctx.Done():
+			return
+		}
 	}
 	pinged := false
 	for {
-		if !c.in.waitRoom(c.ctx, c.o.ReadAhead, full) {
+		// A link found dead meanwhile (by a Write, say) has nothing more
+		// to read: its goroutine returns, and does not compete with the
+		// next link's for the room Read makes.
+		if !c.in.waitRoom(c.ctx, l.dead, c.o.ReadAhead, full) {
 			return
 		}
 		ctx, cancel := c.ctx, context.CancelFunc(nil)
@@ -127,21 +161,23 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			}
 			if silent {
 				if pinged {
-					c.drop(l, errs.Msg(ErrHeartbeatTimeout.Error()+" ("+(hb.Interval+hb.Timeout).String()+")", ErrHeartbeatTimeout))
+					c.drop(l, heartbeatFailure(hb.Interval+hb.Timeout))
 					return
 				}
 				pinged = true
 				if hb.Ping != nil {
-					if !c.enter() {
+					var typ client.MessageType
+					var p []byte
+					if !c.enter(&l.reader) {
 						return
 					}
-					typ, p := hb.Ping()
-					c.leave()
+					typ, p = hb.Ping()
+					c.leave(&l.reader)
 					wctx, cancel := context.WithTimeout(c.ctx, hb.Timeout)
 					err := l.cc.Write(wctx, typ, p)
 					cancel()
 					if err != nil && c.ctx.Err() == nil {
-						c.drop(l, errs.Wrap("reconnect: heartbeat ping", err))
+						c.drop(l, pingFailure(err))
 						return
 					}
 				}
@@ -152,21 +188,14 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 		}
 		pinged = false
 		if hb != nil && hb.IsPong != nil {
-			if !c.enter() {
+			var pong bool
+			if !c.enter(&l.reader) {
 				return
 			}
-			pong := hb.IsPong(typ, p)
-			c.leave()
+			pong = hb.IsPong(typ, p)
+			c.leave(&l.reader)
 			if pong {
 				continue
-			}
-		}
-		if prev != nil {
-			select {
-			case <-prev:
-				prev = nil
-			case <-c.ctx.Done():
-				return
 			}
 		}
 		c.in.push(message{typ: typ, p: p})

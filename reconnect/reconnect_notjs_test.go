@@ -32,8 +32,9 @@ func TestRetryAfter(t *testing.T) {
 }
 
 // TestRetryAfterCapped: a Retry-After is waited out only up to the
-// backoff's cap (Exponential.Max; DefaultMaxDelay for other Backoffs),
-// however far it points, in seconds or as a date.
+// backoff's cap (Exponential's Max, a pointer to one's too;
+// DefaultMaxDelay for other Backoffs), however far it points, in seconds
+// or as a date.
 func TestRetryAfterCapped(t *testing.T) {
 	t.Parallel()
 	capped := reconnect.Exponential{Initial: 10 * time.Millisecond, Max: 2 * time.Second}
@@ -46,6 +47,7 @@ func TestRetryAfterCapped(t *testing.T) {
 		{"seconds beyond int64", "99999999999999999999", capped, 2 * time.Second},
 		{"seconds beyond a Duration", "9999999999", capped, 2 * time.Second},
 		{"a date in 9999", "Fri, 31 Dec 9999 23:59:59 GMT", capped, 2 * time.Second},
+		{"*Exponential", "99999999999999999999", &capped, 2 * time.Second},
 		{"default Exponential", "99999999999999999999", nil, reconnect.DefaultMaxDelay},
 		{"Backoff with no cap", "Fri, 31 Dec 9999 23:59:59 GMT", fast, reconnect.DefaultMaxDelay},
 		{"under the cap", "1", capped, time.Second},

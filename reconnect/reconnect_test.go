@@ -54,6 +54,13 @@ func (r *recorder) on(e reconnect.Event) {
 	r.ch <- e
 }
 
+// seen returns the events seen so far.
+func (r *recorder) seen() []reconnect.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]reconnect.Event(nil), r.events...)
+}
+
 // states returns the states seen so far.
 func (r *recorder) states() []reconnect.State {
 	r.mu.Lock()
@@ -229,7 +236,7 @@ func TestServerDown(t *testing.T) {
 	c, rec := dial(t, "/echo?id="+id+"&fail=3", nil)
 	echo(t, c, "up")
 	var failures []int
-	for _, e := range rec.events {
+	for _, e := range rec.seen() {
 		if e.State == reconnect.Waiting {
 			failures = append(failures, e.Failures)
 			var de *client.DialError
@@ -269,11 +276,16 @@ func TestGiveUp(t *testing.T) {
 		assert.Equal(t, want, wstest.Stats(t, id).Refused)
 	})
 	t.Run("bad URL", func(t *testing.T) {
+		// No redial mends it, and client.Dial's error says all: it is
+		// Dial's, with ErrGaveUp and net.ErrClosed in its chain.
 		t.Parallel()
 		_, err := reconnect.Dial(ctxFor(t, 10*time.Second), "ftp://127.0.0.1/", nil)
 		require.ErrorIs(t, err, reconnect.ErrGaveUp)
-		assert.Contains(t, err.Error(), "ftp://127.0.0.1/")
-		assert.Contains(t, err.Error(), "after 1 failure:")
+		require.ErrorIs(t, err, net.ErrClosed)
+		_, cerr := client.Dial(ctxFor(t, 10*time.Second), "ftp://127.0.0.1/", nil)
+		require.Error(t, cerr)
+		assert.Equal(t, cerr.Error(), err.Error(), "client.Dial's text")
+		assert.Equal(t, 1, strings.Count(err.Error(), "ftp://127.0.0.1/"), "the URL in %q", err)
 	})
 	t.Run("credentials", func(t *testing.T) {
 		// Neither reconnect's text nor client's in it holds the URL's
@@ -646,4 +658,92 @@ func TestConcurrentRedials(t *testing.T) {
 	}
 	t.Logf("%d of %d messages came back across %d connections", n, len(written), wstest.Stats(t, id).Handshakes)
 	assert.Equal(t, reconnect.Connected, c.State())
+}
+
+// TestErrorText: each error of the Conn has one package prefix, and
+// names the URL (masked) at most once: what it says of a failure of
+// package client comes from that error's fields, not its text, which
+// stays in the chain.
+func TestErrorText(t *testing.T) {
+	t.Parallel()
+	// says checks err's text: one "reconnect:", no other package's prefix,
+	// shown (the masked URL) at most once, and each of want.
+	says := func(t *testing.T, err error, shown string, want ...string) {
+		t.Helper()
+		require.Error(t, err)
+		msg := err.Error()
+		t.Log(msg)
+		assert.True(t, strings.HasPrefix(msg, "reconnect: "), "the prefix of %q", msg)
+		assert.Equal(t, 1, strings.Count(msg, "reconnect:"), "prefixes in %q", msg)
+		assert.NotContains(t, msg, "client:", "prefixes in %q", msg)
+		assert.LessOrEqual(t, strings.Count(msg, shown), 1, "the URL in %q", msg)
+		for _, w := range want {
+			assert.Contains(t, msg, w)
+		}
+	}
+	t.Run("gave up dialling", func(t *testing.T) {
+		t.Parallel()
+		url := wstest.URL(t, "/reject?status=503&token=S3CR3T")
+		_, err := reconnect.Dial(ctxFor(t, 10*time.Second), url, &reconnect.Options{Backoff: fast, GiveUpAfter: 2})
+		require.ErrorIs(t, err, reconnect.ErrGaveUp)
+		require.ErrorAs(t, err, new(*client.DialError))
+		shown := strings.Replace(url, "S3CR3T", "REDACTED", 1)
+		shown = strings.Replace(shown, "status=503", "status=REDACTED", 1)
+		says(t, err, shown, "reconnect: dial "+shown+": gave up after 2 failures: ")
+		if refusalsAreFinal { // natively the status is known
+			assert.Contains(t, err.Error(), "HTTP 503")
+		}
+	})
+	t.Run("Dial ctx", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		url := wstest.URL(t, "/reject?status=503")
+		_, err := reconnect.Dial(ctx, url, &reconnect.Options{Backoff: reconnect.Constant(50 * time.Millisecond)})
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.ErrorAs(t, err, new(*client.DialError))
+		shown := strings.Replace(url, "status=503", "status=REDACTED", 1)
+		says(t, err, shown, "reconnect: dial "+shown+": context deadline exceeded; the last failure: ")
+	})
+	t.Run("gave up on a connection", func(t *testing.T) {
+		t.Parallel()
+		id := wstest.ID(t)
+		c, rec := dial(t, "/echo?id="+id, nil)
+		require.Equal(t, 1, wstest.Kick(t, id, int(client.StatusPolicyViolation), "go away"))
+		e := rec.wait(t, reconnect.Closed)
+		says(t, e.Err, "/echo?id=", "gave up after 1 failure: ", "1008", "go away")
+		_, _, err := c.Read(ctxFor(t, time.Second))
+		require.ErrorIs(t, err, reconnect.ErrGaveUp)
+		says(t, err, "/echo?id=", "reconnect: read ", "1008", "go away")
+		err = c.Write(ctxFor(t, time.Second), client.MessageText, nil)
+		says(t, err, "/echo?id=", "reconnect: write ", "1008")
+	})
+	t.Run("heartbeat", func(t *testing.T) {
+		t.Parallel()
+		_, rec := dial(t, "/silent", &reconnect.Options{
+			GiveUpAfter: 1,
+			Heartbeat:   &reconnect.Heartbeat{Interval: 50 * time.Millisecond},
+		})
+		e := rec.wait(t, reconnect.Closed)
+		require.ErrorIs(t, e.Err, reconnect.ErrHeartbeatTimeout)
+		says(t, e.Err, "/silent", "gave up after 1 failure: no message within the heartbeat timeout (100ms)")
+	})
+	t.Run("OnConnect", func(t *testing.T) {
+		t.Parallel()
+		refused := errors.New("not welcome")
+		_, err := reconnect.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo"), &reconnect.Options{
+			Backoff:     fast,
+			GiveUpAfter: 1,
+			OnConnect:   func(context.Context, *client.Conn) error { return refused },
+		})
+		require.ErrorIs(t, err, refused)
+		says(t, err, "/echo", "gave up after 1 failure: OnConnect: not welcome")
+	})
+	t.Run("Write", func(t *testing.T) {
+		t.Parallel()
+		c, _ := dial(t, "/echo", nil)
+		err := c.Write(ctxFor(t, time.Second), client.MessageText, []byte{0xff})
+		require.ErrorIs(t, err, client.ErrInvalidUTF8)
+		says(t, err, "/echo", "reconnect: write: text is not valid UTF-8")
+	})
 }

@@ -10,45 +10,70 @@ import (
 	"github.com/duplex-go/duplex/internal/errs"
 )
 
-// A Conn runs on two goroutines besides its users': run, which dials,
-// sends the queue and waits out the backoff, and the reading goroutine of
-// the open connection (read), which reads ahead and runs the heartbeat.
-// Both call the program's callbacks (Options); neither holds c.mu while
-// doing so, and neither waits for anything a callback may be waiting for,
-// so a callback may call any method of the Conn (see enter).
+// A Conn runs on goroutines of its own besides its users': run, which
+// dials, sends the queue and waits out the backoff, and the reading
+// goroutine of each connection (read), which reads ahead and runs the
+// heartbeat. Both call the program's callbacks (Options); neither holds
+// c.mu while doing so, and neither waits for anything a callback may be
+// waiting for, so a callback may call any method of the Conn (see
+// enter). The last of them to return tells OnState the Conn is Closed
+// (exit).
 
 // run dials, serves each connection until it is lost, and dials again,
-// until the Conn is closed or gives up; then it tells OnState.
-func (c *Conn) run() {
-	defer close(c.done)
-	var prev <-chan struct{} // the reading goroutine of the last connection
-	closed := c.loop(&prev)
-	c.cancel() // it ends the reading goroutine
-	if prev != nil {
-		<-prev
-	}
+// until the Conn is closed or gives up.
+func (c *Conn) run(stopOnline func()) {
+	closed := c.loop()
+	c.cancel() // it ends the reading goroutines
+	stopOnline()
 	c.mu.Lock()
 	c.state = Closed
+	c.closed = closed
 	c.mu.Unlock()
-	if c.o.OnState != nil {
+	c.exit(&c.dialer)
+}
+
+// exit is the end of t, one of the Conn's goroutines. The last of them
+// (run has returned, since it counts: the Conn has ended) tells OnState
+// Closed, as a callback Close does not wait for, and closes c.done.
+func (c *Conn) exit(t *task) {
+	c.mu.Lock()
+	last := len(c.tasks) == 1
+	t.busy = last // OnState(Closed) is a callback
+	closed := c.closed
+	c.mu.Unlock()
+	if last && c.o.OnState != nil {
 		c.o.OnState(closed)
 	}
+	c.mu.Lock()
+	for i, u := range c.tasks {
+		if u == t {
+			c.tasks = append(c.tasks[:i], c.tasks[i+1:]...)
+			break
+		}
+	}
+	c.mu.Unlock()
+	if last {
+		close(c.done)
+	}
+	close(t.done)
 }
 
 // loop is run's loop; it returns the Closed event.
-func (c *Conn) loop(prev *<-chan struct{}) Event {
+func (c *Conn) loop() Event {
 	closed := Event{State: Closed}
 	failures := 0
-	var last error // the last failure
+	var last error         // the last failure
+	var prev chan struct{} // the done of the last connection's reader
 	for {
 		if failures > 0 {
-			if !c.enter() {
+			var d time.Duration
+			if !c.enter(&c.dialer) {
 				return closed
 			}
-			d := c.o.Backoff.Delay(failures)
-			c.leave()
+			d = c.o.Backoff.Delay(failures)
+			c.leave(&c.dialer)
 			if d < 0 {
-				return c.giveUp(last, failures)
+				return c.giveUp(last, failures, false)
 			}
 			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
@@ -65,52 +90,66 @@ func (c *Conn) loop(prev *<-chan struct{}) Event {
 			return closed
 		}
 		l, err := c.dial()
-		if err != nil {
-			if c.isClosing() {
+		if err == nil {
+			opened := time.Now()
+			err = c.serve(l, prev)
+			prev = l.reader.done
+			if err == nil { // closed
 				return closed
 			}
-			failures++
-			last = err
-			c.failed(err)
-			if _, ok := errors.AsType[*client.DialError](err); !ok && !errors.Is(err, errOnConnect) {
-				return c.giveUp(err, failures)
+			if time.Since(opened) >= c.o.StableAfter {
+				failures = 0
 			}
-			final, ok := c.final(err)
-			if !ok {
-				return closed
-			}
-			if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-				return c.giveUp(err, failures)
-			}
-			continue
-		}
-		opened := time.Now()
-		err = c.serve(l, *prev)
-		*prev = l.readed
-		if err == nil { // closed
+		} else if c.isClosing() {
 			return closed
-		}
-		if time.Since(opened) >= c.o.StableAfter {
-			failures = 0
 		}
 		failures++
 		last = err
 		c.failed(err)
-		if !c.notifyLost(err) {
-			return closed
+		switch {
+		case l != nil: // a connection lost
+			if !c.notifyLost(err) {
+				return closed
+			}
+		case !mendable(err):
+			// A malformed URL, Options the platform cannot do: no redial
+			// mends them, whatever Final says.
+			return c.giveUp(err, failures, true)
 		}
-		final, ok := c.final(err)
-		if !ok {
-			return closed
-		}
-		if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-			return c.giveUp(err, failures)
+		if e, stop := c.stop(err, failures); stop {
+			return e
 		}
 	}
 }
 
-// errOnConnect marks the failures of Options.OnConnect.
-var errOnConnect = errors.New("reconnect: OnConnect failed")
+// stop reports whether the Conn stops after err, the last of failures
+// failures in a row: because it is closing, or because err is final
+// (Options.Final) or the GiveUpAfter-th; e is then the Closed event.
+func (c *Conn) stop(err error, failures int) (e Event, stop bool) {
+	var final bool
+	if !c.enter(&c.dialer) {
+		return Event{State: Closed}, true
+	}
+	final = c.o.Final(err)
+	c.leave(&c.dialer)
+	if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
+		return c.giveUp(err, failures, false), true
+	}
+	return Event{}, false
+}
+
+// mendable reports whether err, a failed dial, may go otherwise on the
+// next: a *client.DialError (the network, the server), or OnConnect's
+// (the only failure of a dial that is this package's own).
+// (errors.AsType, not errors.As: the reflection errors.As brings costs
+// every page 17 KB of gzipped wasm.)
+func mendable(err error) bool {
+	if _, ok := errors.AsType[*client.DialError](err); ok {
+		return true
+	}
+	_, ok := errors.AsType[*failure](err)
+	return ok
+}
 
 // dial makes one connection, with OnConnect run on it.
 func (c *Conn) dial() (*link, error) {
@@ -119,26 +158,27 @@ func (c *Conn) dial() (*link, error) {
 		return nil, err
 	}
 	if c.o.OnConnect != nil {
-		if !c.enter() {
-			cc.CloseNow()
-			return nil, errs.ErrClosed
-		}
 		ctx, cancel := c.ctx, context.CancelFunc(func() {})
 		if t := c.o.Dial.HandshakeTimeout; t >= 0 {
 			ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
 		}
-		err := c.o.OnConnect(ctx, cc)
+		if !c.enter(&c.dialer) {
+			cancel()
+			cc.CloseNow()
+			return nil, errs.ErrClosed
+		}
+		err = c.o.OnConnect(ctx, cc)
+		c.leave(&c.dialer)
 		cancel()
-		c.leave()
 		if err != nil {
 			cc.CloseNow()
-			return nil, errs.Join("reconnect: OnConnect: "+err.Error(), errOnConnect, err)
+			return nil, onConnectFailure(err)
 		}
 	}
 	return &link{
 		cc:      cc,
 		dead:    make(chan struct{}),
-		readed:  make(chan struct{}),
+		reader:  task{done: make(chan struct{})},
 		flushed: make(chan struct{}),
 	}, nil
 }
@@ -152,11 +192,11 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 	if c.closing {
 		c.mu.Unlock()
 		l.cc.CloseNow()
-		close(l.readed)
 		return nil
 	}
 	c.cur, c.flushing = l, true
-	c.state = Connected // before Dial returns: see State
+	c.state = Connected                  // before Dial returns: see State
+	c.tasks = append(c.tasks, &l.reader) // before a Close can look
 	c.mu.Unlock()
 	c.upOnce.Do(func() { close(c.up) })
 	go c.read(l, prev)
@@ -178,10 +218,13 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 }
 
 // drop ends l, which failed with err: Write queues from now on, and
-// serve learns why. Only the first drop of l counts.
+// serve learns why. Only the first drop of l counts, and none once the
+// Conn is closing.
 func (c *Conn) drop(l *link, err error) {
 	c.mu.Lock()
-	if l.gone {
+	if l.gone || c.closing {
+		// Once Close has begun, a link fails because Close closed it
+		// (or serve did, finding the Conn closing): it is not lost.
 		c.mu.Unlock()
 		return
 	}
@@ -237,25 +280,28 @@ func (c *Conn) waitOnline() bool {
 	return true
 }
 
-// enter marks the start of a callback into the program, which leave
-// marks the end of; it reports false, and the callback must not run, if
-// the Conn is closing. A Close that finds a callback running does not
-// wait for the Conn's goroutines (it may be called from that callback, on
-// one of them); and once Close has begun, no callback starts. So a
-// callback may call any method of the Conn.
-func (c *Conn) enter() bool {
+// enter and leave bracket a call into the program's code (a callback)
+// on t, the goroutine that makes it: enter reports whether it may be
+// made, false once the Conn has ended (closing or given up), and marks
+// t busy until leave. Once Close has begun, no callback starts; a Close
+// does not wait for a goroutine that is in a callback (its caller may be
+// that callback); and neither run nor a reader ever waits, holding c.mu,
+// for what a method of the Conn holds. So a callback may call any
+// method of the Conn.
+//
+// (A bracket, not a helper that takes the call as a func: the seven
+// closures that needed cost every page 0.5 KB of gzipped wasm.)
+func (c *Conn) enter(t *task) bool {
 	c.mu.Lock()
-	ok := !c.closing
-	if ok {
-		c.callbacks++
-	}
+	ok := !c.closing && c.end == nil
+	t.busy = ok
 	c.mu.Unlock()
 	return ok
 }
 
-func (c *Conn) leave() {
+func (c *Conn) leave(t *task) {
 	c.mu.Lock()
-	c.callbacks--
+	t.busy = false
 	c.mu.Unlock()
 }
 
@@ -271,66 +317,53 @@ func (c *Conn) announce(e Event) bool {
 	if e.State != Connected {
 		c.state = e.State
 	}
+	c.mu.Unlock()
 	if c.o.OnState == nil {
-		c.mu.Unlock()
 		return true
 	}
-	c.callbacks++
-	c.mu.Unlock()
-	c.o.OnState(e)
-	c.leave()
-	return true
-}
-
-// final asks Options.Final whether err is final; ok is false if the Conn
-// is closing.
-func (c *Conn) final(err error) (final, ok bool) {
-	if !c.enter() {
-		return false, false
+	if !c.enter(&c.dialer) {
+		return false
 	}
-	final = c.o.Final(err)
-	c.leave()
-	return final, true
+	c.o.OnState(e)
+	c.leave(&c.dialer)
+	return true
 }
 
 // notifyLost calls the OnDisconnect funcs with err; it reports false if
 // the Conn is closing.
 func (c *Conn) notifyLost(err error) bool {
 	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return false
-	}
 	fns := make([]func(error), 0, len(c.listeners))
 	for fn := range c.listeners {
 		fns = append(fns, *fn)
 	}
-	c.callbacks++
 	c.mu.Unlock()
 	for _, fn := range fns {
+		// One may Close the Conn: the rest do not start then.
+		if !c.enter(&c.dialer) {
+			return false
+		}
 		fn(err)
+		c.leave(&c.dialer)
 	}
-	c.leave()
-	return true
+	return !c.isClosing()
 }
 
 // giveUp ends the Conn after err, the last of failures failures, and
 // returns the Closed event that says so.
-func (c *Conn) giveUp(err error, failures int) Event {
+func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
 	c.mu.Lock()
-	unsent := len(c.queue)
-	c.queue, c.queued = nil, 0
-	msg := "gave up after " + plural(failures, "failure")
-	if unsent > 0 {
-		msg += ", discarding " + plural(unsent, "queued message")
+	if c.closing {
+		// A callback (Final, Backoff) closed the Conn before it said to
+		// stop: the program's Close is why the Conn ends, not a give-up.
+		c.mu.Unlock()
+		return Event{State: Closed}
 	}
-	c.end = errs.Join(msg+": "+err.Error(), ErrGaveUp, err, errs.ErrClosed)
-	closing := c.closing
+	g := &gaveUp{failures: failures, unsent: len(c.queue), last: err, asIs: asIs}
+	c.queue, c.queued = nil, 0
+	c.end = g
 	c.state = Closed
 	c.mu.Unlock()
 	c.cancel()
-	if closing {
-		return Event{State: Closed}
-	}
-	return Event{State: Closed, Failures: failures, Err: errs.Wrap("reconnect", c.end)}
+	return Event{State: Closed, Failures: failures, Err: g.err("", c.shown)}
 }

@@ -34,6 +34,15 @@ func (s *harnessSoak) open() int {
 	return int(wstest.Stats(s.t, s.id).Open)
 }
 
+func (s *harnessSoak) closedClean() (int64, bool) {
+	for _, cs := range wstest.Stats(s.t, s.id).Conns {
+		if cs.ClientCloseCode == 1000 && cs.ClientCloseReason == soakDone {
+			return cs.MessagesReceived, true
+		}
+	}
+	return 0, false
+}
+
 func (s *harnessSoak) received() (int64, [][]int) {
 	return wstest.Stats(s.t, s.id).MessagesReceived, nil
 }

@@ -4,6 +4,7 @@ package reconnect_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,11 +28,13 @@ type recordingSoak struct {
 	conns map[*soakConn]struct{}
 	seqs  [][]int
 	total int64
+	clean []int64 // per connection the client closed with soakDone: messages read
 }
 
 type soakConn struct {
 	ws   *websocket.Conn
 	dead bool // under recordingSoak.mu: no longer recorded
+	read int64
 }
 
 func newSoakServer(t *testing.T) soakServer {
@@ -67,6 +70,12 @@ func (s *recordingSoak) serve(w http.ResponseWriter, r *http.Request) {
 	for n := 1; ; n++ {
 		typ, p, err := ws.Read(context.Background())
 		if err != nil {
+			var ce websocket.CloseError
+			s.mu.Lock()
+			if !sc.dead && errors.As(err, &ce) && ce.Code == websocket.StatusNormalClosure && ce.Reason == soakDone {
+				s.clean = append(s.clean, sc.read)
+			}
+			s.mu.Unlock()
 			return
 		}
 		s.mu.Lock()
@@ -75,6 +84,7 @@ func (s *recordingSoak) serve(w http.ResponseWriter, r *http.Request) {
 			continue // read after the server ended it: in flight
 		}
 		s.total++
+		sc.read++
 		if w, seq, ok := soakSeq(p); ok && w >= 0 && w < soakWriters {
 			s.seqs[w] = append(s.seqs[w], seq)
 		}
@@ -114,6 +124,15 @@ func (s *recordingSoak) open() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+func (s *recordingSoak) closedClean() (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.clean) != 1 {
+		return 0, false
+	}
+	return s.clean[0], true
 }
 
 func (s *recordingSoak) received() (int64, [][]int) {

@@ -47,7 +47,23 @@ type soakServer interface {
 	// can tell, the sequence numbers of each writer's messages in the order
 	// it read them (nil in the browser).
 	received() (total int64, perWriter [][]int)
+	// closedClean returns how many messages the server read on the
+	// connection the Conn's Close closed (its close frame with reason
+	// soakDone came), and whether there was one.
+	closedClean() (read int64, ok bool)
 }
+
+// soakDone is the reason of the soak's Close, and soakTail the message
+// written soakTails times just before it, so that the connection it
+// closes carries some (fewer than soakDropAfter, or the server cuts it).
+const (
+	soakDone  = "soak done"
+	soakTail  = "tail"
+	soakTails = soakDropAfter / 2
+)
+
+// soakMsg names a soak message: its writer and sequence number.
+type soakMsg struct{ w, seq int }
 
 // soakSeq parses a soak message, "w<writer> <seq>".
 func soakSeq(p []byte) (w, seq int, ok bool) {
@@ -105,7 +121,9 @@ func (g *soakProgress) wait(ctx context.Context, cond func() bool) bool {
 // connection exactly once, in its writer's order; the server reads none
 // twice and none out of order. Messages handed to a connection that died
 // before the server read them ("in flight") are counted, not failures:
-// no Write can know whether they arrived.
+// no Write can know whether they arrived. But a connection that was not
+// lost, the one Close closes, loses none: the server reads every message
+// handed to it.
 func TestSoak(t *testing.T) {
 	drops, messages := 200, 2000
 	if *soakFull {
@@ -117,9 +135,11 @@ func TestSoak(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	// What the Conn handed to its connections, per writer, in order.
+	// What the Conn handed to its connections, per writer, in order, and
+	// per connection (by the channel closed when it is lost).
 	var handedMu sync.Mutex
 	handed := make([][]int, soakWriters)
+	handedOn := map[<-chan struct{}][]soakMsg{}
 	var fromQueue int
 	g := &soakProgress{written: make([]int, soakWriters), wake: make(chan struct{})}
 	o := &reconnect.Options{
@@ -131,14 +151,17 @@ func TestSoak(t *testing.T) {
 			}
 		},
 	}
-	reconnect.SetHooks(o, &reconnect.Hooks{Sent: func(p []byte, queued bool) {
+	reconnect.SetHooks(o, &reconnect.Hooks{Sent: func(p []byte, queued bool, lost <-chan struct{}) {
 		handedMu.Lock()
 		defer handedMu.Unlock()
 		if w, seq, ok := soakSeq(p); ok {
 			handed[w] = append(handed[w], seq)
+			handedOn[lost] = append(handedOn[lost], soakMsg{w, seq})
 			if queued {
 				fromQueue++
 			}
+		} else if string(p) == soakTail {
+			handedOn[lost] = append(handedOn[lost], soakMsg{-1, len(handedOn[lost])})
 		}
 	}})
 	c, err := reconnect.Dial(ctx, srv.url(), o)
@@ -214,7 +237,8 @@ func TestSoak(t *testing.T) {
 	// kick of the open connection: a TCP cut, or a close frame with a code
 	// that is not final.
 	codes := []int{0, 0, 1000, 1001, 1011, 1012, 4000}
-	kicked := 0 // Connected events seen at the last kick
+	kicked := 0     // Connected events seen at the last kick
+	lostBefore := 0 // connections lost before the last kick
 	var cuts, closes int
 	for p := range drops {
 		if !g.wait(ctx, func() bool { return slices.Min(g.written) >= p+1 }) {
@@ -230,7 +254,13 @@ func TestSoak(t *testing.T) {
 		// The server may have dropped it first, or not yet know of the next
 		// one: kick until a connection is there to kick.
 		code := codes[rand.N(len(codes))]
-		for srv.kick(code) == 0 {
+		for {
+			g.mu.Lock()
+			lostBefore = g.lost
+			g.mu.Unlock()
+			if srv.kick(code) > 0 {
+				break
+			}
 			if ctx.Err() != nil {
 				stuck("phase " + strconv.Itoa(p) + ": nothing to kick")
 			}
@@ -248,21 +278,45 @@ func TestSoak(t *testing.T) {
 	for err := range writeErrs {
 		t.Fatal(err)
 	}
+	// The connection the last kick ended is going: wait until it is lost
+	// (its Connected event, if it had one, came before), and for the
+	// next, which the rest goes to and Close closes.
+	if !g.wait(ctx, func() bool { return g.lost > lostBefore }) {
+		stuck("the last kick's connection was not lost")
+	}
+	g.mu.Lock()
+	kicked = g.conns
+	g.mu.Unlock()
+	if !g.wait(ctx, func() bool { return g.conns > kicked }) {
+		stuck("no connection after the last kick")
+	}
 
 	// Every accepted message has now been handed to a connection or is
-	// still queued: wait until the queue is empty.
+	// still queued: wait until the queue is empty, write the tail, and
+	// wait again.
 	deadline := time.Now().Add(time.Minute)
-	for reconnect.QueueLen(c) > 0 {
-		if time.Now().After(deadline) {
-			stuck("the queue was not sent")
+	for tail := false; ; tail = true {
+		for reconnect.QueueLen(c) > 0 {
+			if time.Now().After(deadline) {
+				stuck("the queue was not sent")
+			}
+			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(time.Millisecond)
+		if tail {
+			break
+		}
+		for range soakTails {
+			if err := c.Write(ctx, client.MessageText, []byte(soakTail)); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	// Then close: the close frame follows the last message on the last
 	// connection. Once the server has no connection open, it has read all
 	// it ever will.
-	if err := c.Close(client.StatusNormalClosure, "soak done"); errors.Is(err, reconnect.ErrUnsent) {
-		t.Fatal(err)
+	closeErr := c.Close(client.StatusNormalClosure, soakDone)
+	if errors.Is(closeErr, reconnect.ErrUnsent) {
+		t.Fatal(closeErr)
 	}
 	if err := <-readDone; !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Read: %v", err)
@@ -304,6 +358,74 @@ func TestSoak(t *testing.T) {
 			r.inFlight = 0
 		}
 	}
+	// The connection that was not lost: Close closed it, and when the
+	// server read its close frame (and had not ended it first), it read
+	// every message handed to it, which all came before that frame.
+	var open [][]soakMsg
+	for lost, msgs := range handedOn {
+		select {
+		case <-lost:
+		default:
+			open = append(open, msgs)
+		}
+	}
+	if serverSeqs != nil {
+		// Natively the server says which messages it read: in flight
+		// per lost connection.
+		read := make(map[soakMsg]bool)
+		for w, seqs := range serverSeqs {
+			for _, seq := range seqs {
+				read[soakMsg{w, seq}] = true
+			}
+		}
+		for lost, msgs := range handedOn {
+			select {
+			case <-lost:
+			default:
+				continue
+			}
+			n := 0
+			for _, m := range msgs {
+				if m.w >= 0 && !read[m] {
+					n++
+				}
+			}
+			r.maxInFlight = max(r.maxInFlight, n)
+		}
+	}
+	switch {
+	case len(open) > 1:
+		r.notes = append(r.notes, strconv.Itoa(len(open))+" connections were handed messages and never lost; want 1 at most, the last")
+	case len(open) == 1:
+		r.lastHanded = len(open[0])
+		read, ok := srv.closedClean()
+		if !ok {
+			// The server ended it as Close began (a kick, or its own cut
+			// after soakDropAfter messages): nothing to check.
+			if closeErr == nil {
+				r.notes = append(r.notes, "Close returned nil, but the server saw no close frame with "+strconv.Quote(soakDone))
+			}
+			break
+		}
+		r.lastChecked, r.lastRead = true, int(read)
+		if r.lastRead != r.lastHanded {
+			r.lost += r.lastHanded - r.lastRead
+			r.notes = append(r.notes, "the connection Close closed was handed "+strconv.Itoa(r.lastHanded)+" messages, and the server read "+strconv.Itoa(r.lastRead)+" on it")
+		}
+		if serverSeqs != nil {
+			read := make(map[soakMsg]bool)
+			for w, seqs := range serverSeqs {
+				for _, seq := range seqs {
+					read[soakMsg{w, seq}] = true
+				}
+			}
+			for _, m := range open[0] {
+				if m.w >= 0 && !read[m] {
+					r.notes = append(r.notes, "writer "+strconv.Itoa(m.w)+": message "+strconv.Itoa(m.seq)+" was handed to the connection Close closed, and the server never read it")
+				}
+			}
+		}
+	}
 	handedMu.Unlock()
 	t.Log(r.summary())
 	for _, n := range r.notes {
@@ -329,7 +451,12 @@ type soakReport struct {
 	reordered    int // out of their writer's order
 	inFlight     int // handed to a connection that died before the server read them
 	echoMissing  int // no echo came back (lost in flight either way)
-	notes        []string
+	maxInFlight  int // natively: the most in flight at one drop
+	// The connection Close closed: messages handed to it, and read on it
+	// by the server, when lastChecked (the server read its close frame).
+	lastHanded, lastRead int
+	lastChecked          bool
+	notes                []string
 }
 
 // check checks one writer's sequence numbers as seen at one place. At
@@ -372,6 +499,20 @@ func (r *soakReport) summary() string {
 		strconv.Itoa(soakDropAfter) + " messages), " + strconv.Itoa(r.messages) + " messages from " +
 		strconv.Itoa(soakWriters) + " writers (" + strconv.Itoa(r.fromQueue) + " sent from the queue): " +
 		strconv.Itoa(r.lost) + " lost from the queue, " + strconv.Itoa(r.duplicated) + " duplicated, " +
-		strconv.Itoa(r.reordered) + " reordered; " + strconv.Itoa(r.inFlight) + " in flight at a drop (handed to a connection that died before the server read them), " +
-		strconv.Itoa(r.echoMissing) + " echoes missing; " + r.elapsed.Round(time.Millisecond).String()
+		strconv.Itoa(r.reordered) + " reordered; " + strconv.Itoa(r.inFlight) + " in flight at a drop (handed to a connection that died before the server read them" + r.maxSummary() + "), " +
+		strconv.Itoa(r.echoMissing) + " echoes missing; " + r.lastSummary() + "; " + r.elapsed.Round(time.Millisecond).String()
+}
+
+func (r *soakReport) maxSummary() string {
+	if r.maxInFlight == 0 {
+		return ""
+	}
+	return "; at most " + strconv.Itoa(r.maxInFlight) + " at one drop"
+}
+
+func (r *soakReport) lastSummary() string {
+	if !r.lastChecked {
+		return "the last connection not checked (the server ended it as Close began)"
+	}
+	return "the last connection (closed by Close): " + strconv.Itoa(r.lastHanded) + " handed, " + strconv.Itoa(r.lastRead) + " read by the server"
 }
