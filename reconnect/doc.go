@@ -31,7 +31,7 @@
 //
 // Every callback (OnState, OnConnect, Final, Backoff, the heartbeat's,
 // OnDisconnect's) may call any method of the Conn, Close included: see
-// Options.
+// Options. Conn.Done is closed once the last callback has returned.
 //
 // It is written once over package client; its only platform-specific code
 // is the browser's online and offline signal.
