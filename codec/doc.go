@@ -1,9 +1,9 @@
 // Package codec sends and receives typed messages over any connection with
 // the message Read/Write surface (MessageConn: a *client.Conn, a
-// *reconnect.Conn, a Pipe): JSON, encoding.BinaryMarshaler types, raw
-// text and bytes, and CBOR (a compact binary format for any struct, in
-// package codec/cbor); and it routes several kinds of message, and calls
-// with replies, on one socket.
+// *reconnect.Conn, a Pipe): JSON, encoding.BinaryMarshaler types, raw text
+// and bytes, and CBOR (a compact binary format for any struct, in package
+// codec/cbor); and it routes several kinds of message, and calls with
+// replies, on one socket.
 //
 //	c, err := client.Dial(ctx, "wss://example.com/quotes", nil)
 //	if err != nil { return err }
