@@ -61,7 +61,8 @@ staticcheck: $(BIN)/staticcheck
 
 # The browser build of client, wasm, jsbridge, reconnect and codec is
 # what every page downloads: it must not pull in net/http or
-# coder/websocket. And imports only point down the map in DESIGN.md.
+# coder/websocket. And imports only point down the package map
+# (docs/architecture.md).
 #
 # Package codec gets a weaker form of client's fmt/net/url/os/reflect
 # rule: codec.JSON needs encoding/json, which itself imports fmt (and so
@@ -73,17 +74,17 @@ staticcheck: $(BIN)/staticcheck
 # imports all of them.
 guard:
 	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge ./reconnect ./codec/... | grep -x -e 'net/http' -e 'github.com/coder/websocket' || true); \
-	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm, jsbridge, reconnect or codec imports: $$bad (DESIGN.md forbids it)"; exit 1; fi
+	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm, jsbridge, reconnect or codec imports: $$bad (each page would download it: docs/architecture.md)"; exit 1; fi
 	@bad=$$($(JSGO) list -deps ./client ./wasm ./jsbridge ./reconnect | grep -x -e 'fmt' -e 'net' -e 'net/url' -e 'os' -e 'reflect' || true); \
 	if [ -n "$$bad" ]; then echo "guard: the js build of client, wasm, jsbridge or reconnect imports: $$bad (each costs 20-200 KB of every page: docs/benchmarks.md)"; exit 1; fi
 	@bad=$$( { $(JSGO) list -deps ./codec | grep -x -e 'net'; $(JSGO) list -f '{{join .Imports "\n"}}' ./codec | grep -x -e 'fmt'; } | xargs); \
 	if [ -n "$$bad" ]; then echo "guard: the js build of codec imports: $$bad (docs/benchmarks.md)"; exit 1; fi
 	@bad=$$(go list -deps ./client | grep -x -e '$(MODULE)/codec' -e '$(MODULE)/reconnect' -e '$(MODULE)/jsbridge' || true); \
-	if [ -n "$$bad" ]; then echo "guard: client imports $$bad (imports point down: DESIGN.md)"; exit 1; fi
+	if [ -n "$$bad" ]; then echo "guard: client imports $$bad (imports point down: docs/architecture.md)"; exit 1; fi
 	@bad=$$($(JSGO) list -deps ./wasm | grep -x -e '$(MODULE)/client' -e '$(MODULE)/reconnect' -e '$(MODULE)/codec' || true); \
-	if [ -n "$$bad" ]; then echo "guard: wasm imports $$bad (imports point down: DESIGN.md)"; exit 1; fi
+	if [ -n "$$bad" ]; then echo "guard: wasm imports $$bad (imports point down: docs/architecture.md)"; exit 1; fi
 	@bad=$$( { go list -deps ./reconnect | grep -x -e '$(MODULE)/codec'; go list -deps ./codec/... | grep -x -e '$(MODULE)/reconnect'; } | xargs); \
-	if [ -n "$$bad" ]; then echo "guard: reconnect and codec import each other ($$bad): each page pays for both (DESIGN.md)"; exit 1; fi
+	if [ -n "$$bad" ]; then echo "guard: reconnect and codec import each other ($$bad): each page pays for both (docs/architecture.md)"; exit 1; fi
 	@echo "guard: import rules hold"
 
 tools: $(BIN)/wasmbrowsertest $(BIN)/staticcheck $(BIN)/wsharness ## build the pinned tools into bin/

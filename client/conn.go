@@ -37,7 +37,7 @@ type Conn struct {
 // Security Policy forbids building code from a string (no 'unsafe-eval'),
 // through a slower Go-only path; without it Dial there fails with an error
 // in the chain of ErrUnsupported that says so. It is opt-in because every
-// page that links it downloads about 12 KB more. Natively it does nothing.
+// page that links it downloads about 19 KB more. Natively it does nothing.
 // See wasm.EnableCSPFallback.
 func EnableCSPFallback() { enableCSPFallback() }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
@@ -34,6 +35,49 @@ func ExampleDial() {
 	}
 	fmt.Println(string(p))
 	_ = c.Close(client.StatusNormalClosure, "bye")
+}
+
+// Reader hands over a message's body as an io.Reader, to stream a large
+// message instead of holding it whole; read it to io.EOF. (Compiled, not
+// run: it needs a server.)
+func ExampleConn_Reader() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, echoURL, &client.Options{ReadLimit: 64 << 20})
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	typ, r, err := c.Reader(ctx)
+	if err != nil {
+		return
+	}
+	// The read limit, and UTF-8 for text, are checked as the body is read.
+	n, err := io.Copy(io.Discard, r)
+	fmt.Println(typ, n, err)
+}
+
+// Writer sends one message written in pieces: it is complete, and
+// in the browser sent, when Close returns. Other Writes wait for it.
+func ExampleConn_Writer() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, echoURL, nil)
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	w, err := c.Writer(ctx, client.MessageText)
+	if err != nil {
+		return
+	}
+	for i := range 3 {
+		fmt.Fprintf(w, "line %d\n", i)
+	}
+	if err := w.Close(); err != nil {
+		return
+	}
+	_ = c.Close(client.StatusNormalClosure, "")
 }
 
 func ExampleCloseStatus() {

@@ -91,7 +91,8 @@ func checkDecodeError(t *testing.T, err error, typ client.MessageType, p []byte,
 	}
 }
 
-// TestDecodeErrorKeepsConnOpen is DESIGN.md's promise over a real
+// TestDecodeErrorKeepsConnOpen is package codec's promise (unlike
+// coder/websocket's wsjson, which closes the connection) over a real
 // WebSocket: a message that does not decode is an error for that message,
 // and the next Receive reads the next one.
 func TestDecodeErrorKeepsConnOpen(t *testing.T) {

@@ -17,5 +17,9 @@
 // # Browsers (GOOS=js)
 //
 // Every file but this one builds for js && wasm only: natively the package
-// is empty.
+// holds this comment and nothing else. To read its API on any machine, run
+//
+//	GOOS=js GOARCH=wasm go doc -all github.com/duplex-go/duplex/jsbridge
+//
+// or choose js/wasm on pkg.go.dev (whose default view is linux/amd64).
 package jsbridge

@@ -13,8 +13,8 @@
 //   - Backoff between dials: Exponential (the default, with jitter and a
 //     cap) or Constant, or any Backoff; a Retry-After of a refused
 //     handshake is waited out when it is longer, up to the backoff's cap.
-//   - Which failures are final (Final, DefaultFinal): a 4xx refusal, a
-//     close for a protocol or policy violation. GiveUpAfter bounds the
+//   - Which failures are final (Final, DefaultFinal): a 4xx refusal or a
+//     redirect, a close for a protocol or policy violation. GiveUpAfter bounds the
 //     failures in a row, and StableAfter says when they start again.
 //   - An outbound queue while there is no connection (QueueLimit), sent in
 //     order on the next one.
@@ -31,15 +31,16 @@
 //
 // Every callback (OnState, OnConnect, Final, Backoff, the heartbeat's,
 // OnDisconnect's) may call any method of the Conn, Close included: see
-// Options.
+// Options. Conn.Done is closed once the last callback has returned.
 //
 // It is written once over package client; its only platform-specific code
 // is the browser's online and offline signal.
 //
-// # Browsers
+// # Browsers (GOOS=js)
 //
 // Browsers hide why a handshake failed: a refusal with 403 looks like a
 // server that is down. So in the browser every failed dial is retried
 // under the backoff, and GiveUpAfter (consecutive failures) is the only
-// bound; natively a 4xx refusal other than 408 and 429 is final.
+// bound; natively a 4xx refusal other than 408 and 429, and a redirect,
+// are final.
 package reconnect

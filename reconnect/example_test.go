@@ -45,6 +45,31 @@ func ExampleDial() {
 	}
 }
 
+// OnState hears each change of state, in order: here for a status line
+// that says why the Conn waits, for how long, and whether the browser is
+// offline. It runs on the Conn's own goroutine and must not block.
+func ExampleOptions_onState() {
+	c, err := reconnect.Dial(context.Background(), serverURL, &reconnect.Options{
+		GiveUpAfter: 10,
+		OnState: func(e reconnect.Event) {
+			switch {
+			case e.State == reconnect.Connected:
+				log.Print("connected")
+			case e.State == reconnect.Waiting && e.Offline:
+				log.Print("offline: waiting for the network")
+			case e.State == reconnect.Waiting:
+				log.Printf("failure %d (%v): next try in %v", e.Failures, e.Err, e.Delay)
+			case e.State == reconnect.Closed && e.Err != nil:
+				log.Printf("gave up: %v", e.Err)
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.CloseNow()
+}
+
 // A server that does not answer for a minute is dead, whatever TCP says;
 // ping it after 20 s of silence, and give it 10 s to answer.
 func ExampleHeartbeat() {

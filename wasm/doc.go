@@ -34,7 +34,13 @@
 //     1006, never the HTTP status (DialError).
 //   - The classic WebSocket has no event for bufferedAmount falling: a
 //     write waiting on backpressure polls it, from 1 ms to 64 ms.
-//   - Every file but this one builds for js && wasm only.
+//
+// Every file but this one builds for js && wasm only: natively the package
+// holds this comment and nothing else. To read its API on any machine, run
+//
+//	GOOS=js GOARCH=wasm go doc -all github.com/duplex-go/duplex/wasm
+//
+// or choose js/wasm on pkg.go.dev (whose default view is linux/amd64).
 package wasm
 
 // shim.min.js, which the browser build embeds, is made from shim.js.

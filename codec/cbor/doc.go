@@ -9,7 +9,7 @@
 //	r := codec.NewRouter(c, &codec.RouterOptions{Format: cbor.Format{}})
 //
 // It is a package of its own because the CBOR library's initialization is
-// linked into every program that imports it, used or not: about 67 KB of
+// linked into every program that imports it, used or not: about 64 KB of
 // gzipped wasm (docs/benchmarks.md). Programs that use only JSON or
 // codec.Marshaler do not pay for it.
 //
