@@ -7,12 +7,13 @@ import (
 	"sync"
 
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/ws"
 	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // MaxReasonBytes is the longest close reason sent: what browsers allow,
 // and what fits a close frame with its code.
-const MaxReasonBytes = wsspec.MaxReasonBytes
+const MaxReasonBytes = ws.MaxReasonBytes
 
 // Conn is a WebSocket connection, the same natively and in the browser.
 //

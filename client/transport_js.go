@@ -11,6 +11,7 @@ import (
 
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/redact"
+	"github.com/duplex-go/duplex/internal/ws"
 	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/wasm"
 )
@@ -88,7 +89,7 @@ func translate(err error) error {
 		if err == error(ce) {
 			return cerr
 		}
-		return errs.Msg(detail(err, ce)+": "+cerr.text(), cerr)
+		return errs.Msg(detail(err, ce)+": "+ws.CloseText(cerr), cerr)
 	}
 	for _, m := range []struct{ from, to error }{
 		{wasm.ErrMessageTooBig, ErrMessageTooBig},
