@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +30,7 @@ func TestBrowserRefusesNativeOptions(t *testing.T) {
 		assert.Contains(t, err.Error(), field)
 		assert.Contains(t, err.Error(), "not supported in browsers")
 		assert.NotContains(t, err.Error(), "S3CR3T", "credentials")
-		assert.Equal(t, 1, strings.Count(err.Error(), "client:"), "prefixes in %q", err)
+		onePrefix(t, err)
 	}
 	// Native-only tuning is a no-op: compression is the browser's choice.
 	c := dial(t, "/echo", &client.Options{Compression: client.CompressionContextTakeover, Header: map[string][]string{}})
@@ -60,7 +59,7 @@ func TestBrowserTransports(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrUnsupported)
 	assert.Contains(t, err.Error(), "not supported")
 	assert.NotContains(t, err.Error(), "S3CR3T", "credentials")
-	assert.Equal(t, 1, strings.Count(err.Error(), "client:"), "prefixes in %q", err)
+	onePrefix(t, err)
 }
 
 // TestBrowserQueueFullSays: once the browser's receive queue has
@@ -76,7 +75,7 @@ func TestBrowserQueueFullSays(t *testing.T) {
 		require.ErrorIs(t, err, client.ErrQueueFull, what)
 		require.ErrorIs(t, err, net.ErrClosed, what)
 		assert.Contains(t, err.Error(), "4008", what)
-		assert.Equal(t, 1, strings.Count(err.Error(), "client:"), "%s: one prefix: %s", what, err)
+		onePrefix(t, err)
 	}
 	ctx := ctxFor(t, 10*time.Second)
 	says(c.Write(ctx, client.MessageText, []byte("x")), "Write")

@@ -324,9 +324,21 @@ func withUser(url, userinfo string) string {
 	return scheme + "://" + userinfo + "@" + rest
 }
 
+// onePrefix checks that err's text has one prefix, on both platforms:
+// client's, or "websocket: " for an error of the vocabulary client shares
+// with package wasm (a *CloseError, a *DialError), but never wasm's.
+func onePrefix(t *testing.T, err error) {
+	t.Helper()
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Equal(t, 1, strings.Count(msg, "client: ")+strings.Count(msg, "websocket: "), "prefixes in %q", msg)
+	assert.NotContains(t, msg, "wasm:", "prefixes in %q", msg)
+}
+
 // TestDialErrorsHideCredentials: no dial error's text holds the URL's
 // password, query values or fragment, whatever failed; a *DialError holds
-// the URL whole; and each error has one "client:" prefix.
+// the URL whole; and each error has one prefix: "websocket: dial" for a
+// *DialError, "client: dial" for the others.
 func TestDialErrorsHideCredentials(t *testing.T) {
 	t.Parallel()
 	ctx := ctxFor(t, 10*time.Second)
@@ -356,9 +368,11 @@ func TestDialErrorsHideCredentials(t *testing.T) {
 			assert.NotContains(t, msg, secret, "the error's text")
 			assert.NotContains(t, msg, "S3/CR3T", "the error's text")
 			assert.Contains(t, msg, tt.shown, "the error names the URL")
-			assert.Equal(t, 1, strings.Count(msg, "client:"), "prefixes in %q", msg)
-			assert.True(t, strings.HasPrefix(msg, "client: dial "), "%q", msg)
-			if tt.dialError {
+			onePrefix(t, err)
+			if !tt.dialError {
+				assert.True(t, strings.HasPrefix(msg, "client: dial "), "%q", msg)
+			} else {
+				assert.True(t, strings.HasPrefix(msg, "websocket: dial "), "%q", msg)
 				var de *client.DialError
 				require.ErrorAs(t, err, &de)
 				assert.Equal(t, tt.url, de.URL, "DialError.URL: whole")

@@ -675,7 +675,9 @@ func TestErrorText(t *testing.T) {
 		t.Log(msg)
 		assert.True(t, strings.HasPrefix(msg, "reconnect: "), "the prefix of %q", msg)
 		assert.Equal(t, 1, strings.Count(msg, "reconnect:"), "prefixes in %q", msg)
-		assert.NotContains(t, msg, "client:", "prefixes in %q", msg)
+		for _, other := range []string{"client:", "wasm:", "websocket:"} {
+			assert.NotContains(t, msg, other, "prefixes in %q", msg)
+		}
 		assert.LessOrEqual(t, strings.Count(msg, shown), 1, "the URL in %q", msg)
 		for _, w := range want {
 			assert.Contains(t, msg, w)

@@ -24,7 +24,7 @@ func TestLimitErrorNamesLimit(t *testing.T) {
 		_, _, err := c.Read(ctx)
 		require.ErrorIs(t, err, wasm.ErrMessageTooBig, "Read")
 		c.SetReadLimit(1 << 20)
-		err = c.WriteText(ctx, "x")
+		err = c.Write(ctx, wasm.MessageText, []byte("x"))
 		require.ErrorIs(t, err, wasm.ErrMessageTooBig, "Write after SetReadLimit")
 		assert.Contains(t, err.Error(), "a message of 1500 bytes is over the read limit of 1024 bytes", "Write after SetReadLimit")
 

@@ -73,7 +73,7 @@ func TestStreamResumesAfterFull(t *testing.T) {
 			if err != nil {
 				var ce *wasm.CloseError
 				require.ErrorAs(t, err, &ce, "flood: after %d messages", got)
-				assert.Equal(t, 1000, ce.Code, "flood: close code")
+				assert.Equal(t, wasm.StatusNormalClosure, ce.Code, "flood: close code")
 				break
 			}
 			got++
@@ -214,7 +214,7 @@ func TestQueueFullSays(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(err.Error(), "wasm:"), "%s: one prefix: %s", what, err)
 		}
 		ctx := ctxFor(t, 10*time.Second)
-		says(c.WriteText(ctx, "x"), "Write before reading")
+		says(c.Write(ctx, wasm.MessageText, []byte("x")), "Write before reading")
 		var err error
 		for err == nil {
 			_, _, err = c.Read(ctx)
@@ -222,13 +222,13 @@ func TestQueueFullSays(t *testing.T) {
 		says(err, "Read after the messages before")
 		_, _, err = c.Read(ctx)
 		says(err, "Read again")
-		says(c.WriteBinary(ctx, []byte{1}), "Write")
-		_, err = c.Close(ctx, 1000, "")
+		says(c.Write(ctx, wasm.MessageBinary, []byte{1}), "Write")
+		err = c.CloseContext(ctx, 1000, "")
 		says(err, "Close")
 		_, _, err = c.Read(ctx)
 		says(err, "Read after Close")
-		says(c.WriteText(ctx, "x"), "Write after Close")
-		_, err = c.Close(ctx, 1000, "")
+		says(c.Write(ctx, wasm.MessageText, []byte("x")), "Write after Close")
+		err = c.CloseContext(ctx, 1000, "")
 		says(err, "Close twice")
 
 		// The moment between this side's close and the browser's close
@@ -237,10 +237,10 @@ func TestQueueFullSays(t *testing.T) {
 		c = be.dial(t, "/echo", nil)
 		wasm.FailQueueFull(c)
 		require.Equal(t, wasm.Closing, c.ReadyState(), "closing, no close event yet")
-		says(c.WriteText(ctx, "x"), "Write while closing")
+		says(c.Write(ctx, wasm.MessageText, []byte("x")), "Write while closing")
 		_, _, err = c.Read(ctx)
 		says(err, "Read while closing")
-		_, err = c.Close(ctx, 1000, "")
+		err = c.CloseContext(ctx, 1000, "")
 		says(err, "Close while closing")
 	}, "classic", "classic-blob", "fallback", "fallback-blob")
 }
@@ -258,7 +258,7 @@ func TestBurstInFlight(t *testing.T) {
 		msg := pattern(size-8, 5)
 		for i := range n {
 			p := binary.BigEndian.AppendUint64(nil, uint64(i))
-			require.NoError(t, c.WriteBinary(ctx, append(p, msg...)), "write %d", i)
+			require.NoError(t, c.Write(ctx, wasm.MessageBinary, append(p, msg...)), "write %d", i)
 		}
 		for i := range n {
 			_, p, err := c.Read(ctx)

@@ -10,7 +10,7 @@ import (
 )
 
 // prefix begins the text of every error declared here.
-const prefix = "client: "
+const prefix = "websocket: "
 
 var (
 	// ErrMessageTooBig: a received message was over the read limit. The
@@ -28,6 +28,13 @@ var (
 	// ErrUnsupported: the Options ask for something this platform cannot
 	// do; the error names the field.
 	ErrUnsupported = errors.New(prefix + "not supported on this platform")
+	// ErrClosed is in the chain of the errors of a connection that has
+	// ended or was closed. Natively it is net.ErrClosed; the browser
+	// build, which does not import package net (about 70 KB gzipped of
+	// every page), has a stand-in that errors.Is matches to
+	// net.ErrClosed, so both errors.Is(err, ErrClosed) and
+	// errors.Is(err, net.ErrClosed) hold on both platforms.
+	ErrClosed = errs.ErrClosed
 )
 
 // CloseError is how the connection ended when this side did not close it:
@@ -41,7 +48,8 @@ type CloseError struct {
 	WasClean bool
 }
 
-// Error returns "client: closed with CODE: REASON".
+// Error returns "websocket: closed with CODE: REASON", and " (not
+// clean)" if the closing handshake did not complete.
 func (e *CloseError) Error() string { return prefix + CloseText(e) }
 
 // CloseText is e's text without the prefix, for the text of an error
