@@ -61,6 +61,12 @@ const (
 	DefaultReadLimit        = ws.DefaultReadLimit
 	DefaultHandshakeTimeout = ws.DefaultHandshakeTimeout
 	DefaultCloseTimeout     = ws.DefaultCloseTimeout
+	// DefaultReceiveQueueLimit is the least default of
+	// Options.ReceiveQueueLimit (browsers only).
+	DefaultReceiveQueueLimit = ws.DefaultReceiveQueueLimit
+	// DefaultSendHighWater is the default of Options.SendHighWater
+	// (browsers only).
+	DefaultSendHighWater = ws.DefaultSendHighWater
 )
 
 // Options configures Dial. The zero value is ready to use and a nil
@@ -128,26 +134,27 @@ type Options struct {
 	// it. A no-op natively.
 	Transport Transport
 
-	// QueueLimit bounds the bytes the browser has received and Read has
-	// not yet returned: text counted in UTF-8, and each message 128 bytes
-	// more, about what the browser keeps beside its bytes, so that a
-	// flood of empty messages fills it too. 0 means 64 MiB, or 128
+	// ReceiveQueueLimit bounds the browser's receive queue: the bytes
+	// the browser has received and Read has not yet returned, text
+	// counted in UTF-8, and each message 128 bytes more, about what the
+	// browser keeps beside its bytes, so that a flood of empty messages
+	// fills it too. 0 means DefaultReceiveQueueLimit (64 MiB), or 128
 	// times the ReadLimit if that is larger (up to 256 MiB, or the
-	// ReadLimit if that is larger still), following
-	// SetReadLimit: room for twice a burst of 64 messages of the largest
-	// size the program accepts, so that only a program that stops
-	// reading while the server keeps sending fills it. With the classic
-	// WebSocket a full queue closes the connection with 4008, and reads
-	// (after the messages before), writes and Close return ErrQueueFull
-	// with net.ErrClosed; WebSocketStream stops reading from the network
+	// ReadLimit if that is larger still), following SetReadLimit: room
+	// for twice a burst of 64 messages of the largest size the program
+	// accepts, so that only a program that stops reading while the
+	// server keeps sending fills it. With the classic WebSocket a full
+	// queue closes the connection with 4008, and reads (after the
+	// messages before), writes and Close return ErrReceiveQueueFull with
+	// net.ErrClosed; WebSocketStream stops reading from the network
 	// instead, until Read makes room. A no-op natively, where messages
 	// wait in the network (TCP pushes back).
-	QueueLimit int64
+	ReceiveQueueLimit int64
 
 	// SendHighWater and SendLowWater bound what the browser buffers for
 	// sending: a Write that finds bufferedAmount at or above the high
 	// mark waits, before sending, until it is below the low mark. 0 means
-	// 1 MiB and a quarter of the high mark. A no-op natively, where Write
+	// DefaultSendHighWater (1 MiB) and a quarter of the high mark. A no-op natively, where Write
 	// returns once the message is written to the network.
 	SendHighWater int64
 	SendLowWater  int64

@@ -64,15 +64,15 @@ func TestBrowserTransports(t *testing.T) {
 
 // TestBrowserQueueFullSays: once the browser's receive queue has
 // overflowed (the connection closed with 4008), every call says so, with
-// ErrQueueFull and net.ErrClosed in its chain: Write, Writer, Read after
+// ErrReceiveQueueFull and net.ErrClosed in its chain: Write, Writer, Read after
 // the messages before, and Close.
 func TestBrowserQueueFullSays(t *testing.T) {
 	id := wstest.ID(t)
-	c := dial(t, "/flood?n=3000&size=1024&id="+id, &client.Options{ReadLimit: 4096, QueueLimit: 64 << 10})
+	c := dial(t, "/flood?n=3000&size=1024&id="+id, &client.Options{ReadLimit: 4096, ReceiveQueueLimit: 64 << 10})
 	require.Equal(t, 4008, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4008")
 	says := func(err error, what string) {
 		t.Helper()
-		require.ErrorIs(t, err, client.ErrQueueFull, what)
+		require.ErrorIs(t, err, client.ErrReceiveQueueFull, what)
 		require.ErrorIs(t, err, net.ErrClosed, what)
 		assert.Contains(t, err.Error(), "4008", what)
 		onePrefix(t, err)

@@ -14,9 +14,10 @@ var (
 	// ErrInvalidUTF8: text that is not UTF-8. A Write of it sends
 	// nothing; a received one fails the connection, as browsers do.
 	ErrInvalidUTF8 = ws.ErrInvalidUTF8
-	// ErrQueueFull: in the browser, received messages passed
-	// Options.QueueLimit; the connection was closed with 4008.
-	ErrQueueFull = ws.ErrQueueFull
+	// ErrReceiveQueueFull: in the browser, the receive queue (what the
+	// browser has received and Read has not yet returned) passed
+	// Options.ReceiveQueueLimit; the connection was closed with 4008.
+	ErrReceiveQueueFull = ws.ErrReceiveQueueFull
 	// ErrInvalidCloseCode: Close was given a code no client may send; it
 	// closed with 4011 instead.
 	ErrInvalidCloseCode = ws.ErrInvalidCloseCode

@@ -33,15 +33,15 @@ func dialTransport(ctx context.Context, url string, o *Options) (transport, erro
 		return nil, unsupported("TLS", "they use their own certificates")
 	}
 	wo := &wasm.Options{
-		Subprotocols:     o.Subprotocols,
-		BinaryType:       o.BinaryType,
-		Transport:        o.Transport,
-		ReadLimit:        o.ReadLimit,
-		QueueLimit:       o.QueueLimit,
-		SendHighWater:    o.SendHighWater,
-		SendLowWater:     o.SendLowWater,
-		HandshakeTimeout: -1, // Dial's ctx carries it
-		CloseTimeout:     o.CloseTimeout,
+		Subprotocols:      o.Subprotocols,
+		BinaryType:        o.BinaryType,
+		Transport:         o.Transport,
+		ReadLimit:         o.ReadLimit,
+		ReceiveQueueLimit: o.ReceiveQueueLimit,
+		SendHighWater:     o.SendHighWater,
+		SendLowWater:      o.SendLowWater,
+		HandshakeTimeout:  -1, // Dial's ctx carries it
+		CloseTimeout:      o.CloseTimeout,
 	}
 	// wasm's errors are this package's: the same types and sentinels,
 	// and, from a Conn dialled so, this package's prefix.

@@ -45,7 +45,7 @@ type Conn struct {
 
 	mu          sync.Mutex
 	closeCalled bool
-	queueAuto   bool // Options.QueueLimit was 0: it follows the ReadLimit
+	queueAuto   bool // Options.ReceiveQueueLimit was 0: it follows the ReadLimit
 }
 
 // Dial opens a WebSocket to url and waits for the handshake, for ctx, or
@@ -72,7 +72,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		url:        u,
 		pre:        pre,
 		opts:       o,
-		queueAuto:  opts == nil || opts.QueueLimit <= 0,
+		queueAuto:  opts == nil || opts.ReceiveQueueLimit <= 0,
 		binaryType: o.BinaryType,
 		readSem:    make(chan struct{}, 1),
 		writeSem:   make(chan struct{}, 1),
@@ -121,16 +121,16 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		var s js.Value
 		err = jsbridge.Try(func() {
 			if c.transport == TransportStream {
-				s = lib.Call("stream", u, protocols, float64(o.ReadLimit), float64(o.QueueLimit), c.wake.Value)
+				s = lib.Call("stream", u, protocols, float64(o.ReadLimit), float64(o.ReceiveQueueLimit), c.wake.Value)
 			} else {
-				s = lib.Call("classic", u, protocols, o.BinaryType.String(), float64(o.ReadLimit), float64(o.QueueLimit), c.wake.Value)
+				s = lib.Call("classic", u, protocols, o.BinaryType.String(), float64(o.ReadLimit), float64(o.ReceiveQueueLimit), c.wake.Value)
 			}
 		})
 		if err == nil {
 			c.b = newShimSock(s)
 		}
 	} else {
-		c.b, err = (*fallback)(u, protocols, o.BinaryType, o.ReadLimit, o.QueueLimit, c.notify)
+		c.b, err = (*fallback)(u, protocols, o.BinaryType, o.ReadLimit, o.ReceiveQueueLimit, c.notify)
 	}
 	if err != nil {
 		c.finalize()
@@ -221,10 +221,10 @@ func (c *Conn) isClosing() bool {
 // whatever their type and size. A Read whose ctx ends returns ctx.Err()
 // and leaves the connection open. After the last message before the end of
 // the connection, Read returns how it ended: a *CloseError (the peer's code
-// and reason), an error wrapping ErrMessageTooBig or ErrQueueFull (and
+// and reason), an error wrapping ErrMessageTooBig or ErrReceiveQueueFull (and
 // ErrClosed) if a limit ended it, or ErrClosed after Close.
 //
-// A message stops counting against Options.QueueLimit when Read returns
+// A message stops counting against Options.ReceiveQueueLimit when Read returns
 // it.
 func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 	if err := acquire(ctx, c.readSem); err != nil {
@@ -295,9 +295,9 @@ func (c *Conn) limitError(op string) error {
 			strconv.FormatInt(limit, 10) + " bytes; the connection was closed with 4009"
 		sentinel = ErrMessageTooBig
 	case "queuefull":
-		msg = "the receive queue limit of " + strconv.FormatInt(limit, 10) + " bytes was reached (Options.QueueLimit); " +
+		msg = "the receive queue limit of " + strconv.FormatInt(limit, 10) + " bytes was reached (Options.ReceiveQueueLimit); " +
 			"the connection was closed with 4008"
-		sentinel = ErrQueueFull
+		sentinel = ErrReceiveQueueFull
 	default: // "blob"
 		return errs.Wrap(c.pre+op+": the browser could not read a received Blob; the connection was closed with 4011", ErrClosed)
 	}
@@ -423,7 +423,7 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 //
 // It returns an error with ctx's error in its chain if the handshake did
 // not finish in time; the *CloseError of the connection if it had ended
-// before (or, if a limit ended it, ErrMessageTooBig or ErrQueueFull,
+// before (or, if a limit ended it, ErrMessageTooBig or ErrReceiveQueueFull,
 // with ErrClosed); and an error with ErrClosed if Close, CloseContext or
 // CloseNow was called before.
 func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string) error {
@@ -508,7 +508,7 @@ func join(a, b error) error {
 
 // SetReadLimit changes Options.ReadLimit for the messages that arrive from
 // now on (n <= 0 other than -1 means DefaultReadLimit, -1 no limit). The
-// queue limit follows it as Options.QueueLimit says: if that was 0, it
+// queue limit follows it as Options.ReceiveQueueLimit says: if that was 0, it
 // becomes the default for n; else it is raised to n if it is lower.
 // Messages already received were checked against the limit of their
 // time.
@@ -518,12 +518,12 @@ func (c *Conn) SetReadLimit(n int64) {
 	n = wsspec.ReadLimit(n)
 	c.opts.ReadLimit = n
 	if c.queueAuto {
-		c.opts.QueueLimit = defaultQueueLimit(n)
+		c.opts.ReceiveQueueLimit = defaultQueueLimit(n)
 	}
-	if n > c.opts.QueueLimit {
-		c.opts.QueueLimit = n
+	if n > c.opts.ReceiveQueueLimit {
+		c.opts.ReceiveQueueLimit = n
 	}
-	c.b.setLimits(c.opts.ReadLimit, c.opts.QueueLimit)
+	c.b.setLimits(c.opts.ReadLimit, c.opts.ReceiveQueueLimit)
 }
 
 // URL returns the URL dialed, after resolving and rewriting.

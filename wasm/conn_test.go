@@ -355,7 +355,7 @@ func TestQueueLimitCloses(t *testing.T) {
 		id := wstest.ID(t)
 		c := be.dial(t, "/flood?n=3000&size=1024&id="+id, func(o *wasm.Options) {
 			o.ReadLimit = 4096
-			o.QueueLimit = 64 << 10
+			o.ReceiveQueueLimit = 64 << 10
 		})
 		require.Eventually(t, func() bool {
 			s := wstest.Stats(t, id)
@@ -372,7 +372,7 @@ func TestQueueLimitCloses(t *testing.T) {
 			}
 			n++
 		}
-		require.ErrorIs(t, err, wasm.ErrQueueFull)
+		require.ErrorIs(t, err, wasm.ErrReceiveQueueFull)
 		assert.Contains(t, err.Error(), "65536")
 		assert.LessOrEqual(t, n, 64, "messages delivered before the error")
 		assert.Greater(t, n, 0, "the messages queued before the limit are delivered")
@@ -387,7 +387,7 @@ func TestQueueLimitStreamPushesBack(t *testing.T) {
 		const n, size = 1500, 16 << 10
 		c := be.dial(t, fmt.Sprintf("/flood?n=%d&size=%d&id=%s", n, size, id), func(o *wasm.Options) {
 			o.ReadLimit = size
-			o.QueueLimit = 256 << 10
+			o.ReceiveQueueLimit = 256 << 10
 		})
 		time.Sleep(500 * time.Millisecond)
 		sent := wstest.Stats(t, id).MessagesSent

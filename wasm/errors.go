@@ -16,9 +16,10 @@ var (
 	// ErrMessageTooBig: a message was over Options.ReadLimit; the
 	// connection was closed with 4009.
 	ErrMessageTooBig = ws.ErrMessageTooBig
-	// ErrQueueFull: received messages passed Options.QueueLimit; the
-	// connection was closed with 4008.
-	ErrQueueFull = ws.ErrQueueFull
+	// ErrReceiveQueueFull: the receive queue (what the browser has
+	// received and Read has not yet returned) passed
+	// Options.ReceiveQueueLimit; the connection was closed with 4008.
+	ErrReceiveQueueFull = ws.ErrReceiveQueueFull
 	// ErrInvalidUTF8: text that is not UTF-8. A write of it sends
 	// nothing; a received one fails the connection.
 	ErrInvalidUTF8 = ws.ErrInvalidUTF8

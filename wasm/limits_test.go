@@ -50,7 +50,7 @@ func TestOrderBigBlobs(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		c := be.dial(t, "/echo", func(o *wasm.Options) {
 			o.ReadLimit = 5 << 20
-			o.QueueLimit = 64 << 20
+			o.ReceiveQueueLimit = 64 << 20
 		})
 		const n = 3000
 		kind := func(i int) (wasm.MessageType, int) {
@@ -115,7 +115,7 @@ func TestFloodMemoryBounded(t *testing.T) {
 		before := wasmMemory(t)
 		c := be.dial(t, "/flood?n=4096&size=65536&id="+id, func(o *wasm.Options) {
 			o.ReadLimit = 64 << 10
-			o.QueueLimit = limit
+			o.ReceiveQueueLimit = limit
 		})
 		require.Eventually(t, func() bool {
 			s := wstest.Stats(t, id)
@@ -134,7 +134,7 @@ func TestFloodMemoryBounded(t *testing.T) {
 			}
 			n++
 		}
-		require.ErrorIs(t, err, wasm.ErrQueueFull)
+		require.ErrorIs(t, err, wasm.ErrReceiveQueueFull)
 		assert.LessOrEqual(t, n, limit/65536, "messages delivered")
 		grown := wasmMemory(t) - before
 		t.Logf("%s: server sent %d messages; page read %d; wasm memory %d MiB, grew %d KiB", be.name, s.MessagesSent, n, before>>20, grown>>10)

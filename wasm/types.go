@@ -99,7 +99,7 @@ type Transport = ws.Transport
 const (
 	// TransportWebSocket is the page's classic WebSocket, which every
 	// browser has. A full receive queue closes the connection (see
-	// Options.QueueLimit); writes wait on bufferedAmount.
+	// Options.ReceiveQueueLimit); writes wait on bufferedAmount.
 	TransportWebSocket = ws.TransportWebSocket
 	// TransportStream is WebSocketStream (Chromium 124 and later): when
 	// the receive queue is full it stops reading, and the server's writes
@@ -111,39 +111,41 @@ const (
 	TransportPreferStream = ws.TransportPreferStream
 )
 
-// Defaults for the zero Options. DefaultQueueLimit is the least default
-// receive-queue limit: see Options.QueueLimit.
+// Defaults for the zero Options. DefaultReceiveQueueLimit is the least
+// default limit of the receive queue: see Options.ReceiveQueueLimit.
 const (
-	DefaultReadLimit        = ws.DefaultReadLimit
-	DefaultQueueLimit       = ws.DefaultReceiveQueueLimit
-	DefaultSendHighWater    = ws.DefaultSendHighWater
-	DefaultHandshakeTimeout = ws.DefaultHandshakeTimeout
-	DefaultCloseTimeout     = ws.DefaultCloseTimeout
+	DefaultReadLimit         = ws.DefaultReadLimit
+	DefaultReceiveQueueLimit = ws.DefaultReceiveQueueLimit
+	DefaultSendHighWater     = ws.DefaultSendHighWater
+	DefaultHandshakeTimeout  = ws.DefaultHandshakeTimeout
+	DefaultCloseTimeout      = ws.DefaultCloseTimeout
 )
 
 // The default receive-queue limit holds queueMessages messages of the
-// read limit's size, between DefaultQueueLimit and maxDefaultQueueLimit.
+// read limit's size, between DefaultReceiveQueueLimit and
+// maxDefaultQueueLimit.
 // The cap keeps a full queue affordable: Read copies each message into
 // Go's memory, which the garbage collector lets grow to about twice what
 // is live and which never shrinks, so a full queue can cost the page some
 // three times its size. At 256 MiB that stays under 1 GiB; at 1 GiB (the
 // cap before) it would be near 3 GiB, against the 4 GiB a wasm32 memory
 // can address at most and less than many renderers (phones first) get.
-// A program that expects larger bursts sets QueueLimit itself.
+// A program that expects larger bursts sets ReceiveQueueLimit itself.
 const (
 	queueMessages        = 128
 	maxDefaultQueueLimit = 256 << 20
 )
 
-// defaultQueueLimit is the queue limit for a zero Options.QueueLimit.
+// defaultQueueLimit is the receive queue's limit for a zero
+// Options.ReceiveQueueLimit.
 func defaultQueueLimit(readLimit int64) int64 {
 	switch {
 	case readLimit < 0:
-		return DefaultQueueLimit
+		return DefaultReceiveQueueLimit
 	case readLimit > maxDefaultQueueLimit/queueMessages:
 		return maxDefaultQueueLimit
 	}
-	return max(DefaultQueueLimit, queueMessages*readLimit)
+	return max(DefaultReceiveQueueLimit, queueMessages*readLimit)
 }
 
 // Options configures Dial. The zero value is ready to use; a nil *Options
@@ -170,27 +172,27 @@ type Options struct {
 	// messages before it.
 	ReadLimit int64
 
-	// QueueLimit bounds the bytes received and not yet returned by Read:
-	// text counted in UTF-8, as Read returns it, and each message 128
-	// bytes more, about what the browser keeps beside its bytes, so that a
-	// flood of empty messages fills it too. 0 means a default that
-	// an ordinary burst does not reach: DefaultQueueLimit (64 MiB), or
-	// 128 times the ReadLimit if that is larger, so that the queue holds
-	// 128 messages of the largest size the program accepts (twice a burst
-	// of 64 in flight), up to 256 MiB (with no ReadLimit, 64 MiB): what
-	// a page can afford to hold and copy into Go. It follows
-	// SetReadLimit, and is at least the ReadLimit. A
-	// queue this large fills only when the program stops reading while
-	// the server keeps sending: the classic WebSocket reads all it is
-	// sent whether or not Go reads, so the limit is what keeps a flood
-	// from taking the page's memory. A QueueLimit below ReadLimit is
-	// raised to it.
+	// ReceiveQueueLimit bounds the receive queue: the bytes received and
+	// not yet returned by Read, text counted in UTF-8, as Read returns
+	// it, and each message 128 bytes more, about what the browser keeps
+	// beside its bytes, so that a flood of empty messages fills it too. 0
+	// means a default that an ordinary burst does not reach:
+	// DefaultReceiveQueueLimit (64 MiB), or 128 times the ReadLimit if
+	// that is larger, so that the queue holds 128 messages of the largest
+	// size the program accepts (twice a burst of 64 in flight), up to
+	// 256 MiB (with no ReadLimit, 64 MiB): what a page can afford to hold
+	// and copy into Go. It follows SetReadLimit, and is at least the
+	// ReadLimit. A queue this large fills only when the program stops
+	// reading while the server keeps sending: the classic WebSocket reads
+	// all it is sent whether or not Go reads, so the limit is what keeps a
+	// flood from taking the page's memory. A ReceiveQueueLimit below
+	// ReadLimit is raised to it.
 	//
 	// When a message would pass the limit, the classic WebSocket closes
-	// with 4008 and Read returns ErrQueueFull after the messages before
-	// it; WebSocketStream stops reading from the network, so that the
-	// server's writes wait, until Read makes room.
-	QueueLimit int64
+	// with 4008 and Read returns ErrReceiveQueueFull after the messages
+	// before it; WebSocketStream stops reading from the network, so that
+	// the server's writes wait, until Read makes room.
+	ReceiveQueueLimit int64
 
 	// SendHighWater and SendLowWater bound what the browser buffers for
 	// sending. A write that finds BufferedAmount at or above SendHighWater
@@ -216,11 +218,11 @@ func (o *Options) withDefaults() Options {
 		out.Subprotocols = append([]string(nil), o.Subprotocols...)
 	}
 	out.ReadLimit = wsspec.ReadLimit(out.ReadLimit)
-	if out.QueueLimit <= 0 {
-		out.QueueLimit = defaultQueueLimit(out.ReadLimit)
+	if out.ReceiveQueueLimit <= 0 {
+		out.ReceiveQueueLimit = defaultQueueLimit(out.ReadLimit)
 	}
-	if out.ReadLimit > out.QueueLimit {
-		out.QueueLimit = out.ReadLimit
+	if out.ReadLimit > out.ReceiveQueueLimit {
+		out.ReceiveQueueLimit = out.ReadLimit
 	}
 	if out.SendHighWater <= 0 {
 		out.SendHighWater = DefaultSendHighWater

@@ -22,7 +22,7 @@ func unreadOpts(size int64) func(o *wasm.Options) {
 	return func(o *wasm.Options) {
 		o.ReadLimit = size
 		if o.Transport == wasm.TransportStream {
-			o.QueueLimit = size
+			o.ReceiveQueueLimit = size
 		}
 	}
 }

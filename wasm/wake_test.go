@@ -31,7 +31,7 @@ func TestLimitFailureWakes(t *testing.T) {
 		}()
 		require.Eventually(t, func() bool { return wasm.ReadWaiting(c) }, 10*time.Second, time.Millisecond, "the Read waits")
 		wasm.FailQueueFull(c)
-		assert.ErrorIs(t, <-readErr, wasm.ErrQueueFull, "the Read waiting")
+		assert.ErrorIs(t, <-readErr, wasm.ErrReceiveQueueFull, "the Read waiting")
 
 		// Fill what the browser and TCP take until a Write waits a whole
 		// second, so that the next one waits for good. /slow, not
@@ -50,7 +50,7 @@ func TestLimitFailureWakes(t *testing.T) {
 		require.Eventually(t, func() bool { return wasm.WriteWaiting(c) }, 10*time.Second, time.Millisecond,
 			"a Write waits: the server reads nothing")
 		wasm.FailQueueFull(c)
-		assert.ErrorIs(t, <-writeErr, wasm.ErrQueueFull, "the Write waiting")
+		assert.ErrorIs(t, <-writeErr, wasm.ErrReceiveQueueFull, "the Write waiting")
 	})
 }
 

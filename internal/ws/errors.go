@@ -19,9 +19,11 @@ var (
 	// ErrInvalidUTF8: text that is not UTF-8. A Write of it sends
 	// nothing; a received one fails the connection, as browsers do.
 	ErrInvalidUTF8 = errors.New(prefix + "text is not valid UTF-8")
-	// ErrQueueFull: in the browser, received messages passed
-	// Options.QueueLimit; the connection was closed with 4008.
-	ErrQueueFull = errors.New(prefix + "receive queue full")
+	// ErrReceiveQueueFull: in the browser, received messages passed
+	// Options.ReceiveQueueLimit, the limit of the receive queue (what the
+	// browser has received and Read has not yet returned); the connection
+	// was closed with 4008.
+	ErrReceiveQueueFull = errors.New(prefix + "receive queue full")
 	// ErrInvalidCloseCode: Close was given a code no client may send; it
 	// closed with 4011 instead.
 	ErrInvalidCloseCode = errors.New(prefix + "invalid close code")
