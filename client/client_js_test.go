@@ -113,3 +113,13 @@ func TestBrowserCloseTimeoutSays(t *testing.T) {
 		assert.Equal(t, "client: close: the closing handshake did not finish: context deadline exceeded", err.Error(), name)
 	}
 }
+
+// What the browser build reports where the platforms differ (see
+// TestTransport and TestBufferedAmount).
+const (
+	// preferredTransport: Chromium has WebSocketStream.
+	preferredTransport = client.TransportStream
+	// bufferedAmountHeld: the browser holds what the server has not
+	// read, and says how much.
+	bufferedAmountHeld = true
+)

@@ -112,6 +112,12 @@ func (b *browser) closeNow() error { return b.c.CloseNow() }
 
 func (b *browser) subprotocol() string { return b.c.Subprotocol() }
 
+func (b *browser) extensions() string { return b.c.Extensions() }
+
+func (b *browser) transport() Transport { return b.c.Transport() }
+
+func (b *browser) buffered() int64 { return b.c.BufferedAmount() }
+
 func (b *browser) setReadLimit(n int64) { b.c.SetReadLimit(n) }
 
 // bytesReader reads a message's bytes: bytes.Reader without package bytes,
