@@ -136,6 +136,36 @@ func TestSubprotocol(t *testing.T) {
 	assert.Contains(t, err.Error(), "subprotocols", "the error names the likely cause")
 }
 
+// TestSubprotocolsChecked: an offer the browser's WebSocket constructor
+// would throw on (a subprotocol that is not an RFC 6455 token, or one
+// offered twice) is refused before anything is dialled, on both
+// platforms alike, naming the subprotocol by its index (its value may be
+// a credential). Before, the native client sent such an offer, and the
+// browser threw a SyntaxError that named the value.
+func TestSubprotocolsChecked(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		list []string
+		want string
+	}{
+		{"a space", []string{"chat", "not a token"}, "Options.Subprotocols[1] holds a space"},
+		{"a separator", []string{"token=S3CR3T"}, `Options.Subprotocols[0] holds "="`},
+		{"empty", []string{""}, "Options.Subprotocols[0] is empty"},
+		{"not ASCII", []string{"chät"}, "Options.Subprotocols[0] holds a byte outside printable ASCII"},
+		{"twice", []string{"a", "b", "a"}, "Options.Subprotocols[2] repeats Options.Subprotocols[0]"},
+	} {
+		id := wstest.ID(t)
+		_, err := client.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), &client.Options{Subprotocols: tt.list})
+		require.Error(t, err, tt.name)
+		assert.Contains(t, err.Error(), tt.want, tt.name)
+		assert.NotContains(t, err.Error(), "S3CR3T", tt.name)
+		assert.True(t, strings.HasPrefix(err.Error(), "client: dial ws://127.0.0.1:"), "%s: %q", tt.name, err)
+		onePrefix(t, err)
+		assert.Equal(t, int64(0), wstest.Stats(t, id).Handshakes, "%s: nothing was dialled", tt.name)
+	}
+}
+
 func TestServerClose(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -247,7 +277,9 @@ func TestReadLimit(t *testing.T) {
 	assert.Contains(t, err.Error(), "1024")
 	_, _, err = c.Read(ctx)
 	require.ErrorIs(t, err, client.ErrMessageTooBig, "every later Read")
-	assert.Equal(t, 4009, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4009")
+	cs := wstest.CloseSeen(t, id)
+	assert.Equal(t, 4009, cs.ClientCloseCode, "the server got 4009")
+	assert.Equal(t, "duplex: message too big", cs.ClientCloseReason, "and the same reason on both platforms")
 
 	// SetReadLimit raises it for what comes next.
 	c = dial(t, "/echo", &client.Options{ReadLimit: 1024})
@@ -324,9 +356,21 @@ func withUser(url, userinfo string) string {
 	return scheme + "://" + userinfo + "@" + rest
 }
 
+// onePrefix checks that err's text has one prefix, on both platforms:
+// client's, or "websocket: " for an error of the vocabulary client shares
+// with package wasm (a *CloseError, a *DialError), but never wasm's.
+func onePrefix(t *testing.T, err error) {
+	t.Helper()
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Equal(t, 1, strings.Count(msg, "client: ")+strings.Count(msg, "websocket: "), "prefixes in %q", msg)
+	assert.NotContains(t, msg, "wasm:", "prefixes in %q", msg)
+}
+
 // TestDialErrorsHideCredentials: no dial error's text holds the URL's
 // password, query values or fragment, whatever failed; a *DialError holds
-// the URL whole; and each error has one "client:" prefix.
+// the URL whole; and each error has one prefix: "websocket: dial" for a
+// *DialError, "client: dial" for the others.
 func TestDialErrorsHideCredentials(t *testing.T) {
 	t.Parallel()
 	ctx := ctxFor(t, 10*time.Second)
@@ -356,9 +400,11 @@ func TestDialErrorsHideCredentials(t *testing.T) {
 			assert.NotContains(t, msg, secret, "the error's text")
 			assert.NotContains(t, msg, "S3/CR3T", "the error's text")
 			assert.Contains(t, msg, tt.shown, "the error names the URL")
-			assert.Equal(t, 1, strings.Count(msg, "client:"), "prefixes in %q", msg)
-			assert.True(t, strings.HasPrefix(msg, "client: dial "), "%q", msg)
-			if tt.dialError {
+			onePrefix(t, err)
+			if !tt.dialError {
+				assert.True(t, strings.HasPrefix(msg, "client: dial "), "%q", msg)
+			} else {
+				assert.True(t, strings.HasPrefix(msg, "websocket: dial "), "%q", msg)
 				var de *client.DialError
 				require.ErrorAs(t, err, &de)
 				assert.Equal(t, tt.url, de.URL, "DialError.URL: whole")
@@ -521,5 +567,103 @@ func TestCloseWhileReading(t *testing.T) {
 		}
 		require.NoError(t, c.Close(client.StatusNormalClosure, ""), "run %d", i)
 		require.ErrorIs(t, <-read, net.ErrClosed, "run %d: the Read", i)
+	}
+}
+
+// TestExtensions: Extensions reports what the server answered: on both
+// platforms the permessage-deflate it negotiated (natively asked for by
+// Options.Compression; Chrome offers it on its own), and "" when the
+// server accepts no extension.
+func TestExtensions(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	c := dial(t, "/echo?compress=nocontext&id="+id, &client.Options{Compression: client.CompressionNoContextTakeover})
+	ext := c.Extensions()
+	assert.Contains(t, ext, "permessage-deflate")
+	assert.Equal(t, wstest.Stats(t, id).Conns[0].Extensions, ext, "what the server answered")
+	ctx := ctxFor(t, 10*time.Second)
+	msg := strings.Repeat("compress me ", 1000)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte(msg)))
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, msg, string(p), "the echo, compressed both ways")
+
+	c = dial(t, "/echo", &client.Options{Compression: client.CompressionNoContextTakeover})
+	assert.Equal(t, "", c.Extensions(), "the server accepts none")
+}
+
+// TestTransport: Transport reports the browser API in use, the one
+// TransportPreferStream chose too; natively there is only the one.
+func TestTransport(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", nil)
+	assert.Equal(t, client.TransportWebSocket, c.Transport(), "the zero Options")
+	c = dial(t, "/echo", &client.Options{Transport: client.TransportPreferStream})
+	assert.Equal(t, preferredTransport, c.Transport(), "TransportPreferStream")
+	c = dial(t, "/echo", &client.Options{Transport: client.TransportPreferStream, BinaryType: client.Blob})
+	assert.Equal(t, client.TransportWebSocket, c.Transport(), "TransportPreferStream with Blob")
+}
+
+// TestBufferedAmount: in browsers, the bytes a server that does not read
+// leaves unsent, bounded by SendHighWater; natively always 0, since Write
+// returns once the message is written to the network (and a Write whose
+// ctx ends while the network holds it fails the connection).
+func TestBufferedAmount(t *testing.T) {
+	t.Parallel()
+	const high, low, size = 256 << 10, 64 << 10, 64 << 10
+	c := dial(t, "/slow?delay=1h", &client.Options{SendHighWater: high, SendLowWater: low, CloseTimeout: 100 * time.Millisecond})
+	assert.Equal(t, int64(0), c.BufferedAmount(), "nothing written yet")
+	msg := pattern(size, 9)
+	var err error
+	for written := 0; written < 1<<30 && err == nil; written += size {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		err = c.Write(ctx, client.MessageBinary, msg)
+		cancel()
+		require.LessOrEqual(t, c.BufferedAmount(), int64(high+size), "buffered after a write")
+	}
+	require.ErrorIs(t, err, context.DeadlineExceeded, "a write waits once the server stops reading")
+	if bufferedAmountHeld {
+		assert.GreaterOrEqual(t, c.BufferedAmount(), int64(low), "still buffered")
+	} else {
+		assert.Equal(t, int64(0), c.BufferedAmount(), "natively")
+	}
+}
+
+// TestCloseTimeoutSays: a closing handshake the server never answers
+// ends Close with one error, the same on both platforms: "client: close:
+// the closing handshake did not finish", with the ctx's error in its
+// chain, whether the bound is CloseContext's ctx, Options.CloseTimeout
+// (Close, or CloseContext with a ctx that has no deadline), and with
+// ErrInvalidCloseCode beside it for a code no client may send. Before,
+// natively CloseContext with no deadline waited coder/websocket's own
+// 5 s and said nothing of a ctx, and in the browser the error was
+// package wasm's.
+func TestCloseTimeoutSays(t *testing.T) {
+	t.Parallel()
+	const want = "client: close: the closing handshake did not finish: context deadline exceeded"
+	for name, tt := range map[string]struct {
+		close   func(c *client.Conn) error
+		invalid bool
+	}{
+		"CloseContext": {close: func(c *client.Conn) error {
+			return c.CloseContext(ctxFor(t, 300*time.Millisecond), client.StatusNormalClosure, "anyone?")
+		}},
+		"Close": {close: func(c *client.Conn) error { return c.Close(client.StatusNormalClosure, "anyone?") }},
+		"CloseContext without a deadline": {close: func(c *client.Conn) error {
+			return c.CloseContext(context.Background(), client.StatusNormalClosure, "anyone?")
+		}},
+		"an invalid code": {close: func(c *client.Conn) error {
+			return c.CloseContext(ctxFor(t, 300*time.Millisecond), 999, "anyone?")
+		}, invalid: true},
+	} {
+		c := dial(t, "/silent", &client.Options{CloseTimeout: 300 * time.Millisecond})
+		err := tt.close(c)
+		require.ErrorIs(t, err, context.DeadlineExceeded, name)
+		if !tt.invalid {
+			assert.EqualError(t, err, want, name)
+			continue
+		}
+		require.ErrorIs(t, err, client.ErrInvalidCloseCode, name)
+		assert.Equal(t, "client: close: code 999 is not a close code a client may send; closed with 4011\n"+want, err.Error(), name)
 	}
 }

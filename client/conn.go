@@ -5,14 +5,16 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/ws"
 	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // MaxReasonBytes is the longest close reason sent: what browsers allow,
 // and what fits a close frame with its code.
-const MaxReasonBytes = wsspec.MaxReasonBytes
+const MaxReasonBytes = ws.MaxReasonBytes
 
 // Conn is a WebSocket connection, the same natively and in the browser.
 //
@@ -27,7 +29,7 @@ const MaxReasonBytes = wsspec.MaxReasonBytes
 type Conn struct {
 	t            transport
 	url          string
-	closeTimeout func() (context.Context, context.CancelFunc)
+	closeTimeout time.Duration
 
 	mu     sync.Mutex
 	closed bool
@@ -58,11 +60,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{t: t, url: url}
-	c.closeTimeout = func() (context.Context, context.CancelFunc) {
-		return context.WithTimeout(context.Background(), o.CloseTimeout)
-	}
-	return c, nil
+	return &Conn{t: t, url: url, closeTimeout: o.CloseTimeout}, nil
 }
 
 // markClosed records that Close or CloseNow was called, and reports
@@ -213,14 +211,17 @@ func (w *textWriter) Close() error {
 // Close starts the closing handshake with code and reason and waits for
 // the peer's answer, for at most Options.CloseTimeout; see CloseContext.
 func (c *Conn) Close(code StatusCode, reason string) error {
-	ctx, cancel := c.closeTimeout()
+	ctx, cancel := context.WithTimeout(context.Background(), c.closeTimeout)
 	defer cancel()
 	return c.CloseContext(ctx, code, reason)
 }
 
 // CloseContext starts the closing handshake and waits for the peer's close
-// frame, bounded by ctx; then it gives up the connection. Reads and writes
-// waiting meanwhile return errors with net.ErrClosed in their chain.
+// frame, bounded by ctx, or by Options.CloseTimeout if ctx has no
+// deadline; then it gives up the connection. Reads and writes waiting
+// meanwhile return errors with net.ErrClosed in their chain. A handshake
+// that does not finish in time is an error with ctx's error in its
+// chain.
 //
 // The code sent is the same on both platforms, and never thrown back as
 // browsers would: see WireCode (1001-1015 go out as 4001-4015; a code no
@@ -233,8 +234,16 @@ func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string)
 		return closedError("close")
 	}
 
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.closeTimeout)
+		defer cancel()
+	}
 	wire, reason, codeErr := wsspec.Close("client: close", int(code), reason, ErrInvalidCloseCode)
 	err := c.t.close(ctx, StatusCode(wire), reason)
+	if codeErr == nil {
+		return err
+	}
 	return errors.Join(codeErr, err)
 }
 
@@ -253,6 +262,27 @@ func (c *Conn) URL() string { return c.url }
 
 // Subprotocol returns the subprotocol the server chose, or "".
 func (c *Conn) Subprotocol() string { return c.t.subprotocol() }
+
+// Extensions returns the extensions the handshake negotiated, as the
+// server's answer lists them (its Sec-WebSocket-Extensions), such as
+// "permessage-deflate; client_max_window_bits", or "". Natively
+// Options.Compression asks for permessage-deflate; browsers offer it, or
+// not, on their own (Chrome always does), and report the server's
+// answer.
+func (c *Conn) Extensions() string { return c.t.extensions() }
+
+// Transport returns the browser API the connection runs on:
+// TransportWebSocket or TransportStream (which TransportPreferStream
+// chose). Natively it is always TransportWebSocket: the protocol itself,
+// on TCP.
+func (c *Conn) Transport() Transport { return c.t.transport() }
+
+// BufferedAmount returns the bytes handed to the browser and not yet
+// sent: the WebSocket's bufferedAmount, or for WebSocketStream the bytes
+// its writer has not yet taken; Write waits while it is at or above
+// Options.SendHighWater. Natively it is always 0: Write returns once the
+// message is written to the network.
+func (c *Conn) BufferedAmount() int64 { return c.t.buffered() }
 
 // SetReadLimit changes Options.ReadLimit for the messages that arrive from
 // now on: n bytes, or -1 for no limit (0 means DefaultReadLimit).

@@ -5,6 +5,8 @@ package wasm
 import (
 	"sync"
 	"syscall/js"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // SetForceFallback makes Dial use the Go backend, as on a page whose CSP
@@ -79,17 +81,17 @@ func FailQueueFull(c *Conn) {
 		b.s.Call("_fail", "queuefull", 1, 4008, "receive queue full")
 	case *goSock:
 		b.mu.Lock()
-		bits := b.failLocked("queuefull", 1, 4008, "receive queue full")
+		bits := b.failLocked("queuefull", 1, 4008, wsspec.ReasonQueueFull)
 		b.mu.Unlock()
 		b.notify(bits)
 	}
 }
 
-// QueueLimit returns c's receive-queue limit as Conn holds it and as the
+// ReceiveQueueLimit returns c's receive-queue limit as Conn holds it and as the
 // backend enforces it.
-func QueueLimit(c *Conn) (conn, backend int64) {
+func ReceiveQueueLimit(c *Conn) (conn, backend int64) {
 	c.mu.Lock()
-	conn = c.opts.QueueLimit
+	conn = c.opts.ReceiveQueueLimit
 	c.mu.Unlock()
 	switch b := c.b.(type) {
 	case *shimSock:

@@ -9,6 +9,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/jsbridge"
 )
 
@@ -67,7 +68,7 @@ func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, qu
 	if err != nil {
 		return nil, err
 	}
-	ws.Set("binaryType", string(binaryType))
+	ws.Set("binaryType", binaryType.String())
 	g := &goSock{ws: ws, notify: notify, readLimit: readLimit, queueLimit: queueLimit}
 	for event, fn := range map[string]func(js.Value){
 		"open":    g.onOpen,
@@ -131,9 +132,9 @@ func (g *goSock) onMessage(e js.Value) {
 	wake := 0
 	switch {
 	case g.readLimit >= 0 && (n < 0 || n > g.readLimit):
-		wake = g.failLocked("toobig", n, 4009, "message too big")
+		wake = g.failLocked("toobig", n, 4009, wsspec.ReasonTooBig)
 	case g.queued > 0 && g.queued+n+queueEntryBytes > g.queueLimit:
-		wake = g.failLocked("queuefull", n, 4008, "receive queue full")
+		wake = g.failLocked("queuefull", n, 4008, wsspec.ReasonQueueFull)
 	default:
 		g.q = append(g.q, queued{v: d, n: n, text: text, blob: blob})
 		g.queued += n + queueEntryBytes
@@ -158,7 +159,7 @@ func (g *goSock) failLocked(kind string, size int64, code int, reason string) in
 	if kind == "toobig" {
 		g.failLimit = g.readLimit
 	}
-	_ = jsbridge.Try(func() { g.ws.Call("close", code, "duplex: "+reason) })
+	_ = jsbridge.Try(func() { g.ws.Call("close", code, reason) })
 	g.readArmed = false
 	if g.poller != nil {
 		close(g.poller)
@@ -251,7 +252,7 @@ func (g *goSock) readBlob(ctx context.Context) ([]byte, error) {
 	g.mu.Lock()
 	if len(g.q) == 0 || !g.q[0].blob {
 		g.mu.Unlock()
-		return nil, errors.New("wasm: no Blob to read")
+		return nil, errors.New("no Blob to read")
 	}
 	e := g.q[0]
 	g.mu.Unlock()

@@ -77,8 +77,8 @@ func CloseReason(reason string) string {
 	return reason[:n]
 }
 
-// The values of the message types, in client.MessageType and
-// wasm.MessageType alike.
+// The values of the message types (internal/ws.MessageType, which client
+// and wasm alias).
 const (
 	MessageText   = 1
 	MessageBinary = 2
@@ -86,7 +86,7 @@ const (
 
 // CheckType returns an error of op (such as "client: writer") if typ is
 // not MessageText or MessageBinary, else nil. It names typ as
-// client.MessageType's and wasm.MessageType's String do.
+// MessageType's String does.
 func CheckType(op string, typ int) error {
 	if typ != MessageText && typ != MessageBinary {
 		return errors.New(op + ": MessageType(" + strconv.Itoa(typ) + ") is not a message type")
@@ -106,6 +106,59 @@ func CheckWrite(op string, typ int, p []byte, invalidUTF8 error) error {
 		return errs.Msg(op+": text is not valid UTF-8; nothing was sent", invalidUTF8)
 	}
 	return nil
+}
+
+// The reasons a client sends with the codes it closes with for its own
+// limits, the same on both platforms: natively (package client), from
+// package wasm's Go backend, and in shim.js, which cannot import them.
+const (
+	ReasonTooBig    = "duplex: message too big"
+	ReasonQueueFull = "duplex: receive queue full"
+)
+
+// CheckSubprotocols returns an error if list cannot be offered: each
+// subprotocol must be an RFC 6455 token (RFC 7230: printable ASCII, no
+// space or separator, not empty), offered once, as the browser's
+// WebSocket constructor demands (it throws a SyntaxError otherwise). The
+// error names the subprotocol by its index in field (such as
+// "Options.Subprotocols"), not by its value, which may be a credential;
+// it names the character that is wrong when it is printable ASCII.
+func CheckSubprotocols(field string, list []string) error {
+	for i, p := range list {
+		name := field + "[" + strconv.Itoa(i) + "]"
+		if p == "" {
+			return errors.New(name + " is empty: a subprotocol is an RFC 6455 token")
+		}
+		for j := 0; j < len(p); j++ {
+			if c := p[j]; !tokenChar(c) {
+				what := "a byte outside printable ASCII"
+				if c > ' ' && c < 0x7f {
+					what = Quote(string(c))
+				} else if c == ' ' {
+					what = "a space"
+				}
+				return errors.New(name + " holds " + what + ": a subprotocol is an RFC 6455 token (printable ASCII, no space or separator)")
+			}
+		}
+		for k, q := range list[:i] {
+			if q == p {
+				return errors.New(name + " repeats " + field + "[" + strconv.Itoa(k) + "]: each subprotocol is offered once")
+			}
+		}
+	}
+	return nil
+}
+
+// tokenChar reports whether c may be in a token (RFC 7230 section 3.2.6).
+func tokenChar(c byte) bool {
+	if c <= ' ' || c >= 0x7f {
+		return false
+	}
+	switch c {
+	case '(', ')', '<', '>', '@', ',', ';', ':', '\\', '"', '/', '[', ']', '?', '=', '{', '}':
+		return false
+	}
+	return true
 }
 
 // DefaultReadLimit is the read limit, in bytes, of a connection whose
@@ -202,14 +255,6 @@ func index(s, substr string) int {
 		}
 	}
 	return -1
-}
-
-// TrimPrefix is strings.TrimPrefix.
-func TrimPrefix(s, prefix string) string {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):]
-	}
-	return s
 }
 
 // TrimSuffix is strings.TrimSuffix.
