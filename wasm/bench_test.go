@@ -166,6 +166,9 @@ func (im impl) dial(b *testing.B, url string) benchConn {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if want := map[bool]string{false: "export", true: "go"}[im.fallback]; c.ReceivePath() != want {
+		b.Fatalf("%s: receive path %q, want %q", im.name, c.ReceivePath(), want)
+	}
 	return duplexConn{c}
 }
 

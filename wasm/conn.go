@@ -27,7 +27,8 @@ type Conn struct {
 	transport  Transport
 	binaryType BinaryType
 	b          backend
-	wake       *jsbridge.Func // the shim's way into Go; nil for the fallback
+	wake       *jsbridge.Func // the shim's way into Go without the export; nil for the fallback
+	id         int            // the shim's id for c on the export path (entry.go), else -1
 
 	readSem   chan struct{}
 	writeSem  chan struct{}
@@ -39,9 +40,12 @@ type Conn struct {
 
 	// Read's state, under readSem: rbuf holds what the backend packed
 	// (see backend.fill: never much more than batchBytes), batch what of
-	// it is still to be read.
-	rbuf  []byte
-	batch []byte
+	// it is still to be read. On the export path the shim packs messages
+	// into rbuf when they arrive for a Read that waits, and arrived says
+	// how many bytes (entry.go).
+	rbuf    []byte
+	batch   []byte
+	arrived int
 
 	mu          sync.Mutex
 	closeCalled bool
@@ -85,6 +89,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		writeWake:  make(chan struct{}, 1),
 		final:      make(chan struct{}),
 		closing:    make(chan struct{}),
+		id:         -1,
 	}
 	protocols := make([]any, len(o.Subprotocols))
 	for i, p := range o.Subprotocols {
@@ -120,7 +125,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 
 	if haveShim {
 		c.wake = jsbridge.FuncOf(func(_ js.Value, args []js.Value) any {
-			c.notify(args[0].Int())
+			c.enter(args[0].Int(), args[1].Int())
 			return nil
 		})
 		var s js.Value
@@ -132,7 +137,14 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			}
 		})
 		if err == nil {
-			c.b = newShimSock(s)
+			b := newShimSock(s)
+			if !forceFunc {
+				c.id = register(c)
+				if !b.attach(c.id) {
+					conns[c.id], c.id = nil, -1
+				}
+			}
+			c.b = b
 		}
 	} else {
 		c.b, err = (*fallback)(u, protocols, o.BinaryType, o.ReadLimit, o.ReceiveQueueLimit, c.notify)
@@ -194,11 +206,18 @@ func (c *Conn) notify(bits int) {
 	}
 }
 
-// finalize releases the wake func: nothing calls into Go after it.
+// finalize releases the wake func: nothing calls into Go after it. (Not
+// inlined: it is called from ten places, and its closure would be
+// copied into each.)
+//
+//go:noinline
 func (c *Conn) finalize() {
 	c.finalOnce.Do(func() {
 		if c.wake != nil {
 			c.wake.Release()
+		}
+		if c.id >= 0 {
+			conns[c.id] = nil
 		}
 		close(c.final)
 	})
@@ -240,6 +259,9 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 		if c.isClosing() {
 			return 0, nil, c.closedError("read")
 		}
+		if c.arrived > 0 {
+			c.batch, c.arrived = c.rbuf[:c.arrived], 0
+		}
 		if len(c.batch) > 0 {
 			typ := MessageType(c.batch[0])
 			n := int(uint32(c.batch[1]) | uint32(c.batch[2])<<8 | uint32(c.batch[3])<<16 | uint32(c.batch[4])<<24) // little-endian
@@ -270,6 +292,8 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 			}
 			return MessageBinary, p, nil
 		}
+		// fillEmpty: the backend may have made a new buffer for the wait.
+		c.rbuf = out
 		select {
 		case <-c.readWake:
 		case <-c.closing:

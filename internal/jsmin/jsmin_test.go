@@ -15,7 +15,15 @@ import (
 func TestMinify(t *testing.T) {
 	got, err := jsmin.Minify("// header\n\nfunction f(a) {\n    return a + 1; // one more\n  }\n\t// gone\nf(1)\n")
 	require.NoError(t, err)
-	assert.Equal(t, "function f(a) {\nreturn a + 1; // one more\n}\nf(1)\n", got)
+	assert.Equal(t, "function f(a) {\nreturn a + 1;\n}\nf(1)\n", got)
+
+	// A // after a quote or a slash may be inside a string or a regular
+	// expression: kept.
+	for _, keep := range []string{`const u = "http://x"; // a URL`, `const r = /a\/\/b/; // slashes`, `f('a') // b`} {
+		got, err := jsmin.Minify(keep + "\n")
+		require.NoError(t, err)
+		assert.Equal(t, keep+"\n", got)
+	}
 
 	for _, bad := range []string{"const s = `x`;", "/* block */ f()"} {
 		_, err := jsmin.Minify(bad)
