@@ -76,9 +76,10 @@ var rawSocket = jsFunc(`async function(url) {
   };
 }`)
 
-// slowJS sends count messages of size bytes to the echo server at url
-// and reads their echoes, waiting ms (setTimeout) after each; it returns
-// the milliseconds from the first message read to the last.
+// slowJS reads count messages from a new WebSocket to url, waiting ms
+// (setTimeout) after each; it first sends count messages of size bytes
+// (for an echo server) unless size is 0. It returns the milliseconds from
+// the first message read to the last.
 var slowJS = jsFunc(`async function(url, count, size, ms) {
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
@@ -86,8 +87,10 @@ var slowJS = jsFunc(`async function(url, count, size, ms) {
   let wake = null;
   ws.onmessage = (e) => { q.push(e.data); if (wake) { const w = wake; wake = null; w(); } };
   await new Promise((res, rej) => { ws.onopen = res; ws.onerror = rej; });
-  const payload = new Uint8Array(size);
-  for (let i = 0; i < count; i++) ws.send(payload);
+  if (size > 0) {
+    const payload = new Uint8Array(size);
+    for (let i = 0; i < count; i++) ws.send(payload);
+  }
   let t0 = 0;
   for (let i = 0; i < count; i++) {
     while (q.length === 0) await new Promise((res) => { wake = res; });
@@ -118,7 +121,13 @@ type benchConn interface {
 
 type duplexConn struct{ *wasm.Conn }
 
-func (c duplexConn) close() { _ = c.CloseNow() }
+// close waits for the closing handshake, so that no connection of one
+// turn still delivers messages (and enters Go) in the next.
+func (c duplexConn) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.CloseContext(ctx, 1000, "")
+}
 
 // coderConn is github.com/coder/websocket's browser build.
 type coderConn struct{ c *websocket.Conn }
@@ -132,7 +141,7 @@ func (c coderConn) Read(ctx context.Context) (wasm.MessageType, []byte, error) {
 	return wasm.MessageType(typ), p, err
 }
 
-func (c coderConn) close() { _ = c.c.CloseNow() }
+func (c coderConn) close() { _ = c.c.Close(1000, "") }
 
 type impl struct {
 	name     string
@@ -161,6 +170,7 @@ func (im impl) dial(b *testing.B, url string) benchConn {
 	old := wasm.SetForceFallback(im.fallback)
 	o := im.opts
 	o.ReadLimit = 1 << 20
+	o.ReceiveQueueLimit = 1 << 30 // the slow reader's flood
 	c, err := wasm.Dial(ctx, url, &o)
 	wasm.SetForceFallback(old)
 	if err != nil {
@@ -309,61 +319,74 @@ func BenchmarkRTT(b *testing.B) {
 	}
 }
 
-// BenchmarkSlowReader: 200 messages of 64 KiB sent at once to the echo
-// server, whose echoes a reader reads, sleeping 1 ms after each; messages
-// per second from the first message read to the last. The JavaScript
-// reader waits with setTimeout. sleep-only is the same loop without a
-// socket: the 1 ms sleeps alone.
+// BenchmarkSlowReader: a reader of 64 KiB messages that sleeps 1 ms
+// after each; messages per second from the first message read to the
+// 200th. In *flood* the server sends without end (/flood?n=0), so
+// messages keep arriving while the reader sleeps; in *burst* the reader
+// first sends 200 to the echo server and reads their echoes, which have
+// all arrived after the first few. The JavaScript reader waits with
+// setTimeout. sleep-only is the loop without a socket: the 1 ms sleeps
+// alone. The connections take turns; each is closed before the next.
 func BenchmarkSlowReader(b *testing.B) {
 	const n, size = 200, 64 << 10
-	url := wstest.URL(b, "/echo")
-	ctx := context.Background()
-	rates := make(map[string][]float64)
-	for range b.N {
-		v, err := jsbridge.Await(ctx, slowJS.Invoke(url, n, size, 1))
-		if err != nil {
-			b.Fatal(err)
+	for _, flood := range []bool{true, false} {
+		name, url, jsSize := "burst", wstest.URL(b, "/echo"), size
+		if flood {
+			name, url, jsSize = "flood", wstest.URL(b, "/flood?n=0&size=65536"), 0
 		}
-		rates["js"] = append(rates["js"], (n-1)/(v.Float()/1000))
-		t0 := time.Now()
-		for range n {
-			time.Sleep(time.Millisecond)
-		}
-		rates["sleep"] = append(rates["sleep"], n/time.Since(t0).Seconds())
-		for _, im := range impls {
-			c := im.dial(b, url)
-			wrote := make(chan error, 1)
-			go func() {
-				msg := make([]byte, size)
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			rates := make(map[string][]float64)
+			for range b.N {
+				v, err := jsbridge.Await(ctx, slowJS.Invoke(url, n, jsSize, 1))
+				if err != nil {
+					b.Fatal(err)
+				}
+				rates["js"] = append(rates["js"], (n-1)/(v.Float()/1000))
+				t0 := time.Now()
 				for range n {
-					if err := c.Write(ctx, wasm.MessageBinary, msg); err != nil {
-						wrote <- err
-						return
+					time.Sleep(time.Millisecond)
+				}
+				rates["sleep"] = append(rates["sleep"], n/time.Since(t0).Seconds())
+				for _, im := range impls {
+					c := im.dial(b, url)
+					wrote := make(chan error, 1)
+					go func() {
+						msg := make([]byte, size)
+						for range n {
+							if flood {
+								break
+							}
+							if err := c.Write(ctx, wasm.MessageBinary, msg); err != nil {
+								wrote <- err
+								return
+							}
+						}
+						wrote <- nil
+					}()
+					var t0 time.Time
+					for i := range n {
+						if _, _, err := c.Read(ctx); err != nil {
+							b.Fatalf("%s: message %d: %v", im.name, i, err)
+						}
+						if i == 0 {
+							t0 = time.Now()
+						}
+						time.Sleep(time.Millisecond)
 					}
+					rates[im.name] = append(rates[im.name], (n-1)/time.Since(t0).Seconds())
+					if err := <-wrote; err != nil {
+						b.Fatal(err)
+					}
+					c.close()
 				}
-				wrote <- nil
-			}()
-			var t0 time.Time
-			for i := range n {
-				if _, _, err := c.Read(ctx); err != nil {
-					b.Fatalf("%s: message %d: %v", im.name, i, err)
-				}
-				if i == 0 {
-					t0 = time.Now()
-				}
-				time.Sleep(time.Millisecond)
 			}
-			rates[im.name] = append(rates[im.name], (n-1)/time.Since(t0).Seconds())
-			if err := <-wrote; err != nil {
-				b.Fatal(err)
+			b.ReportMetric(median(rates["js"]), "js-msgs/s")
+			b.ReportMetric(median(rates["sleep"]), "sleep-only-msgs/s")
+			for _, im := range impls {
+				b.ReportMetric(median(rates[im.name]), im.name+"-msgs/s")
 			}
-			c.close()
-		}
-	}
-	b.ReportMetric(median(rates["js"]), "js-msgs/s")
-	b.ReportMetric(median(rates["sleep"]), "sleep-only-msgs/s")
-	for _, im := range impls {
-		b.ReportMetric(median(rates[im.name]), im.name+"-msgs/s")
+		})
 	}
 }
 

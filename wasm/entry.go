@@ -64,6 +64,10 @@ var conns []*Conn
 // at once (shim.go), so that exportEnter knows whether Go was idle.
 var inShim int
 
+// nudges counts the calls that only let Go run (shim.js: _notifyRead),
+// for tests.
+var nudges int
+
 // enterHook, set by tests, runs at the start of exportEnter: a test makes
 // it block to prove the guard.
 var enterHook func()
@@ -80,6 +84,8 @@ func exportEnter() {
 	}
 	if uint(id) < uint(len(conns)) && conns[id] != nil {
 		conns[id].enter(bits, n)
+	} else if id < 0 {
+		nudges++ // shim.js: _notifyRead
 	}
 	entryBox.done++
 	if idle {

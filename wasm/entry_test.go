@@ -157,3 +157,31 @@ var catchGo = jsFunc(`function() {
   p._makeFuncWrapper = function(id) { inst = this; p._makeFuncWrapper = orig; return orig.call(this, id); };
   return () => inst;
 }`)
+
+// TestNudge: while messages arrive for a Conn whose program does not
+// read (here, it sleeps), the shim enters Go now and then, so that Go
+// runs the timers that are due and sets the next from that event: a
+// timer set from a timer's callback, as Go's sleeps are when nothing else
+// enters Go, waits 4 ms or more in browsers (BenchmarkSlowReader
+// measures it). At most once a millisecond: never a call per message.
+func TestNudge(t *testing.T) {
+	id := wstest.ID(t)
+	c, err := wasm.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/flood?n=0&size=1024&id="+id), &wasm.Options{ReceiveQueueLimit: 256 << 20})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	require.Equal(t, "export", c.ReceivePath())
+
+	before, start := wasm.Nudges(), time.Now()
+	sent0 := wstest.Stats(t, id).MessagesSent
+	for range 50 {
+		time.Sleep(time.Millisecond)
+	}
+	nudges, elapsed := wasm.Nudges()-before, time.Since(start)
+	sent := wstest.Stats(t, id).MessagesSent - sent0
+	t.Logf("%d nudges in %v, %d messages sent meanwhile", nudges, elapsed, sent)
+	assert.Greater(t, nudges, 0, "messages arrived while nothing read: the shim entered Go")
+	// (+2: the shim and Go read the page's clock apart, which moves in
+	// steps of 100 µs where the page is not cross-origin isolated.)
+	assert.LessOrEqual(t, nudges, int(elapsed/time.Millisecond)+2, "at most one a millisecond")
+	assert.Less(t, int64(nudges), sent, "fewer than one per message")
+}

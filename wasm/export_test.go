@@ -31,6 +31,10 @@ func SetForceFunc(v bool) bool {
 // SetEnterHook makes exportEnter call f first; nil removes it.
 func SetEnterHook(f func()) { enterHook = f }
 
+// Nudges returns how many times the shim has entered Go only to let it
+// run its timers.
+func Nudges() int { return nudges }
+
 // UsesShim reports whether c runs on the JavaScript shim.
 func UsesShim(c *Conn) bool { _, ok := c.b.(*shimSock); return ok }
 

@@ -65,8 +65,9 @@ const schedule = (s, bits) => {
   }
 };
 
-// BURST_MS: see _notifyRead.
+// BURST_MS and NUDGE_MS: see _notifyRead.
 const BURST_MS = 0.03;
+const NUDGE_MS = 1;
 
 // ENTRY is what a queued message counts beside its bytes (Go's
 // queueEntryBytes), so that the queue limit bounds a flood of empty
@@ -104,6 +105,8 @@ const mem32 = () => (mem(), heap32);
 // using it.
 let calls = 0;
 let broken = "";
+// lastGo is when the last call of the export returned.
+let lastGo = -Infinity;
 
 // catch finds the page's Go instance, wasm_exec.js's Go, which keeps it to
 // itself: syscall/js calls methods on it, found on Go.prototype with the
@@ -137,6 +140,7 @@ const goEnter = (id, bits, n) => {
   m[b + 2] = n;
   calls = (calls + 1) >>> 0;
   inst.enter();
+  lastGo = performance.now();
   // The program may end inside the call, as in any call into Go: do what
   // wasm_exec.js's _resume does then.
   if (g.exited) g._resolveExitPromise();
@@ -233,7 +237,19 @@ class Sock {
   // that is not cross-origin isolated moves in steps of 100 us: such a
   // message reads 0 ms, mostly.)
   _notifyRead() {
-    if (!this.readArmed) return;
+    if (!this.readArmed) {
+      // No Read waits: the program is busy elsewhere, or asleep. A sleep
+      // is a timer of Go's, which Go schedules with setTimeout when it
+      // pauses; browsers make a setTimeout set from inside another
+      // timer's callback wait 4 ms or more, so a program that reads
+      // then sleeps 1 ms, with nothing else entering Go, sleeps 4 ms. A
+      // message that arrives meanwhile enters Go (on the export path,
+      // where that is cheap), at most every NUDGE_MS: Go runs the timers
+      // that are due, and sets the next one from this event, where the
+      // browser does not stretch it.
+      if (this.id >= 0 && this.wake && !broken && performance.now() - lastGo >= NUDGE_MS) goEnter(-1, 0, 0);
+      return;
+    }
     this.readArmed = false;
     if (performance.now() - this.idle >= BURST_MS && this.wake && !pending.has(this)) {
       this._enter(this.wake, 1);
