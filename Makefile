@@ -36,8 +36,9 @@ test: lint size test-native test-browser ## lint, the size budget, then every te
 test-native: chrome interop-deps ## every test natively (-race); the demo test drives headless Chrome
 	$(INTEROP) go test -race -count=1 ./...
 
-test-browser: tools chrome interop-deps ## every package's tests in headless Chrome, against one harness
+test-browser: tools chrome interop-deps ## every package's tests in headless Chrome, against one harness; client's and reconnect's also in a Web Worker
 	$(INTEROP) $(BROWSER_TEST) -count=1 ./...
+	$(BIN)/wsharness run -- env DUPLEX_WORKER=1 $(JSGO) test -exec='$(BIN)/wasmrun -worker' -count=1 -run '^Test' ./client ./reconnect
 
 test-interop: tools chrome interop-deps ## only the interop tests (Node ws, Tornado), natively and in Chrome
 	$(INTEROP) go test -race -count=1 ./internal/interop
