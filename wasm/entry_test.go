@@ -185,3 +185,33 @@ func TestNudge(t *testing.T) {
 	assert.LessOrEqual(t, nudges, int(elapsed/time.Millisecond)+2, "at most one a millisecond")
 	assert.Less(t, int64(nudges), sent, "fewer than one per message")
 }
+
+// TestRegistryEmpties: the export path finds a Conn by its id; every way a
+// Conn ends gives the id back, so that no ended Conn stays reachable.
+func TestRegistryEmpties(t *testing.T) {
+	before := wasm.Registered()
+	ctx := ctxFor(t, 20*time.Second)
+	for i := range 30 {
+		path := "/echo"
+		if i%3 == 2 {
+			path = "/close?code=4001&reason=bye"
+		}
+		c, err := wasm.Dial(ctx, wstest.URL(t, path), nil)
+		require.NoError(t, err)
+		require.Equal(t, before+1, wasm.Registered(), "dial %d", i)
+		switch i % 3 {
+		case 0:
+			require.NoError(t, c.CloseContext(ctx, 1000, ""))
+		case 1:
+			require.NoError(t, c.CloseNow())
+		case 2: // the server closes; the program never calls Close
+			_, _, err := c.Read(ctx)
+			require.ErrorIs(t, err, wasm.ErrClosed)
+		}
+		require.Eventually(t, func() bool { return wasm.Registered() == before }, 5*time.Second, time.Millisecond, "after close %d", i)
+	}
+	// A Dial that fails.
+	_, err := wasm.Dial(ctx, wstest.URL(t, "/reject?status=403"), nil)
+	require.Error(t, err)
+	assert.Equal(t, before, wasm.Registered(), "after a failed dial")
+}

@@ -31,6 +31,17 @@ func SetForceFunc(v bool) bool {
 // SetEnterHook makes exportEnter call f first; nil removes it.
 func SetEnterHook(f func()) { enterHook = f }
 
+// Registered returns how many Conns the export path knows by id.
+func Registered() int {
+	n := 0
+	for _, c := range conns {
+		if c != nil {
+			n++
+		}
+	}
+	return n
+}
+
 // Nudges returns how many times the shim has entered Go only to let it
 // run its timers.
 func Nudges() int { return nudges }
