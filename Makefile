@@ -44,7 +44,7 @@ help: ## list the targets
 
 test: lint size test-native test-browser ## lint, the size budget, then every test natively (-race) and in headless Chrome
 
-test-native: chrome interop-deps ## every test natively (-race); the demo test drives headless Chrome
+test-native: tools chrome interop-deps ## every test natively (-race); the demo and quick-start tests drive headless Chrome
 	$(INTEROP) go test -race -count=1 ./...
 	go -C examples test -race -count=1 ./...
 
