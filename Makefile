@@ -1,7 +1,14 @@
 # duplex: `make test` runs every test natively and in headless Chrome;
 # `make demo` serves the example app. Both install what they need: the
-# pinned tools from go.mod into bin/, Chrome through `make chrome`, and the
-# interop servers' Node and Tornado packages through `make interop-deps`.
+# tools pinned in internal/tools/go.mod into bin/, Chrome through `make
+# chrome`, and the interop servers' Node and Tornado packages through
+# `make interop-deps`.
+#
+# Three modules: the library (.), which requires only what its packages
+# and their tests import, so that a module depending on duplex lists few
+# modules in its go.sum (TestConsumerGoSum); examples/, whose tests drive
+# Chrome through chromedp; and internal/tools, which pins wasmbrowsertest
+# and staticcheck with `tool` lines.
 
 SHELL  := /bin/bash
 MODULE := github.com/duplex-go/duplex
@@ -22,9 +29,13 @@ BROWSER_TEST := $(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmbrowsertes
 # Every test run goes under it, so internal/interop runs with the rest.
 INTEROP := scripts/interop.sh --
 
+# The modules whose packages are vetted, checked and tested.
+MODULES := . examples
+TOOLS   := internal/tools
+
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec size-reconnect soak clean help
+.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec size-reconnect size-table soak clean help
 
 all: test
 
@@ -33,8 +44,9 @@ help: ## list the targets
 
 test: lint size test-native test-browser ## lint, the size budget, then every test natively (-race) and in headless Chrome
 
-test-native: chrome interop-deps ## every test natively (-race); the demo test drives headless Chrome
+test-native: tools chrome interop-deps ## every test natively (-race); the demo and quick-start tests drive headless Chrome
 	$(INTEROP) go test -race -count=1 ./...
+	go -C examples test -race -count=1 ./...
 
 test-browser: tools chrome interop-deps ## every package's tests in headless Chrome, against one harness
 	$(INTEROP) $(BROWSER_TEST) -count=1 ./...
@@ -52,12 +64,10 @@ fmt:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 
 vet:
-	go vet ./...
-	$(JSGO) vet ./...
+	for m in $(MODULES); do go -C $$m vet ./... && $(JSGO) -C $$m vet ./... || exit 1; done
 
 staticcheck: $(BIN)/staticcheck
-	$(BIN)/staticcheck ./...
-	GOOS=js GOARCH=wasm $(BIN)/staticcheck ./...
+	for m in $(MODULES); do (cd $$m && $(BIN)/staticcheck ./... && GOOS=js GOARCH=wasm $(BIN)/staticcheck ./...) || exit 1; done
 
 # The browser build of client, wasm, jsbridge, reconnect and codec is
 # what every page downloads: it must not pull in net/http or
@@ -89,11 +99,14 @@ guard:
 
 tools: $(BIN)/wasmbrowsertest $(BIN)/staticcheck $(BIN)/wsharness ## build the pinned tools into bin/
 
-$(BIN)/wasmbrowsertest: go.mod go.sum
-	GOBIN=$(BIN) $(HOSTGO) install github.com/agnivade/wasmbrowsertest
+# The tools are pinned by the `tool` lines of internal/tools/go.mod, a
+# module of their own: their dependencies never reach the go.sum of a
+# module that depends on duplex.
+$(BIN)/wasmbrowsertest: $(TOOLS)/go.mod $(TOOLS)/go.sum
+	GOBIN=$(BIN) $(HOSTGO) -C $(TOOLS) install github.com/agnivade/wasmbrowsertest
 
-$(BIN)/staticcheck: go.mod go.sum
-	GOBIN=$(BIN) $(HOSTGO) install honnef.co/go/tools/cmd/staticcheck
+$(BIN)/staticcheck: $(TOOLS)/go.mod $(TOOLS)/go.sum
+	GOBIN=$(BIN) $(HOSTGO) -C $(TOOLS) install honnef.co/go/tools/cmd/staticcheck
 
 $(BIN)/wsharness: go.mod go.sum $(wildcard server_test_harness/*/*.go server_test_harness/cmd/*/*.go)
 	GOBIN=$(BIN) $(HOSTGO) install ./server_test_harness/cmd/wsharness
@@ -106,10 +119,10 @@ DEMO_DIR := $(BIN)/demo
 
 demo-build:
 	@mkdir -p $(DEMO_DIR)
-	$(JSGO) build -o $(DEMO_DIR)/main.wasm ./examples/clock/web
+	$(JSGO) -C examples build -o $(DEMO_DIR)/main.wasm ./clock/web
 	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" $(DEMO_DIR)/
 	cp examples/clock/web/index.html $(DEMO_DIR)/
-	$(HOSTGO) build -o $(BIN)/demo-server ./examples/clock/server
+	$(HOSTGO) -C examples build -o $(BIN)/demo-server ./clock/server
 
 demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
 	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
@@ -131,12 +144,18 @@ bench-browser: tools chrome ## browser benchmarks: duplex against the page's own
 # stripped and gzipped, against the budget of the client issue (720 KB,
 # counted as KiB): docs/benchmarks.md.
 SIZE_BUDGET := 737280
-size: ## the gzipped wasm of a minimal echo program on client, against its 720 KB budget
+size: ## the gzipped wasm of a minimal echo program on client, against its 720 KB budget; the README's size table
 	@mkdir -p $(BIN)
 	@$(JSGO) build -ldflags='-s -w' -o $(BIN)/sizeprobe.wasm ./internal/sizeprobe
 	@n=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); \
 	echo "size: internal/sizeprobe: $$(stat -c %s $(BIN)/sizeprobe.wasm) bytes of wasm, $$n gzipped (-9); budget $(SIZE_BUDGET)"; \
 	if [ $$n -gt $(SIZE_BUDGET) ]; then echo "size: over budget by $$((n - $(SIZE_BUDGET))) bytes"; exit 1; fi
+	@scripts/size-table.sh --check README.md
+
+# The README's size table: the smallest page, then + reconnect, +
+# codec.JSON, + a Router, each gzipped as a server sends it.
+size-table: ## print the README's size table, measured now
+	@scripts/size-table.sh
 
 # What each codec adds to that program: the same echo through a
 # codec.Conn (JSON, CBOR, Marshaler) or a codec.Router.

@@ -4,36 +4,32 @@ package reconnect_test
 
 import (
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/Shopify/toxiproxy/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/netfault"
 	"github.com/duplex-go/duplex/internal/wstest"
 	"github.com/duplex-go/duplex/reconnect"
 )
 
-// These tests put an in-process toxiproxy between the Conn and the
-// harness, on loopback, for the faults a server cannot make by itself: a
-// network that is gone, and one that silently drops everything.
+// These tests put a TCP proxy (internal/netfault) between the Conn and
+// the harness, on loopback, for the faults a server cannot make by
+// itself: a network that is gone, and one that silently drops everything.
 
-// proxy starts a toxiproxy to the harness and returns it with the ws://
-// URL of path through it.
-func proxy(t *testing.T, path string) (*toxiproxy.Proxy, string) {
+// proxy starts a proxy to the harness and returns it with the ws:// URL
+// of path through it.
+func proxy(t *testing.T, path string) (*netfault.Proxy, string) {
 	t.Helper()
 	u, err := url.Parse(wstest.URL(t, "/"))
 	require.NoError(t, err)
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	p := toxiproxy.NewProxy(srv, t.Name(), "127.0.0.1:0", u.Host)
-	require.NoError(t, p.Start())
-	t.Cleanup(p.Stop)
-	return p, "ws://" + p.Listen + path
+	p, err := netfault.Listen(u.Host)
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	return p, "ws://" + p.Addr() + path
 }
 
 // TestNetworkDown: the path to the server goes away (connections cut,
@@ -87,18 +83,12 @@ func TestBlackhole(t *testing.T) {
 	t.Cleanup(func() { _ = c.CloseNow() })
 	echo(t, c, "before")
 
-	for _, stream := range []string{"upstream", "downstream"} {
-		_, err := p.Toxics.AddToxicJson(strings.NewReader(
-			`{"name":"hole-` + stream + `","type":"timeout","stream":"` + stream + `","attributes":{"timeout":0}}`))
-		require.NoError(t, err)
-	}
+	p.Blackhole(true)
 	start := time.Now()
 	e := rec.wait(t, reconnect.Waiting)
 	require.ErrorIs(t, e.Err, reconnect.ErrHeartbeatTimeout)
 	t.Logf("found dead after %v", time.Since(start).Round(time.Millisecond))
-	for _, stream := range []string{"upstream", "downstream"} {
-		require.NoError(t, p.Toxics.RemoveToxic(t.Context(), "hole-"+stream))
-	}
+	p.Blackhole(false)
 	rec.wait(t, reconnect.Connected)
 	echo(t, c, "after")
 }

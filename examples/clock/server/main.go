@@ -20,8 +20,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
+	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/codec"
+	"github.com/duplex-go/duplex/codec/wsserver"
 )
 
 func main() {
@@ -68,16 +69,18 @@ func newHandler(ctx context.Context, dir string, every time.Duration) http.Handl
 	mux := http.NewServeMux()
 	mux.Handle("GET /", http.FileServer(http.Dir(dir)))
 	mux.HandleFunc("GET /clock", func(w http.ResponseWriter, r *http.Request) {
-		c, err := websocket.Accept(w, r, nil)
+		c, err := wsserver.Accept(w, r, nil)
 		if err != nil {
 			return // Accept wrote the HTTP error
 		}
 		defer c.CloseNow()
+		// The page's codec, codec.JSON, on the server's connection.
+		ticks := codec.NewConn(c, codec.JSON[Tick]{})
 		// The page sends nothing; CloseRead handles its close frame, and its
 		// context ends when the page goes. It must not derive from ctx: a
 		// cancelled CloseRead cuts the connection without a close frame,
 		// racing the 1001 below.
-		gone := c.CloseRead(context.Background())
+		gone := c.WebSocket().CloseRead(context.Background())
 		start := time.Now()
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -86,10 +89,10 @@ func newHandler(ctx context.Context, dir string, every time.Duration) http.Handl
 			case <-gone.Done():
 				return
 			case <-ctx.Done():
-				c.Close(websocket.StatusGoingAway, "demo: server stopping")
+				_ = c.Close(client.StatusGoingAway, "demo: server stopping")
 				return
 			case now := <-t.C:
-				if wsjson.Write(gone, c, Tick{Seconds: now.Sub(start).Round(every).Seconds()}) != nil {
+				if ticks.Send(gone, Tick{Seconds: now.Sub(start).Round(every).Seconds()}) != nil {
 					return
 				}
 			}
