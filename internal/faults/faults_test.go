@@ -1,37 +1,92 @@
 //go:build !js
 
-package reconnect_test
+package faults_test
 
 import (
+	"context"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/duplex-go/duplex/client"
-	"github.com/duplex-go/duplex/internal/netfault"
+	"github.com/duplex-go/duplex/internal/leakcheck"
 	"github.com/duplex-go/duplex/internal/wstest"
 	"github.com/duplex-go/duplex/reconnect"
 )
 
-// These tests put a TCP proxy (internal/netfault) between the Conn and
-// the harness, on loopback, for the faults a server cannot make by
-// itself: a network that is gone, and one that silently drops everything.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
-// proxy starts a proxy to the harness and returns it with the ws:// URL
-// of path through it.
-func proxy(t *testing.T, path string) (*netfault.Proxy, string) {
+const fast = reconnect.Constant(10 * time.Millisecond)
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// recorder keeps a Conn's events and lets a test wait for one.
+type recorder struct {
+	mu     sync.Mutex
+	states []reconnect.State
+	ch     chan reconnect.Event
+}
+
+func newRecorder() *recorder { return &recorder{ch: make(chan reconnect.Event, 1024)} }
+
+func (r *recorder) on(e reconnect.Event) {
+	r.mu.Lock()
+	r.states = append(r.states, e.State)
+	r.mu.Unlock()
+	r.ch <- e
+}
+
+// wait returns the next event in state s, skipping others.
+func (r *recorder) wait(t *testing.T, s reconnect.State) reconnect.Event {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-r.ch:
+			if e.State == s {
+				return e
+			}
+		case <-timeout:
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			t.Fatalf("no %v event in 10 s; states so far: %v", s, r.states)
+		}
+	}
+}
+
+func echo(t *testing.T, c *reconnect.Conn, msg string) {
+	t.Helper()
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte(msg)), "write %q", msg)
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err, "read the echo of %q", msg)
+	assert.Equal(t, msg, string(p))
+}
+
+// proxy starts a toxiproxy to the harness and returns it with the ws://
+// URL of path through it.
+func proxy(t *testing.T, path string) (*toxiproxy.Proxy, string) {
 	t.Helper()
 	u, err := url.Parse(wstest.URL(t, "/"))
 	require.NoError(t, err)
-	p, err := netfault.Listen(u.Host)
-	require.NoError(t, err)
-	t.Cleanup(p.Close)
-	return p, "ws://" + p.Addr() + path
+	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	p := toxiproxy.NewProxy(srv, t.Name(), "127.0.0.1:0", u.Host)
+	require.NoError(t, p.Start())
+	t.Cleanup(p.Stop)
+	return p, "ws://" + p.Listen + path
 }
-
 // TestNetworkDown: the path to the server goes away (connections cut,
 // new ones refused) and comes back: the Conn redials through the refusals
 // and goes on.
@@ -83,12 +138,18 @@ func TestBlackhole(t *testing.T) {
 	t.Cleanup(func() { _ = c.CloseNow() })
 	echo(t, c, "before")
 
-	p.Blackhole(true)
+	for _, stream := range []string{"upstream", "downstream"} {
+		_, err := p.Toxics.AddToxicJson(strings.NewReader(
+			`{"name":"hole-` + stream + `","type":"timeout","stream":"` + stream + `","attributes":{"timeout":0}}`))
+		require.NoError(t, err)
+	}
 	start := time.Now()
 	e := rec.wait(t, reconnect.Waiting)
 	require.ErrorIs(t, e.Err, reconnect.ErrHeartbeatTimeout)
 	t.Logf("found dead after %v", time.Since(start).Round(time.Millisecond))
-	p.Blackhole(false)
+	for _, stream := range []string{"upstream", "downstream"} {
+		require.NoError(t, p.Toxics.RemoveToxic(t.Context(), "hole-"+stream))
+	}
 	rec.wait(t, reconnect.Connected)
 	echo(t, c, "after")
 }
