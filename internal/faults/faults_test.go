@@ -87,6 +87,7 @@ func proxy(t *testing.T, path string) (*toxiproxy.Proxy, string) {
 	t.Cleanup(p.Stop)
 	return p, "ws://" + p.Listen + path
 }
+
 // TestNetworkDown: the path to the server goes away (connections cut,
 // new ones refused) and comes back: the Conn redials through the refusals
 // and goes on.
