@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strconv"
 	"unsafe"
 
 	"github.com/duplex-go/duplex/internal/errs"
@@ -57,12 +56,7 @@ func dialTransport(ctx context.Context, url string, o *Options) (transport, erro
 	c, err := wasm.Dial(ctx, url, wo)
 	if err != nil {
 		if de, ok := errors.AsType[*wasm.DialError](err); ok {
-			causes := "a refused connection, an HTTP error status, a redirect and a TLS failure look alike"
-			if len(o.Subprotocols) > 0 {
-				causes += ", and so does an answer that selects none of the offered subprotocols"
-			}
-			return nil, &DialError{URL: url, Err: errors.New(
-				"the WebSocket never opened (close " + strconv.Itoa(de.Code) + "); browsers do not tell pages why (" + causes + ")")}
+			return nil, &DialError{URL: url, Err: de.Err} // why, as far as the page can know
 		}
 		if ctx.Err() != nil {
 			return nil, &DialError{URL: url, Err: errs.Wrap("no handshake", ctx.Err())}

@@ -55,7 +55,7 @@ type Conn struct {
 // Anything else is an error naming the URL, as is what the browser's
 // constructor throws (a SyntaxError for a bad subprotocol, say). A
 // WebSocket that never opens is a *DialError: browsers do not tell a page
-// why.
+// why, but where the page can know, its Err says (see DialError).
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
 	u, err := resolveURL(url)
@@ -131,6 +131,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	}
 	if err != nil {
 		c.finalize()
+		if cause := c.diagnose(ctx, err); cause != nil {
+			return nil, &DialError{URL: u, Err: cause}
+		}
 		return nil, errs.Wrap("wasm: dial "+shown, err)
 	}
 
@@ -151,7 +154,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		if ended {
 			c.b.detach()
 			c.finalize()
-			return nil, &DialError{URL: u, Code: e.code, Reason: e.reason, WasClean: e.wasClean}
+			return nil, &DialError{URL: u, Code: e.code, Reason: e.reason, WasClean: e.wasClean, Err: c.neverOpened(hctx, e)}
 		}
 		select {
 		case <-c.readWake:

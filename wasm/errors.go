@@ -54,7 +54,17 @@ func (e *CloseError) Is(target error) bool { return target == ErrClosed }
 
 // DialError is a WebSocket that never opened. Browsers do not tell a page
 // why: a refused connection, an HTTP 4xx or 5xx answer, a redirect and a
-// TLS failure all end as close code 1006 with WasClean false.
+// TLS failure all end as close code 1006 with WasClean false, and Err
+// says so. Where the page can know more, and the program asked
+// (EnableDialDiagnostics, EnableDialProbe), Err says why instead, with
+// one of these in its chain:
+//
+//   - ErrMixedContent: a ws:// URL from an https page, refused before
+//     connecting (Code is 0: no socket was made);
+//   - ErrBlockedByCSP: the page's Content Security Policy does not allow
+//     the URL, refused before connecting;
+//   - ErrUnreachable or ErrUpgradeRefused: what an HTTP request to the
+//     URL's host and port found (EnableDialProbe).
 //
 // Its text, like that of every error of Dial, masks the URL's
 // credentials: user info, query values and fragment read REDACTED.
@@ -64,11 +74,18 @@ type DialError struct {
 	Code     int
 	Reason   string
 	WasClean bool
+	// Err is why, as far as the page can know: see above.
+	Err error
 }
 
 // Error says what can be known about the failure.
 func (e *DialError) Error() string {
-	return "wasm: dial " + redact.URL(e.URL) + ": the WebSocket never opened (close " + strconv.Itoa(e.Code) +
-		", clean " + strconv.FormatBool(e.WasClean) + "); browsers do not tell pages why " +
-		"(a refused connection, an HTTP error status, a redirect and a TLS failure look alike)"
+	s := "wasm: dial " + redact.URL(e.URL) + ": "
+	if e.Err == nil {
+		return s + "the WebSocket never opened"
+	}
+	return s + e.Err.Error()
 }
+
+// Unwrap returns Err.
+func (e *DialError) Unwrap() error { return e.Err }
