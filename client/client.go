@@ -1,98 +1,49 @@
 package client
 
 import (
-	"strconv"
 	"time"
 
+	"github.com/duplex-go/duplex/internal/ws"
 	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // MessageType is the type of a WebSocket data message. The zero value is
 // not a message type.
-type MessageType int
+type MessageType = ws.MessageType
 
 const (
 	// MessageText is a text message: UTF-8, checked on both sides.
-	MessageText MessageType = iota + 1
+	MessageText = ws.MessageText
 	// MessageBinary is a binary message.
-	MessageBinary
+	MessageBinary = ws.MessageBinary
 )
-
-// String returns "text", "binary", or "MessageType(N)".
-func (t MessageType) String() string {
-	switch t {
-	case MessageText:
-		return "text"
-	case MessageBinary:
-		return "binary"
-	}
-	return "MessageType(" + strconv.Itoa(int(t)) + ")"
-}
 
 // StatusCode is a WebSocket close code (RFC 6455 section 7.4). The zero
 // value is not a close code.
-type StatusCode int
+type StatusCode = ws.StatusCode
 
 // The close codes of RFC 6455 and its registry. 1005, 1006 and 1015 are
 // never sent: they only report what happened.
 const (
-	StatusNormalClosure   StatusCode = 1000
-	StatusGoingAway       StatusCode = 1001
-	StatusProtocolError   StatusCode = 1002
-	StatusUnsupportedData StatusCode = 1003
+	StatusNormalClosure   = ws.StatusNormalClosure
+	StatusGoingAway       = ws.StatusGoingAway
+	StatusProtocolError   = ws.StatusProtocolError
+	StatusUnsupportedData = ws.StatusUnsupportedData
 	// StatusNoStatusRcvd: the peer's close frame had no code.
-	StatusNoStatusRcvd StatusCode = 1005
+	StatusNoStatusRcvd = ws.StatusNoStatusRcvd
 	// StatusAbnormalClosure: the connection ended without a close frame.
-	StatusAbnormalClosure         StatusCode = 1006
-	StatusInvalidFramePayloadData StatusCode = 1007
-	StatusPolicyViolation         StatusCode = 1008
-	StatusMessageTooBig           StatusCode = 1009
-	StatusMandatoryExtension      StatusCode = 1010
-	StatusInternalError           StatusCode = 1011
-	StatusServiceRestart          StatusCode = 1012
-	StatusTryAgainLater           StatusCode = 1013
-	StatusBadGateway              StatusCode = 1014
+	StatusAbnormalClosure         = ws.StatusAbnormalClosure
+	StatusInvalidFramePayloadData = ws.StatusInvalidFramePayloadData
+	StatusPolicyViolation         = ws.StatusPolicyViolation
+	StatusMessageTooBig           = ws.StatusMessageTooBig
+	StatusMandatoryExtension      = ws.StatusMandatoryExtension
+	StatusInternalError           = ws.StatusInternalError
+	StatusServiceRestart          = ws.StatusServiceRestart
+	StatusTryAgainLater           = ws.StatusTryAgainLater
+	StatusBadGateway              = ws.StatusBadGateway
 	// StatusTLSHandshake: the TLS handshake failed (never sent).
-	StatusTLSHandshake StatusCode = 1015
+	StatusTLSHandshake = ws.StatusTLSHandshake
 )
-
-// String returns the code's name, such as "StatusGoingAway", or
-// "StatusCode(4001)" for codes without one.
-func (c StatusCode) String() string {
-	switch c {
-	case StatusNormalClosure:
-		return "StatusNormalClosure"
-	case StatusGoingAway:
-		return "StatusGoingAway"
-	case StatusProtocolError:
-		return "StatusProtocolError"
-	case StatusUnsupportedData:
-		return "StatusUnsupportedData"
-	case StatusNoStatusRcvd:
-		return "StatusNoStatusRcvd"
-	case StatusAbnormalClosure:
-		return "StatusAbnormalClosure"
-	case StatusInvalidFramePayloadData:
-		return "StatusInvalidFramePayloadData"
-	case StatusPolicyViolation:
-		return "StatusPolicyViolation"
-	case StatusMessageTooBig:
-		return "StatusMessageTooBig"
-	case StatusMandatoryExtension:
-		return "StatusMandatoryExtension"
-	case StatusInternalError:
-		return "StatusInternalError"
-	case StatusServiceRestart:
-		return "StatusServiceRestart"
-	case StatusTryAgainLater:
-		return "StatusTryAgainLater"
-	case StatusBadGateway:
-		return "StatusBadGateway"
-	case StatusTLSHandshake:
-		return "StatusTLSHandshake"
-	}
-	return "StatusCode(" + strconv.Itoa(int(c)) + ")"
-}
 
 // WireCode returns the code Close sends for c, the same on both
 // platforms, since browsers only let a page send 1000 and 3000-4999:
@@ -103,16 +54,19 @@ func (c StatusCode) String() string {
 //     so that a server can map them back;
 //   - anything else is not a close code a client may send: WireCode
 //     reports false, and Close sends 4011 and returns ErrInvalidCloseCode.
-func WireCode(c StatusCode) (StatusCode, bool) {
-	code, ok := wsspec.CloseCode(int(c))
-	return StatusCode(code), ok
-}
+func WireCode(c StatusCode) (StatusCode, bool) { return ws.WireCode(c) }
 
 // Defaults for the zero Options.
 const (
-	DefaultReadLimit        = wsspec.DefaultReadLimit
-	DefaultHandshakeTimeout = 30 * time.Second
-	DefaultCloseTimeout     = 5 * time.Second
+	DefaultReadLimit        = ws.DefaultReadLimit
+	DefaultHandshakeTimeout = ws.DefaultHandshakeTimeout
+	DefaultCloseTimeout     = ws.DefaultCloseTimeout
+	// DefaultReceiveQueueLimit is the least default of
+	// Options.ReceiveQueueLimit (browsers only).
+	DefaultReceiveQueueLimit = ws.DefaultReceiveQueueLimit
+	// DefaultSendHighWater is the default of Options.SendHighWater
+	// (browsers only).
+	DefaultSendHighWater = ws.DefaultSendHighWater
 )
 
 // Options configures Dial. The zero value is ready to use and a nil
@@ -180,26 +134,27 @@ type Options struct {
 	// it. A no-op natively.
 	Transport Transport
 
-	// QueueLimit bounds the bytes the browser has received and Read has
-	// not yet returned: text counted in UTF-8, and each message 128 bytes
-	// more, about what the browser keeps beside its bytes, so that a
-	// flood of empty messages fills it too. 0 means 64 MiB, or 128
+	// ReceiveQueueLimit bounds the browser's receive queue: the bytes
+	// the browser has received and Read has not yet returned, text
+	// counted in UTF-8, and each message 128 bytes more, about what the
+	// browser keeps beside its bytes, so that a flood of empty messages
+	// fills it too. 0 means DefaultReceiveQueueLimit (64 MiB), or 128
 	// times the ReadLimit if that is larger (up to 256 MiB, or the
-	// ReadLimit if that is larger still), following
-	// SetReadLimit: room for twice a burst of 64 messages of the largest
-	// size the program accepts, so that only a program that stops
-	// reading while the server keeps sending fills it. With the classic
-	// WebSocket a full queue closes the connection with 4008, and reads
-	// (after the messages before), writes and Close return ErrQueueFull
-	// with net.ErrClosed; WebSocketStream stops reading from the network
+	// ReadLimit if that is larger still), following SetReadLimit: room
+	// for twice a burst of 64 messages of the largest size the program
+	// accepts, so that only a program that stops reading while the
+	// server keeps sending fills it. With the classic WebSocket a full
+	// queue closes the connection with 4008, and reads (after the
+	// messages before), writes and Close return ErrReceiveQueueFull with
+	// net.ErrClosed; WebSocketStream stops reading from the network
 	// instead, until Read makes room. A no-op natively, where messages
 	// wait in the network (TCP pushes back).
-	QueueLimit int64
+	ReceiveQueueLimit int64
 
 	// SendHighWater and SendLowWater bound what the browser buffers for
 	// sending: a Write that finds bufferedAmount at or above the high
 	// mark waits, before sending, until it is below the low mark. 0 means
-	// 1 MiB and a quarter of the high mark. A no-op natively, where Write
+	// DefaultSendHighWater (1 MiB) and a quarter of the high mark. A no-op natively, where Write
 	// returns once the message is written to the network.
 	SendHighWater int64
 	SendLowWater  int64
@@ -240,29 +195,29 @@ const (
 )
 
 // BinaryType is how the browser hands over binary messages.
-type BinaryType int
+type BinaryType = ws.BinaryType
 
 const (
 	// ArrayBuffer has the browser deliver an ArrayBuffer.
-	ArrayBuffer BinaryType = iota
+	ArrayBuffer = ws.ArrayBuffer
 	// Blob has the browser deliver a Blob, which it may keep on disk;
 	// duplex reads blobs in arrival order.
-	Blob
+	Blob = ws.Blob
 )
 
 // Transport is the browser API a Conn runs on.
-type Transport int
+type Transport = ws.Transport
 
 const (
 	// TransportWebSocket is the classic WebSocket, in every browser.
-	TransportWebSocket Transport = iota
+	TransportWebSocket = ws.TransportWebSocket
 	// TransportStream is WebSocketStream (Chromium 124+): backpressure
 	// both ways. Dial fails with ErrUnsupported where it is missing, and
 	// with Blob.
-	TransportStream
+	TransportStream = ws.TransportStream
 	// TransportPreferStream is WebSocketStream where the browser has it
 	// (and BinaryType is ArrayBuffer), else the classic WebSocket.
-	TransportPreferStream
+	TransportPreferStream = ws.TransportPreferStream
 )
 
 // withDefaults returns a copy of o with its defaults filled in.

@@ -324,9 +324,21 @@ func withUser(url, userinfo string) string {
 	return scheme + "://" + userinfo + "@" + rest
 }
 
+// onePrefix checks that err's text has one prefix, on both platforms:
+// client's, or "websocket: " for an error of the vocabulary client shares
+// with package wasm (a *CloseError, a *DialError), but never wasm's.
+func onePrefix(t *testing.T, err error) {
+	t.Helper()
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Equal(t, 1, strings.Count(msg, "client: ")+strings.Count(msg, "websocket: "), "prefixes in %q", msg)
+	assert.NotContains(t, msg, "wasm:", "prefixes in %q", msg)
+}
+
 // TestDialErrorsHideCredentials: no dial error's text holds the URL's
 // password, query values or fragment, whatever failed; a *DialError holds
-// the URL whole; and each error has one "client:" prefix.
+// the URL whole; and each error has one prefix: "websocket: dial" for a
+// *DialError, "client: dial" for the others.
 func TestDialErrorsHideCredentials(t *testing.T) {
 	t.Parallel()
 	ctx := ctxFor(t, 10*time.Second)
@@ -356,9 +368,11 @@ func TestDialErrorsHideCredentials(t *testing.T) {
 			assert.NotContains(t, msg, secret, "the error's text")
 			assert.NotContains(t, msg, "S3/CR3T", "the error's text")
 			assert.Contains(t, msg, tt.shown, "the error names the URL")
-			assert.Equal(t, 1, strings.Count(msg, "client:"), "prefixes in %q", msg)
-			assert.True(t, strings.HasPrefix(msg, "client: dial "), "%q", msg)
-			if tt.dialError {
+			onePrefix(t, err)
+			if !tt.dialError {
+				assert.True(t, strings.HasPrefix(msg, "client: dial "), "%q", msg)
+			} else {
+				assert.True(t, strings.HasPrefix(msg, "websocket: dial "), "%q", msg)
 				var de *client.DialError
 				require.ErrorAs(t, err, &de)
 				assert.Equal(t, tt.url, de.URL, "DialError.URL: whole")
@@ -521,5 +535,64 @@ func TestCloseWhileReading(t *testing.T) {
 		}
 		require.NoError(t, c.Close(client.StatusNormalClosure, ""), "run %d", i)
 		require.ErrorIs(t, <-read, net.ErrClosed, "run %d: the Read", i)
+	}
+}
+
+// TestExtensions: Extensions reports what the server answered: on both
+// platforms the permessage-deflate it negotiated (natively asked for by
+// Options.Compression; Chrome offers it on its own), and "" when the
+// server accepts no extension.
+func TestExtensions(t *testing.T) {
+	t.Parallel()
+	id := wstest.ID(t)
+	c := dial(t, "/echo?compress=nocontext&id="+id, &client.Options{Compression: client.CompressionNoContextTakeover})
+	ext := c.Extensions()
+	assert.Contains(t, ext, "permessage-deflate")
+	assert.Equal(t, wstest.Stats(t, id).Conns[0].Extensions, ext, "what the server answered")
+	ctx := ctxFor(t, 10*time.Second)
+	msg := strings.Repeat("compress me ", 1000)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte(msg)))
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, msg, string(p), "the echo, compressed both ways")
+
+	c = dial(t, "/echo", &client.Options{Compression: client.CompressionNoContextTakeover})
+	assert.Equal(t, "", c.Extensions(), "the server accepts none")
+}
+
+// TestTransport: Transport reports the browser API in use, the one
+// TransportPreferStream chose too; natively there is only the one.
+func TestTransport(t *testing.T) {
+	t.Parallel()
+	c := dial(t, "/echo", nil)
+	assert.Equal(t, client.TransportWebSocket, c.Transport(), "the zero Options")
+	c = dial(t, "/echo", &client.Options{Transport: client.TransportPreferStream})
+	assert.Equal(t, preferredTransport, c.Transport(), "TransportPreferStream")
+	c = dial(t, "/echo", &client.Options{Transport: client.TransportPreferStream, BinaryType: client.Blob})
+	assert.Equal(t, client.TransportWebSocket, c.Transport(), "TransportPreferStream with Blob")
+}
+
+// TestBufferedAmount: in browsers, the bytes a server that does not read
+// leaves unsent, bounded by SendHighWater; natively always 0, since Write
+// returns once the message is written to the network (and a Write whose
+// ctx ends while the network holds it fails the connection).
+func TestBufferedAmount(t *testing.T) {
+	t.Parallel()
+	const high, low, size = 256 << 10, 64 << 10, 64 << 10
+	c := dial(t, "/slow?delay=1h", &client.Options{SendHighWater: high, SendLowWater: low, CloseTimeout: 100 * time.Millisecond})
+	assert.Equal(t, int64(0), c.BufferedAmount(), "nothing written yet")
+	msg := pattern(size, 9)
+	var err error
+	for written := 0; written < 1<<30 && err == nil; written += size {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		err = c.Write(ctx, client.MessageBinary, msg)
+		cancel()
+		require.LessOrEqual(t, c.BufferedAmount(), int64(high+size), "buffered after a write")
+	}
+	require.ErrorIs(t, err, context.DeadlineExceeded, "a write waits once the server stops reading")
+	if bufferedAmountHeld {
+		assert.GreaterOrEqual(t, c.BufferedAmount(), int64(low), "still buffered")
+	} else {
+		assert.Equal(t, int64(0), c.BufferedAmount(), "natively")
 	}
 }

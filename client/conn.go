@@ -7,12 +7,13 @@ import (
 	"sync"
 
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/ws"
 	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // MaxReasonBytes is the longest close reason sent: what browsers allow,
 // and what fits a close frame with its code.
-const MaxReasonBytes = wsspec.MaxReasonBytes
+const MaxReasonBytes = ws.MaxReasonBytes
 
 // Conn is a WebSocket connection, the same natively and in the browser.
 //
@@ -253,6 +254,27 @@ func (c *Conn) URL() string { return c.url }
 
 // Subprotocol returns the subprotocol the server chose, or "".
 func (c *Conn) Subprotocol() string { return c.t.subprotocol() }
+
+// Extensions returns the extensions the handshake negotiated, as the
+// server's answer lists them (its Sec-WebSocket-Extensions), such as
+// "permessage-deflate; client_max_window_bits", or "". Natively
+// Options.Compression asks for permessage-deflate; browsers offer it, or
+// not, on their own (Chrome always does), and report the server's
+// answer.
+func (c *Conn) Extensions() string { return c.t.extensions() }
+
+// Transport returns the browser API the connection runs on:
+// TransportWebSocket or TransportStream (which TransportPreferStream
+// chose). Natively it is always TransportWebSocket: the protocol itself,
+// on TCP.
+func (c *Conn) Transport() Transport { return c.t.transport() }
+
+// BufferedAmount returns the bytes handed to the browser and not yet
+// sent: the WebSocket's bufferedAmount, or for WebSocketStream the bytes
+// its writer has not yet taken; Write waits while it is at or above
+// Options.SendHighWater. Natively it is always 0: Write returns once the
+// message is written to the network.
+func (c *Conn) BufferedAmount() int64 { return c.t.buffered() }
 
 // SetReadLimit changes Options.ReadLimit for the messages that arrive from
 // now on: n bytes, or -1 for no limit (0 means DefaultReadLimit).

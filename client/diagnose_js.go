@@ -4,6 +4,4 @@ package client
 
 import "github.com/duplex-go/duplex/wasm"
 
-func enableDialDiagnostics() { wasm.EnableDialDiagnostics() }
-
 func enableDialProbe() { wasm.EnableDialProbe() }

@@ -4,7 +4,4 @@ package client
 
 // A native DialError carries the HTTP status or the network's error
 // itself: there is nothing more to find out.
-
-func enableDialDiagnostics() {}
-
 func enableDialProbe() {}

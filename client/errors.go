@@ -1,70 +1,39 @@
 package client
 
 import (
-	"errors"
-	"strconv"
-	"time"
-
 	"github.com/duplex-go/duplex/internal/errs"
-	"github.com/duplex-go/duplex/internal/redact"
+	"github.com/duplex-go/duplex/internal/ws"
 )
 
+// The errors a Conn's methods have in their chain, to match with
+// errors.Is.
 var (
 	// ErrMessageTooBig: a received message was over the read limit. The
 	// connection was closed with 4009.
-	ErrMessageTooBig = errors.New("client: message over the read limit")
+	ErrMessageTooBig = ws.ErrMessageTooBig
 	// ErrInvalidUTF8: text that is not UTF-8. A Write of it sends
 	// nothing; a received one fails the connection, as browsers do.
-	ErrInvalidUTF8 = errors.New("client: text is not valid UTF-8")
-	// ErrQueueFull: in the browser, received messages passed
-	// Options.QueueLimit; the connection was closed with 4008.
-	ErrQueueFull = errors.New("client: receive queue full")
+	ErrInvalidUTF8 = ws.ErrInvalidUTF8
+	// ErrReceiveQueueFull: in the browser, the receive queue (what the
+	// browser has received and Read has not yet returned) passed
+	// Options.ReceiveQueueLimit; the connection was closed with 4008.
+	ErrReceiveQueueFull = ws.ErrReceiveQueueFull
 	// ErrInvalidCloseCode: Close was given a code no client may send; it
 	// closed with 4011 instead.
-	ErrInvalidCloseCode = errors.New("client: invalid close code")
+	ErrInvalidCloseCode = ws.ErrInvalidCloseCode
 	// ErrUnsupported: the Options ask for something this platform cannot
 	// do; the error names the field.
-	ErrUnsupported = errors.New("client: not supported on this platform")
+	ErrUnsupported = ws.ErrUnsupported
 )
 
 // CloseError is how the connection ended when this side did not close it:
 // the close frame's code and reason, or StatusAbnormalClosure (1006) when
 // it ended without one. Its chain holds net.ErrClosed.
-type CloseError struct {
-	Code   StatusCode
-	Reason string
-	// WasClean reports that the closing handshake completed, as the
-	// browser's close event does.
-	WasClean bool
-}
-
-// Error returns "client: closed with CODE: REASON".
-func (e *CloseError) Error() string { return "client: " + e.text() }
-
-// text is Error without the package's prefix.
-func (e *CloseError) text() string {
-	s := "closed with " + strconv.Itoa(int(e.Code))
-	if e.Reason != "" {
-		s += ": " + e.Reason
-	}
-	if !e.WasClean {
-		s += " (not clean)"
-	}
-	return s
-}
-
-// Is reports net.ErrClosed as matching: every way a connection ends is
-// errors.Is(err, net.ErrClosed).
-func (e *CloseError) Is(target error) bool { return errs.IsNetErrClosed(target) }
+type CloseError = ws.CloseError
 
 // CloseStatus returns the code of the *CloseError in err's chain, or 0 if
 // there is none.
-func CloseStatus(err error) StatusCode {
-	if ce, ok := errors.AsType[*CloseError](err); ok {
-		return ce.Code
-	}
-	return 0
-}
+func CloseStatus(err error) StatusCode { return ws.CloseStatus(err) }
 
 // DialError is a handshake that failed. Natively it carries the HTTP
 // answer when there was one; browsers hide it from pages, so there
@@ -74,40 +43,7 @@ func CloseStatus(err error) StatusCode {
 // the fragment read REDACTED (wss://REDACTED@host/p?token=REDACTED), in
 // the redirect target too, so that logs and bug reports do not carry the
 // token a URL so often holds. The fields hold the URLs whole.
-type DialError struct {
-	// URL is the URL Dial was given, whole.
-	URL string
-	// StatusCode is the HTTP status of a refused handshake, 0 if unknown.
-	StatusCode int
-	// RetryAfter is the refusal's Retry-After, 0 if none.
-	RetryAfter time.Duration
-	// Location is a redirect's target, whole: redirects are not
-	// followed, as in browsers.
-	Location string
-	// Err is the cause.
-	Err error
-}
-
-// Error says what is known, with credentials masked.
-func (e *DialError) Error() string {
-	s := "client: dial " + redact.URL(e.URL)
-	if e.StatusCode != 0 {
-		s += ": HTTP " + strconv.Itoa(e.StatusCode)
-	}
-	if e.Location != "" {
-		s += " redirecting to " + redact.URL(e.Location) + " (not followed)"
-	}
-	if e.RetryAfter > 0 {
-		s += " (retry after " + e.RetryAfter.String() + ")"
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Unwrap returns the cause.
-func (e *DialError) Unwrap() error { return e.Err }
+type DialError = ws.DialError
 
 // closedError is the error of a Conn used after Close.
 func closedError(op string) error {

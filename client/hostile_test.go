@@ -13,7 +13,6 @@ import (
 	"io"
 	"math"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -340,11 +339,4 @@ func TestReadLimitMax(t *testing.T) {
 	_, p, err := c.Read(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "hi", string(p))
-}
-
-// onePrefix checks that err's text names one package, once.
-func onePrefix(t *testing.T, err error) {
-	t.Helper()
-	require.Error(t, err)
-	assert.Equal(t, 1, strings.Count(err.Error(), "client: ")+strings.Count(err.Error(), "wasm: "), "prefixes in %q", err.Error())
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/ws"
 )
 
 // cause is how a connection ended, as every call that finds it so says
@@ -36,7 +37,7 @@ var closedCause = &cause{read: closedError("read"), why: errs.ErrClosed.Error(),
 
 // peerCause: a close frame, or TCP ended without one (1006).
 func peerCause(ce *CloseError) *cause {
-	return &cause{read: ce, why: ce.text(), errs: []error{ce}}
+	return &cause{read: ce, why: ws.CloseText(ce), errs: []error{ce}}
 }
 
 // failCause: this side failed the connection; why says what happened and

@@ -27,5 +27,8 @@ type transport interface {
 	close(ctx context.Context, code StatusCode, reason string) error
 	closeNow() error
 	subprotocol() string
+	extensions() string
+	transport() Transport
+	buffered() int64
 	setReadLimit(n int64)
 }

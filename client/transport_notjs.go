@@ -49,6 +49,7 @@ import (
 type native struct {
 	ws           *websocket.Conn
 	raw          net.Conn // the connection under ws, to cut it
+	ext          string   // the handshake answer's Sec-WebSocket-Extensions
 	stream       *stream
 	limit        atomic.Int64
 	closeTimeout time.Duration
@@ -177,6 +178,7 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 	n := &native{
 		ws:           ws,
 		raw:          raw,
+		ext:          resp.Header.Get("Sec-WebSocket-Extensions"),
 		stream:       st,
 		closeTimeout: o.CloseTimeout,
 		readSem:      make(chan struct{}, 1),
@@ -186,7 +188,7 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 	}
 	n.limit.Store(o.ReadLimit)
 	st.raw, st.limit = raw, &n.limit
-	st.deflate = strings.Contains(strings.ToLower(resp.Header.Get("Sec-WebSocket-Extensions")), "permessage-deflate")
+	st.deflate = strings.Contains(strings.ToLower(n.ext), "permessage-deflate")
 	st.adopted.Store(true) // last: from now on the stream reads
 	n.body.n = n
 	n.ticking.Store(true)

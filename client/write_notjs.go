@@ -177,4 +177,13 @@ func (n *native) cutNow() {
 
 func (n *native) subprotocol() string { return n.ws.Subprotocol() }
 
+func (n *native) extensions() string { return n.ext }
+
+// transport: natively there is one, the WebSocket protocol itself.
+func (n *native) transport() Transport { return TransportWebSocket }
+
+// buffered: Write returns once the message is written to the network, so
+// nothing is held back.
+func (n *native) buffered() int64 { return 0 }
+
 func (n *native) setReadLimit(limit int64) { n.limit.Store(limit) }

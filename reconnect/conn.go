@@ -63,7 +63,7 @@ type Conn struct {
 	cur      *link // the open connection, nil if none
 	flushing bool  // run is sending the queue on cur
 	queue    []message
-	queued   int64   // what queue counts towards QueueLimit
+	queued   int64   // what queue counts towards SendQueueLimit
 	closing  bool    // Close or CloseNow was called
 	end      *gaveUp // why the Conn ended, if it gave up; nil if it has not or was closed
 	lastErr  error   // the last failure, for Dial's error
@@ -201,7 +201,7 @@ func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
 // Write sends p as one message of type typ on the open connection, or
 // queues a copy of it while there is none (see Conn). Text that is not
 // UTF-8 is refused with client.ErrInvalidUTF8, and a full queue with
-// ErrQueueFull: nothing is queued then. A Write whose ctx ends returns
+// ErrSendQueueFull: nothing is queued then. A Write whose ctx ends returns
 // ctx.Err(), as client.Conn's does. p may be reused as soon as Write
 // returns.
 func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) error {

@@ -16,7 +16,7 @@
 //   - Which failures are final (Final, DefaultFinal): a 4xx refusal or a
 //     redirect, a close for a protocol or policy violation. GiveUpAfter bounds the
 //     failures in a row, and StableAfter says when they start again.
-//   - An outbound queue while there is no connection (QueueLimit), sent in
+//   - A send queue while there is no connection (SendQueueLimit), sent in
 //     order on the next one.
 //   - State changes a program can watch (OnState, Conn.State), and a hook
 //     run on each new connection to log in or subscribe again

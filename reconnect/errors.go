@@ -16,9 +16,11 @@ var (
 	// a row. Read, Write and Dial return it, joined with that failure
 	// (errors.Is and errors.As find both) and with net.ErrClosed.
 	ErrGaveUp = errors.New("reconnect: gave up")
-	// ErrQueueFull: Write found no connection and no room in the queue
-	// (Options.QueueLimit); nothing was queued.
-	ErrQueueFull = errors.New("reconnect: outbound queue full")
+	// ErrSendQueueFull: Write found no connection and no room in the send
+	// queue (Options.SendQueueLimit); nothing was queued. (The browser's
+	// receive queue has its own limit and error:
+	// client.ErrReceiveQueueFull.)
+	ErrSendQueueFull = errors.New("reconnect: send queue full")
 	// ErrHeartbeatTimeout: a connection was silent past its heartbeat
 	// (Options.Heartbeat), and was closed as dead.
 	ErrHeartbeatTimeout = errors.New("reconnect: no message within the heartbeat timeout")

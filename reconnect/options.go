@@ -11,17 +11,17 @@ import (
 
 // The defaults of Options and Exponential.
 const (
-	DefaultInitialDelay = 500 * time.Millisecond
-	DefaultMaxDelay     = 30 * time.Second
-	DefaultMultiplier   = 2
-	DefaultJitter       = 0.5
-	DefaultStableAfter  = 5 * time.Second
-	DefaultQueueLimit   = 1 << 20
-	DefaultReadAhead    = 64 << 10
+	DefaultInitialDelay   = 500 * time.Millisecond
+	DefaultMaxDelay       = 30 * time.Second
+	DefaultMultiplier     = 2
+	DefaultJitter         = 0.5
+	DefaultStableAfter    = 5 * time.Second
+	DefaultSendQueueLimit = 1 << 20
+	DefaultReadAhead      = 64 << 10
 )
 
 // msgOverhead is what each message queued or held counts towards
-// Options.QueueLimit or Options.ReadAhead on top of its buffer, so that a
+// Options.SendQueueLimit or Options.ReadAhead on top of its buffer, so that a
 // flood of empty messages is bounded too.
 const msgOverhead = 32
 
@@ -112,16 +112,18 @@ type Options struct {
 	// ReadAhead bytes or more (one message may take it past), it stops
 	// reading until Read takes a message: the server's messages then wait
 	// in the network (natively TCP pushes back on the server; in the
-	// browser they wait in the socket's receive queue, Dial.QueueLimit),
+	// browser they wait in the socket's receive queue, Dial.ReceiveQueueLimit),
 	// and until then a lost connection is not noticed and the heartbeat
 	// pauses.
 	ReadAhead int64
 
-	// QueueLimit bounds, in bytes, the messages Write queues while there
-	// is no connection (each counts 32 bytes more for its bookkeeping);
-	// past it Write fails with ErrQueueFull. 0 means 1 MiB; a negative
-	// value means no queue: Write fails at once while disconnected.
-	QueueLimit int64
+	// SendQueueLimit bounds, in bytes, the send queue: the messages Write
+	// queues while there is no connection (each counts 32 bytes more for
+	// its bookkeeping); past it Write fails with ErrSendQueueFull. 0 means
+	// 1 MiB; a negative value means no queue: Write fails at once while
+	// disconnected. (The browser's receive queue is another, bounded by
+	// Dial.ReceiveQueueLimit.)
+	SendQueueLimit int64
 
 	// Heartbeat, if set, finds connections that died without a word: see
 	// Heartbeat. nil means none (the operating system or the browser may
@@ -308,8 +310,8 @@ func (o *Options) withDefaults() Options {
 	if r.Final == nil {
 		r.Final = DefaultFinal
 	}
-	if r.QueueLimit == 0 {
-		r.QueueLimit = DefaultQueueLimit
+	if r.SendQueueLimit == 0 {
+		r.SendQueueLimit = DefaultSendQueueLimit
 	}
 	if r.ReadAhead <= 0 {
 		r.ReadAhead = DefaultReadAhead

@@ -7,7 +7,7 @@ import (
 	"github.com/duplex-go/duplex/internal/errs"
 )
 
-// The outbound queue: what Write is given while there is no connection,
+// The send queue: what Write is given while there is no connection,
 // sent in order on the next one (flush) before any other Write. Its
 // invariant, under c.mu: a message leaves the queue exactly when a
 // connection has taken it (client.Conn.Write returned nil), so none is
@@ -19,11 +19,11 @@ import (
 // enqueue queues a copy of p; c.mu is held.
 func (c *Conn) enqueue(typ client.MessageType, p []byte) error {
 	n := int64(len(p)) + msgOverhead
-	if c.o.QueueLimit < 0 {
-		return errs.Msg("reconnect: write: no connection, and no queue (Options.QueueLimit < 0); the message was not sent", ErrQueueFull)
+	if c.o.SendQueueLimit < 0 {
+		return errs.Msg("reconnect: write: no connection, and no send queue (Options.SendQueueLimit < 0); the message was not sent", ErrSendQueueFull)
 	}
-	if c.queued+n > c.o.QueueLimit {
-		return errs.Msg(ErrQueueFull.Error()+" ("+strconv.FormatInt(c.o.QueueLimit, 10)+" bytes, Options.QueueLimit); the message was not queued", ErrQueueFull)
+	if c.queued+n > c.o.SendQueueLimit {
+		return errs.Msg("reconnect: write: no connection, and the send queue is full ("+strconv.FormatInt(c.o.SendQueueLimit, 10)+" bytes, Options.SendQueueLimit); the message was not queued", ErrSendQueueFull)
 	}
 	c.queue = append(c.queue, message{typ, append([]byte(nil), p...)})
 	c.queued += n

@@ -195,7 +195,7 @@ func TestQueue(t *testing.T) {
 	var queueErrs []error
 	rec := newRecorder()
 	o := &reconnect.Options{
-		QueueLimit: 10 * (32 + 8),
+		SendQueueLimit: 10 * (32 + 8),
 		OnState: func(e reconnect.Event) {
 			if e.State == reconnect.Waiting && len(queueErrs) == 0 {
 				// Still no connection: these are queued.
@@ -217,7 +217,7 @@ func TestQueue(t *testing.T) {
 	for i, err := range queueErrs[:10] {
 		require.NoError(t, err, "write %d", i)
 	}
-	require.ErrorIs(t, queueErrs[10], reconnect.ErrQueueFull, "the 11th is over QueueLimit")
+	require.ErrorIs(t, queueErrs[10], reconnect.ErrSendQueueFull, "the 11th is over SendQueueLimit")
 	for i := range 10 {
 		_, p, err := c.Read(ctxFor(t, 5*time.Second))
 		require.NoError(t, err)
@@ -496,12 +496,12 @@ func TestClose(t *testing.T) {
 	t.Run("no queue", func(t *testing.T) {
 		t.Parallel()
 		id := wstest.ID(t)
-		c, rec := dial(t, "/echo?id="+id, &reconnect.Options{Backoff: reconnect.Constant(time.Hour), QueueLimit: -1})
+		c, rec := dial(t, "/echo?id="+id, &reconnect.Options{Backoff: reconnect.Constant(time.Hour), SendQueueLimit: -1})
 		require.Equal(t, 1, wstest.Kick(t, id, 0, ""))
 		rec.wait(t, reconnect.Waiting)
 		err := c.Write(ctxFor(t, time.Second), client.MessageBinary, []byte{1})
-		require.ErrorIs(t, err, reconnect.ErrQueueFull)
-		assert.Contains(t, err.Error(), "no queue")
+		require.ErrorIs(t, err, reconnect.ErrSendQueueFull)
+		assert.Contains(t, err.Error(), "no send queue")
 		require.NoError(t, c.Close(client.StatusNormalClosure, ""), "nothing was queued")
 	})
 	t.Run("read waiting", func(t *testing.T) {
@@ -615,7 +615,7 @@ func TestConcurrentRedials(t *testing.T) {
 			for i := range each {
 				msg := "w" + strconv.Itoa(w) + "-" + strconv.Itoa(i)
 				err := c.Write(ctx, client.MessageText, []byte(msg))
-				if errors.Is(err, reconnect.ErrQueueFull) {
+				if errors.Is(err, reconnect.ErrSendQueueFull) {
 					continue
 				}
 				if !assert.NoError(t, err, msg) {
@@ -675,7 +675,9 @@ func TestErrorText(t *testing.T) {
 		t.Log(msg)
 		assert.True(t, strings.HasPrefix(msg, "reconnect: "), "the prefix of %q", msg)
 		assert.Equal(t, 1, strings.Count(msg, "reconnect:"), "prefixes in %q", msg)
-		assert.NotContains(t, msg, "client:", "prefixes in %q", msg)
+		for _, other := range []string{"client:", "wasm:", "websocket:"} {
+			assert.NotContains(t, msg, other, "prefixes in %q", msg)
+		}
 		assert.LessOrEqual(t, strings.Count(msg, shown), 1, "the URL in %q", msg)
 		for _, w := range want {
 			assert.Contains(t, msg, w)

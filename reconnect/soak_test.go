@@ -217,7 +217,7 @@ func TestSoak(t *testing.T) {
 					msg := []byte("w" + strconv.Itoa(w) + " " + strconv.Itoa(seq))
 					for {
 						err := c.Write(ctx, client.MessageText, msg)
-						if errors.Is(err, reconnect.ErrQueueFull) {
+						if errors.Is(err, reconnect.ErrSendQueueFull) {
 							time.Sleep(time.Millisecond) // not accepted: try again
 							continue
 						}

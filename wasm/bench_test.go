@@ -101,7 +101,7 @@ func dialImpls(b *testing.B, url string) []*wasm.Conn {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Cleanup(func() { c.Close(context.Background(), 1000, "") })
+		b.Cleanup(func() { c.Close(1000, "") })
 		conns[i] = c
 	}
 	return conns
@@ -125,13 +125,11 @@ var echoCases = []echoCase{
 func goEcho(b *testing.B, c *wasm.Conn, ec echoCase, inflight int) time.Duration {
 	ctx := context.Background()
 	bin := make([]byte, ec.size)
-	text := strings.Repeat("x", ec.size)
-	send := func() error {
-		if ec.text {
-			return c.WriteText(ctx, text)
-		}
-		return c.WriteBinary(ctx, bin)
+	typ := wasm.MessageBinary
+	if ec.text {
+		typ, bin = wasm.MessageText, []byte(strings.Repeat("x", ec.size))
 	}
+	send := func() error { return c.Write(ctx, typ, bin) }
 	start := time.Now()
 	sent := 0
 	for ; sent < inflight && sent < ec.count; sent++ {
@@ -212,7 +210,7 @@ func BenchmarkRTT(b *testing.B) {
 		for i, im := range impls {
 			for range chunk {
 				t0 := time.Now()
-				if err := conns[i].WriteBinary(ctx, msg); err != nil {
+				if err := conns[i].Write(ctx, wasm.MessageBinary, msg); err != nil {
 					b.Fatal(err)
 				}
 				if _, _, err := conns[i].Read(ctx); err != nil {

@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"sync"
 	"syscall/js"
-	"unsafe"
 
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/redact"
+	"github.com/duplex-go/duplex/internal/ws"
 	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/jsbridge"
 )
@@ -22,6 +22,7 @@ import (
 // method returns an error with ErrClosed in its chain.
 type Conn struct {
 	url        string
+	pre        string // the errors' prefix: "wasm: ", or "client: " under client's Dial
 	opts       Options
 	transport  Transport
 	binaryType BinaryType
@@ -44,7 +45,7 @@ type Conn struct {
 
 	mu          sync.Mutex
 	closeCalled bool
-	queueAuto   bool // Options.QueueLimit was 0: it follows the ReadLimit
+	queueAuto   bool // Options.ReceiveQueueLimit was 0: it follows the ReadLimit
 }
 
 // Dial opens a WebSocket to url and waits for the handshake, for ctx, or
@@ -58,18 +59,20 @@ type Conn struct {
 // why, but where the page can know, its Err says (see DialError).
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
-	u, err := resolveURL(url)
+	pre := errs.Prefix(ctx, "wasm: ")
+	u, err := resolveURL(pre, url)
 	if err != nil {
 		return nil, err
 	}
 	shown := redact.URL(u) // in error text: see DialError
 	if o.BinaryType != ArrayBuffer && o.BinaryType != Blob {
-		return nil, errors.New("wasm: dial " + shown + ": binary type " + wsspec.Quote(string(o.BinaryType)) + `: want "arraybuffer" or "blob"`)
+		return nil, errors.New(pre + "dial " + shown + ": " + o.BinaryType.String() + ": want ArrayBuffer or Blob")
 	}
 	c := &Conn{
 		url:        u,
+		pre:        pre,
 		opts:       o,
-		queueAuto:  opts == nil || opts.QueueLimit <= 0,
+		queueAuto:  opts == nil || opts.ReceiveQueueLimit <= 0,
 		binaryType: o.BinaryType,
 		readSem:    make(chan struct{}, 1),
 		writeSem:   make(chan struct{}, 1),
@@ -78,8 +81,8 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		final:      make(chan struct{}),
 		closing:    make(chan struct{}),
 	}
-	protocols := make([]any, len(o.Protocols))
-	for i, p := range o.Protocols {
+	protocols := make([]any, len(o.Subprotocols))
+	for i, p := range o.Subprotocols {
 		protocols[i] = p
 	}
 
@@ -87,7 +90,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	haveShim := shimErr == nil
 	fallback := dialFallback.Load()
 	if !haveShim && fallback == nil {
-		return nil, errs.Msg("wasm: dial "+shown+": not supported on this page: it forbids building the package's JavaScript (Content Security Policy without 'unsafe-eval': "+shimErr.Error()+"); call wasm.EnableCSPFallback to use the Go-only path", ErrUnsupported)
+		return nil, errs.Msg(pre+"dial "+shown+": not supported on this page: it forbids building the package's JavaScript (Content Security Policy without 'unsafe-eval': "+shimErr.Error()+"); call wasm.EnableCSPFallback to use the Go-only path", ErrUnsupported)
 	}
 	haveStream := haveShim && lib.Call("hasStream").Bool()
 	switch o.Transport {
@@ -95,10 +98,10 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		c.transport = TransportWebSocket
 	case TransportStream:
 		if !haveStream {
-			return nil, errs.Msg("wasm: dial "+shown+": WebSocketStream is not supported by this browser", ErrUnsupported)
+			return nil, errs.Msg(pre+"dial "+shown+": WebSocketStream is not supported by this browser", ErrUnsupported)
 		}
 		if o.BinaryType == Blob {
-			return nil, errs.Msg("wasm: dial "+shown+": WebSocketStream is not supported with the Blob binary type (it has none)", ErrUnsupported)
+			return nil, errs.Msg(pre+"dial "+shown+": WebSocketStream is not supported with the Blob binary type (it has none)", ErrUnsupported)
 		}
 		c.transport = TransportStream
 	case TransportPreferStream:
@@ -107,7 +110,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			c.transport = TransportStream
 		}
 	default:
-		return nil, errors.New("wasm: dial " + shown + ": unknown " + o.Transport.String())
+		return nil, errors.New(pre + "dial " + shown + ": unknown " + o.Transport.String())
 	}
 
 	if haveShim {
@@ -118,23 +121,23 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		var s js.Value
 		err = jsbridge.Try(func() {
 			if c.transport == TransportStream {
-				s = lib.Call("stream", u, protocols, float64(o.ReadLimit), float64(o.QueueLimit), c.wake.Value)
+				s = lib.Call("stream", u, protocols, float64(o.ReadLimit), float64(o.ReceiveQueueLimit), c.wake.Value)
 			} else {
-				s = lib.Call("classic", u, protocols, string(o.BinaryType), float64(o.ReadLimit), float64(o.QueueLimit), c.wake.Value)
+				s = lib.Call("classic", u, protocols, o.BinaryType.String(), float64(o.ReadLimit), float64(o.ReceiveQueueLimit), c.wake.Value)
 			}
 		})
 		if err == nil {
 			c.b = newShimSock(s)
 		}
 	} else {
-		c.b, err = (*fallback)(u, protocols, o.BinaryType, o.ReadLimit, o.QueueLimit, c.notify)
+		c.b, err = (*fallback)(u, protocols, o.BinaryType, o.ReadLimit, o.ReceiveQueueLimit, c.notify)
 	}
 	if err != nil {
 		c.finalize()
-		if cause := c.diagnose(ctx, err); cause != nil {
-			return nil, &DialError{URL: u, Err: cause}
+		if cause := mixedContent(u, err); cause != nil {
+			return nil, &DialError{URL: url, Err: cause}
 		}
-		return nil, errs.Wrap("wasm: dial "+shown, err)
+		return nil, errs.Wrap(pre+"dial "+shown, err)
 	}
 
 	hctx := ctx
@@ -154,7 +157,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		if ended {
 			c.b.detach()
 			c.finalize()
-			return nil, &DialError{URL: u, Code: e.code, Reason: e.reason, WasClean: e.wasClean, Err: c.neverOpened(hctx, e)}
+			return nil, &DialError{URL: url, Err: c.neverOpened(hctx, e.closeError())}
 		}
 		select {
 		case <-c.readWake:
@@ -163,9 +166,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			c.b.detach()
 			c.finalize()
 			if ctx.Err() != nil {
-				return nil, errs.Wrap("wasm: dial "+shown, ctx.Err())
+				return nil, &DialError{URL: url, Err: errs.Wrap("no handshake", ctx.Err())}
 			}
-			return nil, errs.Wrap("wasm: dial "+shown+": no handshake within "+o.HandshakeTimeout.String(), context.DeadlineExceeded)
+			return nil, &DialError{URL: url, Err: errs.Wrap("no handshake within "+o.HandshakeTimeout.String(), context.DeadlineExceeded)}
 		}
 	}
 }
@@ -221,10 +224,10 @@ func (c *Conn) isClosing() bool {
 // whatever their type and size. A Read whose ctx ends returns ctx.Err()
 // and leaves the connection open. After the last message before the end of
 // the connection, Read returns how it ended: a *CloseError (the peer's code
-// and reason), an error wrapping ErrMessageTooBig or ErrQueueFull (and
+// and reason), an error wrapping ErrMessageTooBig or ErrReceiveQueueFull (and
 // ErrClosed) if a limit ended it, or ErrClosed after Close.
 //
-// A message stops counting against Options.QueueLimit when Read returns
+// A message stops counting against Options.ReceiveQueueLimit when Read returns
 // it.
 func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 	if err := acquire(ctx, c.readSem); err != nil {
@@ -261,7 +264,7 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 				if ctx.Err() != nil {
 					return 0, nil, ctx.Err()
 				}
-				return 0, nil, errs.Wrap("wasm: read", err)
+				return 0, nil, errs.Wrap(c.pre+"read", err)
 			}
 			return MessageBinary, p, nil
 		}
@@ -295,13 +298,13 @@ func (c *Conn) limitError(op string) error {
 			strconv.FormatInt(limit, 10) + " bytes; the connection was closed with 4009"
 		sentinel = ErrMessageTooBig
 	case "queuefull":
-		msg = "the receive queue limit of " + strconv.FormatInt(limit, 10) + " bytes was reached (Options.QueueLimit); " +
+		msg = "the receive queue limit of " + strconv.FormatInt(limit, 10) + " bytes was reached (Options.ReceiveQueueLimit); " +
 			"the connection was closed with 4008"
-		sentinel = ErrQueueFull
+		sentinel = ErrReceiveQueueFull
 	default: // "blob"
-		return errs.Wrap("wasm: "+op+": the browser could not read a received Blob; the connection was closed with 4011", ErrClosed)
+		return errs.Wrap(c.pre+op+": the browser could not read a received Blob; the connection was closed with 4011", ErrClosed)
 	}
-	return errs.Join("wasm: "+op+": "+msg, sentinel, ErrClosed)
+	return errs.Join(c.pre+op+": "+msg, sentinel, ErrClosed)
 }
 
 // endError is what Read returns after the last message, and writes once
@@ -312,13 +315,13 @@ func (c *Conn) endError(op string) error {
 	}
 	e, ok := c.b.closed()
 	if !ok {
-		return errs.Wrap("wasm: "+op+": the connection is "+c.b.readyState().String(), ErrClosed)
+		return errs.Wrap(c.pre+op+": the connection is "+c.b.readyState().String(), ErrClosed)
 	}
 	ce := e.closeError()
 	if op == "read" {
 		return ce
 	}
-	return errs.Wrap("wasm: "+op, ce)
+	return errs.Msg(c.pre+op+": "+ws.CloseText(ce), ce)
 }
 
 // closeError is how the browser says the socket closed, except that a code
@@ -329,9 +332,9 @@ func (c *Conn) endError(op string) error {
 func (e end) closeError() *CloseError {
 	// 1005, 1006 and 1015 are the browser's own reports.
 	if c := e.code; wsspec.PeerCloseCode(c) || c == 1005 || c == 1006 || c == 1015 {
-		return &CloseError{Code: c, Reason: e.reason, WasClean: e.wasClean}
+		return &CloseError{Code: StatusCode(c), Reason: e.reason, WasClean: e.wasClean}
 	}
-	return &CloseError{Code: 1006}
+	return &CloseError{Code: StatusAbnormalClosure}
 }
 
 // closedError is what calls return after Close: ErrClosed, and why the
@@ -340,29 +343,23 @@ func (c *Conn) closedError(op string) error {
 	if err := c.limitError(op); err != nil {
 		return err
 	}
-	return errs.Wrap("wasm: "+op, ErrClosed)
+	return errs.Wrap(c.pre+op, ErrClosed)
 }
 
-// WriteText sends a text message. Text that is not valid UTF-8 is refused
-// with ErrInvalidUTF8 before anything is sent.
+// Write sends p as one message of type typ. Text that is not UTF-8 is
+// refused with ErrInvalidUTF8 before anything is sent. The bytes are
+// copied before Write returns: p may be reused at once.
 //
-// Like WriteBinary, it waits first while BufferedAmount is at or above
-// Options.SendHighWater, until it falls below SendLowWater (bounded by ctx),
-// then hands the message to the browser and returns. An error means the
-// message was not sent.
-func (c *Conn) WriteText(ctx context.Context, s string) error {
-	// The bytes are only read, and copied before write returns.
-	p := unsafe.Slice(unsafe.StringData(s), len(s))
-	if err := wsspec.CheckWrite("wasm: write", wsspec.MessageText, p, ErrInvalidUTF8); err != nil {
+// It waits first, before sending, while BufferedAmount is at or above
+// Options.SendHighWater, until it falls below SendLowWater (bounded by
+// ctx: a ctx that ends returns ctx.Err() with nothing sent and the
+// connection usable), then hands the message to the browser and returns.
+// An error means the message was not sent.
+func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
+	if err := wsspec.CheckWrite(c.pre+"write", int(typ), p, ErrInvalidUTF8); err != nil {
 		return err
 	}
-	return c.write(ctx, kindText, p)
-}
-
-// WriteBinary sends a binary message; see WriteText for how it waits. The
-// bytes are copied before it returns: p may be reused at once.
-func (c *Conn) WriteBinary(ctx context.Context, p []byte) error {
-	return c.write(ctx, kindBinary, p)
+	return c.write(ctx, int(typ), p) // kindText and kindBinary are the message types
 }
 
 func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
@@ -377,7 +374,7 @@ func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
 		st, err := c.b.send(kind, p, c.opts.SendHighWater)
 		switch {
 		case err != nil:
-			return errs.Wrap("wasm: write", err)
+			return errs.Wrap(c.pre+"write", err)
 		case st == sendOK:
 			return nil
 		case st == sendNotOpen:
@@ -398,34 +395,53 @@ func (c *Conn) write(ctx context.Context, kind int, p []byte) error {
 	}
 }
 
-// CloseResult is what Close sent and how the close ended.
-type CloseResult struct {
-	// Code and Reason are what was passed to the browser: see
-	// BrowserCloseCode, and MaxReasonBytes.
-	Code   int
-	Reason string
-	// WasClean reports that the closing handshake completed in time.
-	WasClean bool
+// Close starts the closing handshake with code and reason and waits for
+// the peer's answer, for at most Options.CloseTimeout; see CloseContext.
+func (c *Conn) Close(code StatusCode, reason string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.CloseTimeout)
+	defer cancel()
+	return c.close(ctx, code, reason, false)
 }
 
-// Close starts the closing handshake with code and reason and waits for it
-// to finish, for ctx, or, if ctx has no deadline, for Options.CloseTimeout;
-// then it gives up the socket. It never throws what the browser would:
-// codes the browser refuses are mapped (BrowserCloseCode) and the reason is
-// cut to MaxReasonBytes at a character boundary. The result says what was
-// sent and whether the close was clean.
+// CloseContext starts the closing handshake with code and reason and
+// waits for it to finish, bounded by ctx, or by Options.CloseTimeout if
+// ctx has no deadline; then it gives up the socket. Reads and writes
+// waiting meanwhile return errors with ErrClosed in their chain.
 //
-// Close returns an error wrapping ErrInvalidCloseCode for a code no
-// WebSocket may send (it still closes, with 4011), ctx's error if the
-// handshake did not finish in time, and ErrClosed if the connection was
-// already closed or had ended (with ErrMessageTooBig or ErrQueueFull if a
-// limit ended it: Close then returns at once). Reads and writes waiting
-// when Close is called return ErrClosed.
-func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult, error) {
+// It never throws what the browser would: the code sent is WireCode's
+// (1001-1015 go out as 4001-4015; a code no client may send goes out as
+// 4011, and CloseContext returns an error wrapping ErrInvalidCloseCode),
+// and the reason is cut to MaxReasonBytes at a character boundary, and
+// made valid UTF-8.
+//
+// It returns an error with ctx's error in its chain if the handshake did
+// not finish in time; the *CloseError of the connection if it had ended
+// before (or, if a limit ended it, ErrMessageTooBig or ErrReceiveQueueFull,
+// with ErrClosed); and an error with ErrClosed if Close, CloseContext or
+// CloseNow was called before.
+func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opts.CloseTimeout)
+		defer cancel()
+	}
+	return c.close(ctx, code, reason, false)
+}
+
+// CloseNow sends a close frame with 1000 and gives up the socket at once,
+// waiting for nothing: a page cannot cut a connection. It returns an
+// error with ErrClosed in its chain only if Close, CloseContext or
+// CloseNow was called before.
+func (c *Conn) CloseNow() error {
+	return c.close(context.Background(), StatusNormalClosure, "", true)
+}
+
+// close is Close, CloseContext and (now set) CloseNow.
+func (c *Conn) close(ctx context.Context, code StatusCode, reason string, now bool) error {
 	c.mu.Lock()
 	if c.closeCalled {
 		c.mu.Unlock()
-		return CloseResult{}, c.closedError("close")
+		return c.closedError("close")
 	}
 	c.closeCalled = true
 	close(c.closing)
@@ -433,45 +449,59 @@ func (c *Conn) Close(ctx context.Context, code int, reason string) (CloseResult,
 
 	if err := c.limitError("close"); err != nil {
 		// This side is closing already, for a limit.
-		e, _ := c.b.closed()
 		c.b.detach()
 		c.finalize()
-		return CloseResult{WasClean: e.wasClean}, err
+		if now {
+			return nil
+		}
+		return err
 	}
 	if e, ok := c.b.closed(); ok {
 		c.b.detach()
 		c.finalize()
-		return CloseResult{WasClean: e.wasClean}, errs.Wrap("wasm: close: already ended", e.closeError())
+		if now {
+			return nil
+		}
+		ce := e.closeError()
+		return errs.Msg(c.pre+"close: "+ws.CloseText(ce), ce)
 	}
-	sent, reason, codeErr := wsspec.Close("wasm: close", code, reason, ErrInvalidCloseCode)
-	res := CloseResult{Code: sent, Reason: reason}
-	if err := c.b.close(res.Code, res.Reason); err != nil {
+	sent, reason, codeErr := wsspec.Close(c.pre+"close", int(code), reason, ErrInvalidCloseCode)
+	if err := c.b.close(sent, reason); err != nil {
 		c.b.detach()
 		c.finalize()
-		return res, errs.Wrap("wasm: close", err)
+		return errs.Wrap(c.pre+"close", err)
 	}
-
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.CloseTimeout)
-		defer cancel()
+	if now {
+		c.b.detach()
+		c.finalize()
+		return nil
 	}
 	select {
 	case <-c.final:
-		if e, ok := c.b.closed(); ok {
-			res.WasClean = e.wasClean
+		if e, _ := c.b.closed(); !e.wasClean {
+			ce := e.closeError()
+			return join(codeErr, errs.Msg(c.pre+"close: the connection ended before the closing handshake finished: "+ws.CloseText(ce), ce))
 		}
-		return res, codeErr
+		return codeErr
 	case <-ctx.Done():
 		c.b.detach()
 		c.finalize()
-		return res, errs.Wrap("wasm: close: the closing handshake did not finish", errors.Join(ctx.Err(), codeErr))
+		return join(codeErr, errs.Wrap(c.pre+"close: the closing handshake did not finish", ctx.Err()))
 	}
+}
+
+// join is errors.Join(a, b) for a b that is not nil, and b alone if a is
+// nil.
+func join(a, b error) error {
+	if a == nil {
+		return b
+	}
+	return errors.Join(a, b)
 }
 
 // SetReadLimit changes Options.ReadLimit for the messages that arrive from
 // now on (n <= 0 other than -1 means DefaultReadLimit, -1 no limit). The
-// queue limit follows it as Options.QueueLimit says: if that was 0, it
+// queue limit follows it as Options.ReceiveQueueLimit says: if that was 0, it
 // becomes the default for n; else it is raised to n if it is lower.
 // Messages already received were checked against the limit of their
 // time.
@@ -481,19 +511,19 @@ func (c *Conn) SetReadLimit(n int64) {
 	n = wsspec.ReadLimit(n)
 	c.opts.ReadLimit = n
 	if c.queueAuto {
-		c.opts.QueueLimit = defaultQueueLimit(n)
+		c.opts.ReceiveQueueLimit = defaultQueueLimit(n)
 	}
-	if n > c.opts.QueueLimit {
-		c.opts.QueueLimit = n
+	if n > c.opts.ReceiveQueueLimit {
+		c.opts.ReceiveQueueLimit = n
 	}
-	c.b.setLimits(c.opts.ReadLimit, c.opts.QueueLimit)
+	c.b.setLimits(c.opts.ReadLimit, c.opts.ReceiveQueueLimit)
 }
 
 // URL returns the URL dialed, after resolving and rewriting.
 func (c *Conn) URL() string { return c.url }
 
-// Protocol returns the negotiated subprotocol, or "".
-func (c *Conn) Protocol() string { return c.b.protocol() }
+// Subprotocol returns the subprotocol the server chose, or "".
+func (c *Conn) Subprotocol() string { return c.b.protocol() }
 
 // Extensions returns the negotiated extensions, such as
 // "permessage-deflate; client_max_window_bits", or "".

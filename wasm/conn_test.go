@@ -93,7 +93,7 @@ func (be backend) dial(t *testing.T, path string, edit func(*wasm.Options)) *was
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		_, _ = c.Close(ctx, 1000, "test over")
+		_ = c.CloseContext(ctx, 1000, "test over")
 	})
 	return c
 }
@@ -107,13 +107,7 @@ func read(t *testing.T, c *wasm.Conn) (wasm.MessageType, []byte) {
 
 func write(t *testing.T, c *wasm.Conn, typ wasm.MessageType, p []byte) {
 	t.Helper()
-	ctx := ctxFor(t, 10*time.Second)
-	var err error
-	if typ == wasm.MessageText {
-		err = c.WriteText(ctx, string(p))
-	} else {
-		err = c.WriteBinary(ctx, p)
-	}
+	err := c.Write(ctxFor(t, 10*time.Second), typ, p)
 	require.NoError(t, err, "write %v of %d bytes", typ, len(p))
 }
 
@@ -168,9 +162,9 @@ func TestOrder(t *testing.T) {
 			if i%3 == 0 {
 				s := fmt.Sprintf("text %d %s", i, strings.Repeat("t", sizes[i%len(sizes)]))
 				p = []byte(s)
-				require.NoError(t, c.WriteText(ctx, s))
+				require.NoError(t, c.Write(ctx, wasm.MessageText, []byte(s)))
 			} else {
-				require.NoError(t, c.WriteBinary(ctx, p))
+				require.NoError(t, c.Write(ctx, wasm.MessageBinary, p))
 			}
 			want = append(want, p)
 		}
@@ -229,24 +223,24 @@ func TestDialURLs(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(c.URL(), "ws://127.0.0.1:"), c.URL())
 	assert.True(t, strings.HasSuffix(c.URL(), "/echo?from=http://x"), "only the scheme changes: %s", c.URL())
-	_, err = c.Close(ctx, 1000, "")
-	require.NoError(t, err)
+	require.NoError(t, c.CloseContext(ctx, 1000, ""))
 
 	// What the constructor throws becomes an error.
-	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{Protocols: []string{"not a token"}})
+	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{Subprotocols: []string{"not a token"}})
 	var jerr *jsbridge.Error
 	require.ErrorAs(t, err, &jerr)
 	assert.Equal(t, "SyntaxError", jerr.Name)
 
 	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{Transport: wasm.TransportStream, BinaryType: wasm.Blob})
 	require.ErrorIs(t, err, wasm.ErrUnsupported)
-	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{BinaryType: "text"})
+	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{BinaryType: 7})
 	require.Error(t, err)
 }
 
 // TestDialErrorsHideCredentials: no Dial error's text holds the URL's
 // user info, query values or fragment; DialError.URL holds the URL whole;
-// each error has one "wasm:" prefix.
+// each error has one prefix, "wasm:" or, for a *DialError,
+// "websocket:".
 func TestDialErrorsHideCredentials(t *testing.T) {
 	ctx := ctxFor(t, 10*time.Second)
 	withUser := func(url string) string { return strings.Replace(url, "ws://", "ws://user:S3CR3T@", 1) }
@@ -266,7 +260,7 @@ func TestDialErrorsHideCredentials(t *testing.T) {
 		assert.NotContains(t, msg, "S3CR3T", "%s: the error's text", tt.name)
 		assert.NotContains(t, msg, "S3/CR3T", "%s: the error's text", tt.name)
 		assert.Contains(t, msg, "REDACTED@", "%s: the error names the URL", tt.name)
-		assert.Equal(t, 1, strings.Count(msg, "wasm:"), "%s: prefixes in %q", tt.name, msg)
+		assert.Equal(t, 1, strings.Count(msg, "wasm:")+strings.Count(msg, "websocket:"), "%s: prefixes in %q", tt.name, msg)
 		if de, ok := errors.AsType[*wasm.DialError](err); ok {
 			assert.Equal(t, tt.url, de.URL, "%s: DialError.URL, whole", tt.name)
 		} else {
@@ -283,8 +277,10 @@ func TestDialFailures(t *testing.T) {
 			_, err := wasm.Dial(ctx, wstest.URL(t, path), &o)
 			var de *wasm.DialError
 			require.ErrorAs(t, err, &de, path)
-			assert.Equal(t, 1006, de.Code, "%s: close code", path)
-			assert.False(t, de.WasClean, "%s: clean", path)
+			assert.Equal(t, 0, de.StatusCode, "%s: browsers hide it", path)
+			var ce *wasm.CloseError
+			require.ErrorAs(t, err, &ce, path)
+			assert.Equal(t, wasm.CloseError{Code: 1006}, *ce, "%s: the close event", path)
 			assert.Contains(t, err.Error(), "never opened")
 			assert.Contains(t, err.Error(), path[:len("/reject?status=")]+"REDACTED")
 			assert.Equal(t, wstest.URL(t, path), de.URL, "the URL whole")
@@ -303,14 +299,14 @@ func TestDialFailures(t *testing.T) {
 
 func TestSubprotocolsAndExtensions(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
-		c := be.dial(t, "/echo?compress=nocontext", func(o *wasm.Options) { o.Protocols = []string{"b.duplex", "a.duplex"} })
-		assert.Equal(t, "b.duplex", c.Protocol(), "negotiated subprotocol")
+		c := be.dial(t, "/echo?compress=nocontext", func(o *wasm.Options) { o.Subprotocols = []string{"b.duplex", "a.duplex"} })
+		assert.Equal(t, "b.duplex", c.Subprotocol(), "negotiated subprotocol")
 		assert.Contains(t, c.Extensions(), "permessage-deflate", "negotiated extension")
 
-		c = be.dial(t, "/echo?protocols=a.duplex", func(o *wasm.Options) { o.Protocols = []string{"b.duplex", "a.duplex"} })
-		assert.Equal(t, "a.duplex", c.Protocol(), "the server's choice")
+		c = be.dial(t, "/echo?protocols=a.duplex", func(o *wasm.Options) { o.Subprotocols = []string{"b.duplex", "a.duplex"} })
+		assert.Equal(t, "a.duplex", c.Subprotocol(), "the server's choice")
 		c = be.dial(t, "/echo", nil)
-		assert.Equal(t, "", c.Protocol(), "none offered")
+		assert.Equal(t, "", c.Subprotocol(), "none offered")
 		assert.Equal(t, "", c.Extensions(), "no compression")
 	}, "classic", "stream", "fallback")
 }
@@ -359,7 +355,7 @@ func TestQueueLimitCloses(t *testing.T) {
 		id := wstest.ID(t)
 		c := be.dial(t, "/flood?n=3000&size=1024&id="+id, func(o *wasm.Options) {
 			o.ReadLimit = 4096
-			o.QueueLimit = 64 << 10
+			o.ReceiveQueueLimit = 64 << 10
 		})
 		require.Eventually(t, func() bool {
 			s := wstest.Stats(t, id)
@@ -376,7 +372,7 @@ func TestQueueLimitCloses(t *testing.T) {
 			}
 			n++
 		}
-		require.ErrorIs(t, err, wasm.ErrQueueFull)
+		require.ErrorIs(t, err, wasm.ErrReceiveQueueFull)
 		assert.Contains(t, err.Error(), "65536")
 		assert.LessOrEqual(t, n, 64, "messages delivered before the error")
 		assert.Greater(t, n, 0, "the messages queued before the limit are delivered")
@@ -391,7 +387,7 @@ func TestQueueLimitStreamPushesBack(t *testing.T) {
 		const n, size = 1500, 16 << 10
 		c := be.dial(t, fmt.Sprintf("/flood?n=%d&size=%d&id=%s", n, size, id), func(o *wasm.Options) {
 			o.ReadLimit = size
-			o.QueueLimit = 256 << 10
+			o.ReceiveQueueLimit = 256 << 10
 		})
 		time.Sleep(500 * time.Millisecond)
 		sent := wstest.Stats(t, id).MessagesSent
@@ -405,7 +401,7 @@ func TestQueueLimitStreamPushesBack(t *testing.T) {
 		_, _, err := c.Read(ctxFor(t, 10*time.Second))
 		var ce *wasm.CloseError
 		require.ErrorAs(t, err, &ce)
-		assert.Equal(t, 1000, ce.Code)
+		assert.Equal(t, wasm.StatusNormalClosure, ce.Code)
 	}, "stream")
 }
 
@@ -413,7 +409,7 @@ func TestInvalidUTF8NotSent(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		id := wstest.ID(t)
 		c := be.dial(t, "/echo?id="+id, nil)
-		err := c.WriteText(ctxFor(t, time.Second), "ok\xff")
+		err := c.Write(ctxFor(t, time.Second), wasm.MessageText, []byte("ok\xff"))
 		require.ErrorIs(t, err, wasm.ErrInvalidUTF8)
 		write(t, c, wasm.MessageText, []byte("valid"))
 		_, p := read(t, c)
@@ -432,16 +428,14 @@ func TestClosedConn(t *testing.T) {
 			_, _, err := c.Read(ctx)
 			readErr <- err
 		}()
-		res, err := c.Close(ctx, 1000, "done")
-		require.NoError(t, err)
-		assert.Equal(t, wasm.CloseResult{Code: 1000, Reason: "done", WasClean: true}, res)
+		require.NoError(t, c.CloseContext(ctx, 1000, "done"), "a clean close")
 		require.ErrorIs(t, <-readErr, wasm.ErrClosed, "a Read waiting during Close")
 
-		_, err = c.Close(ctx, 1000, "")
-		require.ErrorIs(t, err, wasm.ErrClosed, "Close twice")
-		require.ErrorIs(t, c.WriteText(ctx, "x"), wasm.ErrClosed, "WriteText after Close")
-		require.ErrorIs(t, c.WriteBinary(ctx, []byte{1}), wasm.ErrClosed, "WriteBinary after Close")
-		_, _, err = c.Read(ctx)
+		require.ErrorIs(t, c.CloseContext(ctx, 1000, ""), wasm.ErrClosed, "Close twice")
+		require.ErrorIs(t, c.CloseNow(), wasm.ErrClosed, "CloseNow after Close")
+		require.ErrorIs(t, c.Write(ctx, wasm.MessageText, []byte("x")), wasm.ErrClosed, "Write of text after Close")
+		require.ErrorIs(t, c.Write(ctx, wasm.MessageBinary, []byte{1}), wasm.ErrClosed, "Write of binary after Close")
+		_, _, err := c.Read(ctx)
 		require.ErrorIs(t, err, wasm.ErrClosed, "Read after Close")
 		assert.Equal(t, wasm.Closed, c.ReadyState())
 	})
@@ -450,7 +444,7 @@ func TestClosedConn(t *testing.T) {
 func TestCloseCodes(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		for _, tt := range []struct {
-			code, sent int
+			code, sent wasm.StatusCode
 			valid      bool
 		}{
 			{1000, 1000, true},
@@ -466,15 +460,18 @@ func TestCloseCodes(t *testing.T) {
 		} {
 			id := wstest.ID(t)
 			c := be.dial(t, "/echo?id="+id, nil)
-			res, err := c.Close(ctxFor(t, 5*time.Second), tt.code, "why")
+			err := c.CloseContext(ctxFor(t, 5*time.Second), tt.code, "why")
 			if tt.valid {
-				require.NoError(t, err, "code %d", tt.code)
+				require.NoError(t, err, "code %d: a clean close", tt.code)
 			} else {
 				require.ErrorIs(t, err, wasm.ErrInvalidCloseCode, "code %d", tt.code)
+				assert.Contains(t, err.Error(), "closed with 4011", "code %d: the error says what was sent", tt.code)
+				assert.NotContains(t, err.Error(), "did not finish", "code %d: and the close was clean", tt.code)
 			}
-			assert.Equal(t, tt.sent, res.Code, "code %d: sent", tt.code)
-			assert.True(t, res.WasClean, "code %d: clean", tt.code)
-			assert.Equal(t, tt.sent, wstest.CloseSeen(t, id).ClientCloseCode, "code %d: what the server got", tt.code)
+			sent, ok := wasm.WireCode(tt.code)
+			assert.Equal(t, tt.sent, sent, "code %d: WireCode", tt.code)
+			assert.Equal(t, tt.valid, ok, "code %d: WireCode", tt.code)
+			assert.Equal(t, int(tt.sent), wstest.CloseSeen(t, id).ClientCloseCode, "code %d: what the server got", tt.code)
 		}
 	}, "classic", "stream", "fallback")
 }
@@ -492,11 +489,10 @@ func TestCloseReason(t *testing.T) {
 		} {
 			id := wstest.ID(t)
 			c := be.dial(t, "/echo?id="+id, nil)
-			res, err := c.Close(ctxFor(t, 5*time.Second), 4000, tt.reason)
-			require.NoError(t, err, tt.name)
-			assert.Equal(t, tt.want, res.Reason, "%s: sent", tt.name)
-			assert.True(t, utf8.ValidString(res.Reason))
-			assert.Equal(t, tt.want, wstest.CloseSeen(t, id).ClientCloseReason, "%s: what the server got", tt.name)
+			require.NoError(t, c.CloseContext(ctxFor(t, 5*time.Second), 4000, tt.reason), tt.name)
+			got := wstest.CloseSeen(t, id).ClientCloseReason
+			assert.Equal(t, tt.want, got, "%s: what the server got", tt.name)
+			assert.True(t, utf8.ValidString(got))
 		}
 	}, "classic", "stream", "fallback")
 }
@@ -506,7 +502,7 @@ func TestServerClose(t *testing.T) {
 		for _, tt := range []struct {
 			query  string
 			echo   int
-			code   int
+			code   wasm.StatusCode
 			reason string
 		}{
 			{"?code=4001&reason=bye", 0, 4001, "bye"},
@@ -524,7 +520,7 @@ func TestServerClose(t *testing.T) {
 			require.ErrorAs(t, err, &ce, tt.query)
 			assert.Equal(t, wasm.CloseError{Code: tt.code, Reason: tt.reason, WasClean: true}, *ce, tt.query)
 			assert.ErrorIs(t, err, wasm.ErrClosed)
-			err = c.WriteText(ctxFor(t, time.Second), "late")
+			err = c.Write(ctxFor(t, time.Second), wasm.MessageText, []byte("late"))
 			assert.ErrorIs(t, err, wasm.ErrClosed, "write after the server closed")
 			assert.ErrorAs(t, err, &ce, "and says how")
 		}
@@ -547,13 +543,12 @@ func TestDrop(t *testing.T) {
 func TestCloseGivesUp(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		c := be.dial(t, "/silent", nil)
-		res, err := c.Close(ctxFor(t, 200*time.Millisecond), 1000, "anyone?")
+		err := c.CloseContext(ctxFor(t, 200*time.Millisecond), 1000, "anyone?")
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Equal(t, 1000, res.Code)
-		assert.False(t, res.WasClean)
+		assert.Equal(t, "wasm: close: the closing handshake did not finish: context deadline exceeded", err.Error())
 
 		c = be.dial(t, "/silent", func(o *wasm.Options) { o.CloseTimeout = 100 * time.Millisecond })
-		_, err = c.Close(context.Background(), 1000, "")
+		err = c.CloseContext(context.Background(), 1000, "")
 		require.ErrorIs(t, err, context.DeadlineExceeded, "Options.CloseTimeout")
 	}, "classic", "stream", "fallback")
 }
@@ -570,7 +565,7 @@ func TestBackpressure(t *testing.T) {
 		var err error
 		for written < 1<<30 {
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-			err = c.WriteBinary(ctx, msg)
+			err = c.Write(ctx, wasm.MessageBinary, msg)
 			cancel()
 			if err != nil {
 				break
@@ -596,7 +591,7 @@ func TestConcurrentWriters(t *testing.T) {
 				defer wg.Done()
 				for i := range each {
 					p := append(pattern(100+w*10+i, byte(w)), byte(w), byte(i))
-					if err := c.WriteBinary(ctx, p); err != nil {
+					if err := c.Write(ctx, wasm.MessageBinary, p); err != nil {
 						t.Errorf("writer %d: %v", w, err)
 						return
 					}
@@ -634,11 +629,7 @@ func TestAccessors(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		c := be.dial(t, "/echo", nil)
 		assert.Equal(t, wasm.Open, c.ReadyState())
-		want := be.opts.BinaryType
-		if want == "" {
-			want = wasm.ArrayBuffer
-		}
-		assert.Equal(t, want, c.BinaryType())
+		assert.Equal(t, be.opts.BinaryType, c.BinaryType())
 		wantTransport := wasm.TransportWebSocket
 		if be.opts.Transport == wasm.TransportStream {
 			wantTransport = wasm.TransportStream
@@ -646,7 +637,7 @@ func TestAccessors(t *testing.T) {
 		assert.Equal(t, wantTransport, c.Transport())
 		assert.Equal(t, int64(0), c.BufferedAmount(), "nothing buffered yet")
 		assert.True(t, strings.HasPrefix(c.URL(), "ws://127.0.0.1:"))
-		_, err := c.Close(ctxFor(t, 5*time.Second), 1000, "")
+		err := c.CloseContext(ctxFor(t, 5*time.Second), 1000, "")
 		require.NoError(t, err)
 		assert.Equal(t, wasm.Closed, c.ReadyState())
 	})
@@ -656,12 +647,12 @@ func TestPreferStream(t *testing.T) {
 	c, err := wasm.Dial(ctxFor(t, 5*time.Second), wstest.URL(t, "/echo"), &wasm.Options{Transport: wasm.TransportPreferStream})
 	require.NoError(t, err)
 	assert.Equal(t, wasm.TransportStream, c.Transport(), "Chromium has WebSocketStream")
-	_, _ = c.Close(ctxFor(t, 5*time.Second), 1000, "")
+	_ = c.CloseContext(ctxFor(t, 5*time.Second), 1000, "")
 
 	c, err = wasm.Dial(ctxFor(t, 5*time.Second), wstest.URL(t, "/echo"), &wasm.Options{Transport: wasm.TransportPreferStream, BinaryType: wasm.Blob})
 	require.NoError(t, err)
 	assert.Equal(t, wasm.TransportWebSocket, c.Transport(), "Blob needs the classic WebSocket")
-	_, _ = c.Close(ctxFor(t, 5*time.Second), 1000, "")
+	_ = c.CloseContext(ctxFor(t, 5*time.Second), 1000, "")
 }
 
 // TestNoEval: on a page whose Content Security Policy forbids eval, the
@@ -685,23 +676,23 @@ func TestNoEval(t *testing.T) {
 	c, err := wasm.Dial(ctxFor(t, 5*time.Second), wstest.URL(t, "/echo"), nil)
 	require.NoError(t, err)
 	assert.False(t, wasm.UsesShim(c), "the Go backend")
-	require.NoError(t, c.WriteText(ctxFor(t, 5*time.Second), "no eval"))
+	require.NoError(t, c.Write(ctxFor(t, 5*time.Second), wasm.MessageText, []byte("no eval")))
 	_, p, err := c.Read(ctxFor(t, 5*time.Second))
 	require.NoError(t, err)
 	assert.Equal(t, "no eval", string(p))
-	_, err = c.Close(ctxFor(t, 5*time.Second), 1000, "")
+	err = c.CloseContext(ctxFor(t, 5*time.Second), 1000, "")
 	require.NoError(t, err)
 
 	_, err = wasm.Dial(ctxFor(t, 5*time.Second), wstest.URL(t, "/echo"), &wasm.Options{Transport: wasm.TransportStream})
 	require.ErrorIs(t, err, wasm.ErrUnsupported, "WebSocketStream needs the shim")
 }
 
-func TestBrowserCloseCode(t *testing.T) {
-	for code, want := range map[int]int{1000: 1000, 1001: 4001, 1015: 4015, 2999: 4011, 3000: 3000, 4999: 4999, 0: 4011} {
-		got, _ := wasm.BrowserCloseCode(code)
+func TestWireCode(t *testing.T) {
+	for code, want := range map[wasm.StatusCode]wasm.StatusCode{1000: 1000, 1001: 4001, 1015: 4015, 2999: 4011, 3000: 3000, 4999: 4999, 0: 4011} {
+		got, _ := wasm.WireCode(code)
 		assert.Equal(t, want, got, "code %d", code)
 	}
 	var ce error = &wasm.CloseError{Code: 4001, Reason: "bye", WasClean: true}
-	assert.Equal(t, "wasm: closed with 4001: bye", ce.Error())
+	assert.Equal(t, "websocket: closed with 4001: bye", ce.Error())
 	assert.True(t, errors.Is(ce, wasm.ErrClosed))
 }

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,11 +42,13 @@ func TestMain(m *testing.M) {
 type diagResult struct {
 	Error       string
 	DialError   bool
+	CloseError  bool
 	Mixed       bool
 	CSP         bool
 	Unreachable bool
 	Refused     bool
 	Deadline    bool
+	Thrown      string
 	Funcs       int
 	Goroutines  [2]int
 }
@@ -131,6 +134,21 @@ const (
 	cspStrict = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'"
 )
 
+// way is an API and a transport a case runs on.
+type way struct{ name, api, transport, fallback string }
+
+// ways: package wasm on each transport, package client, and the Go-only
+// fallback (on a page whose policy forbids 'unsafe-eval').
+var ways = []way{
+	{"wasm", "wasm", "websocket", ""},
+	{"wasm stream", "wasm", "stream", ""},
+	{"client", "client", "websocket", ""},
+	{"wasm fallback", "wasm", "websocket", "1"},
+}
+
+// TestDialDiagnostics proves each reason a *DialError gives for a
+// WebSocket that never opened, in Chrome, through both packages. One
+// browser serves every case.
 func TestDialDiagnostics(t *testing.T) {
 	dir := pageFiles(t)
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -155,17 +173,42 @@ func TestDialDiagnostics(t *testing.T) {
 		// httptest's certificate.
 		chromedp.Flag("ignore-certificate-errors", true),
 		// A name that is not the page's own machine, for mixed content:
-		// Chrome allows ws:// to localhost and 127.0.0.1 from https.
+		// Chromium allows ws:// to localhost and 127.0.0.1 from https.
 		chromedp.Flag("host-resolver-rules", "MAP mixed.test 127.0.0.1"),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
 	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	require.NoError(t, chromedp.Run(browser), "starting Chrome")
+	// One tab for every case, each loading the page anew: a tab opened
+	// beside it would be in the background, where Chrome runs no
+	// animation frames and slows timers down.
+	tab, cancelTab := chromedp.NewContext(alloc)
+	defer cancelTab()
+	require.NoError(t, chromedp.Run(tab), "starting Chrome")
+	// What the page says, for the log of the case that loaded it.
+	var (
+		mu      sync.Mutex
+		console []string
+	)
+	chromedp.ListenTarget(tab, func(ev any) {
+		var line string
+		switch ev := ev.(type) {
+		case *cdpruntime.EventConsoleAPICalled:
+			for _, a := range ev.Args {
+				line += string(a.Value) + a.Description + " "
+			}
+			line = "console." + ev.Type.String() + ": " + line
+		case *cdpruntime.EventExceptionThrown:
+			line = "exception: " + ev.ExceptionDetails.Error()
+		default:
+			return
+		}
+		mu.Lock()
+		console = append(console, line)
+		mu.Unlock()
+	})
 
-	// dial loads the page (https or not, with csp) and has it dial as
-	// params say.
+	// dial loads the page (over https or not, with the policy csp), and
+	// has it dial as params say.
 	dial := func(t *testing.T, https bool, csp string, params url.Values) diagResult {
 		t.Helper()
 		base := httpPage.URL
@@ -175,101 +218,102 @@ func TestDialDiagnostics(t *testing.T) {
 		if csp != "" {
 			params.Set("csp", csp)
 		}
-		tab, cancel := chromedp.NewContext(browser)
+		defer func() {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, line := range console {
+				t.Log(line)
+			}
+			console = nil
+		}()
+		ctx, cancel := context.WithTimeout(tab, 60*time.Second)
 		defer cancel()
-		tab, cancelTimeout := context.WithTimeout(tab, 60*time.Second)
-		defer cancelTimeout()
 		var out string
-		require.NoError(t, chromedp.Run(tab,
+		require.NoError(t, chromedp.Run(ctx,
 			chromedp.Navigate(base+"/?"+params.Encode()),
 			chromedp.Poll("globalThis.diagResult", &out, chromedp.WithPollingTimeout(45*time.Second)),
 		), "the page's result")
 		var r diagResult
 		require.NoError(t, json.Unmarshal([]byte(out), &r), "%s", out)
 		t.Logf("%s: %+v", params.Encode(), r)
+		assert.False(t, r.Deadline, "Dial waited for its timeout: %s", r.Error)
 		assert.Zero(t, r.Funcs, "js.Funcs left unreleased")
 		assert.Equal(t, r.Goroutines[0], r.Goroutines[1], "goroutines before and after Dial")
 		assert.NotContains(t, r.Error, "S3CR3T", "the error's text")
 		return r
 	}
-	params := func(kv ...string) url.Values {
-		v := url.Values{}
+	// params are a case's: w's, dialling u, and kv.
+	params := func(w way, u string, kv ...string) url.Values {
+		v := url.Values{"api": {w.api}, "transport": {w.transport}, "fallback": {w.fallback}, "url": {u}}
 		for i := 0; i < len(kv); i += 2 {
 			v.Set(kv[i], kv[i+1])
 		}
 		return v
 	}
-	// Each API and transport a case runs on.
-	ways := []struct{ name, api, transport, fallback string }{
-		{"wasm", "wasm", "websocket", ""},
-		{"wasm stream", "wasm", "stream", ""},
-		{"client", "client", "websocket", ""},
-	}
 
-	// An https page refused a ws:// URL (Chrome throws a SecurityError
-	// from the constructor): the error says so, and how to fix it.
+	// An https page, a ws:// URL: Chromium throws a SecurityError from
+	// the constructor. The error says it is mixed content, and how to fix
+	// it, without being asked to.
 	t.Run("mixed content", func(t *testing.T) {
 		for _, w := range ways {
 			t.Run(w.name, func(t *testing.T) {
 				tg := newTarget(t)
-				r := dial(t, true, "", params("api", w.api, "transport", w.transport, "diag", "diag",
-					"url", "ws://mixed.test:"+tg.port()+"/x?token=S3CR3T"))
+				csp := ""
+				if w.fallback != "" {
+					csp = cspStrict + "; connect-src 'self' ws:" // ws: for the dial
+				}
+				r := dial(t, true, csp, params(w, "ws://mixed.test:"+tg.port()+"/x?token=S3CR3T"))
 				assert.True(t, r.DialError, "a *DialError: %s", r.Error)
 				assert.True(t, r.Mixed, "ErrMixedContent: %s", r.Error)
-				assert.Contains(t, r.Error, "mixed content", "the error")
-				assert.Contains(t, r.Error, "use wss://", "the error says how to fix it")
+				assert.False(t, r.CloseError, "a *CloseError: no socket was made: %s", r.Error)
+				assert.Contains(t, r.Error, "(mixed content): use wss://", "the error says how to fix it")
+				assert.Equal(t, "SecurityError", r.Thrown, "the chain keeps what the browser threw")
 				assert.Empty(t, tg.seen(), "requests to the server: refused before connecting")
 			})
 		}
-		t.Run("without diagnostics", func(t *testing.T) {
+		// Chromium allows ws:// to 127.0.0.1 from https: the browser
+		// decides, and Dial connects (a check of the schemes alone would
+		// refuse it).
+		t.Run("loopback", func(t *testing.T) {
 			tg := newTarget(t)
-			r := dial(t, true, "", params("url", "ws://mixed.test:"+tg.port()+"/x"))
+			r := dial(t, true, "", params(ways[0], "ws://127.0.0.1:"+tg.port()+"/x"))
 			assert.False(t, r.Mixed, "ErrMixedContent: %s", r.Error)
-			assert.Contains(t, r.Error, "SecurityError", "what the browser threw")
+			assert.Len(t, tg.seen(), 1, "requests: the handshake")
 		})
 	})
 
 	// The page's policy does not allow the URL. Chromium's WebSocket
 	// then fires error and never close: Dial returns at once all the
-	// same, and says why.
+	// same, and says why, without being asked to.
 	t.Run("content security policy", func(t *testing.T) {
-		for _, w := range append(ways, struct{ name, api, transport, fallback string }{
-			"wasm fallback", "wasm", "websocket", "1"}) {
+		for _, w := range ways {
 			t.Run(w.name, func(t *testing.T) {
 				tg := newTarget(t)
 				csp := cspSelf
 				if w.fallback != "" {
 					csp = cspStrict
 				}
-				r := dial(t, false, csp, params("api", w.api, "transport", w.transport, "fallback", w.fallback,
-					"diag", "diag", "url", "ws://127.0.0.1:"+tg.port()+"/x?token=S3CR3T"))
-				assert.False(t, r.Deadline, "Dial waited for its timeout: %s", r.Error)
+				r := dial(t, false, csp, params(w, "ws://127.0.0.1:"+tg.port()+"/x?token=S3CR3T"))
 				assert.True(t, r.DialError, "a *DialError: %s", r.Error)
 				assert.True(t, r.CSP, "ErrBlockedByCSP: %s", r.Error)
+				assert.False(t, r.CloseError, "a *CloseError: nothing was sent: %s", r.Error)
 				assert.Contains(t, r.Error, "Content Security Policy does not allow this URL (connect-src)", "the error")
 				assert.Empty(t, tg.seen(), "requests to the server: refused before connecting")
 			})
 		}
-		t.Run("without diagnostics", func(t *testing.T) {
-			tg := newTarget(t)
-			r := dial(t, false, cspSelf, params("url", "ws://127.0.0.1:"+tg.port()+"/x"))
-			assert.False(t, r.Deadline, "Dial waited for its timeout: %s", r.Error)
-			assert.True(t, r.DialError, "a *DialError: %s", r.Error)
-			assert.False(t, r.CSP, "ErrBlockedByCSP: %s", r.Error)
-		})
 	})
 
 	// Nothing listens at the port: the probe's request fails too.
 	t.Run("unreachable", func(t *testing.T) {
-		for _, w := range ways {
+		for _, w := range ways[:3] {
 			t.Run(w.name, func(t *testing.T) {
 				port := closedPort(t)
-				r := dial(t, false, "", params("api", w.api, "transport", w.transport, "diag", "probe",
-					"url", "ws://127.0.0.1:"+port+"/x?token=S3CR3T"))
+				r := dial(t, false, "", params(w, "ws://127.0.0.1:"+port+"/x?token=S3CR3T", "probe", w.api))
 				assert.True(t, r.DialError, "a *DialError: %s", r.Error)
+				assert.True(t, r.CloseError, "the close event's *CloseError: %s", r.Error)
 				assert.True(t, r.Unreachable, "ErrUnreachable: %s", r.Error)
 				assert.False(t, r.Refused, "ErrUpgradeRefused: %s", r.Error)
-				assert.Contains(t, r.Error, "nothing answers HTTP at http://127.0.0.1:"+port+"/", "the error")
+				assert.Contains(t, r.Error, "closed with 1006 (not clean), and nothing answers HTTP at http://127.0.0.1:"+port+"/", "the error")
 			})
 		}
 	})
@@ -278,15 +322,15 @@ func TestDialDiagnostics(t *testing.T) {
 	// probe's request is answered. It asks for "/", with neither the
 	// page's cookies nor its address.
 	t.Run("upgrade refused", func(t *testing.T) {
-		for _, w := range ways {
+		for _, w := range ways[:3] {
 			t.Run(w.name, func(t *testing.T) {
 				tg := newTarget(t)
-				r := dial(t, false, "", params("api", w.api, "transport", w.transport, "diag", "probe",
-					"url", "ws://127.0.0.1:"+tg.port()+"/x?token=S3CR3T"))
+				r := dial(t, false, "", params(w, "ws://127.0.0.1:"+tg.port()+"/x?token=S3CR3T", "probe", w.api))
 				assert.True(t, r.DialError, "a *DialError: %s", r.Error)
+				assert.True(t, r.CloseError, "the close event's *CloseError: %s", r.Error)
 				assert.True(t, r.Refused, "ErrUpgradeRefused: %s", r.Error)
 				assert.False(t, r.Unreachable, "ErrUnreachable: %s", r.Error)
-				assert.Contains(t, r.Error, "a server answers HTTP at http://127.0.0.1:"+tg.port()+"/", "the error")
+				assert.Contains(t, r.Error, "closed with 1006 (not clean), but a server answers HTTP at http://127.0.0.1:"+tg.port()+"/", "the error")
 				got := tg.seen()
 				require.Len(t, got, 2, "requests: the handshake and the probe: %+v", got)
 				assert.Equal(t, seen{"GET", "/x", "token=S3CR3T", "session=S3CR3T", "", "websocket"}, got[0], "the handshake")
@@ -295,14 +339,15 @@ func TestDialDiagnostics(t *testing.T) {
 		}
 	})
 
-	// The probe is off unless asked for: EnableDialDiagnostics alone
-	// sends nothing more.
+	// The probe is off unless asked for: without it, nothing more is
+	// sent, and the error says what little is known.
 	t.Run("no probe", func(t *testing.T) {
 		tg := newTarget(t)
-		r := dial(t, false, "", params("diag", "diag", "url", "ws://127.0.0.1:"+tg.port()+"/x"))
+		r := dial(t, false, "", params(ways[0], "ws://127.0.0.1:"+tg.port()+"/x"))
 		assert.True(t, r.DialError, "a *DialError: %s", r.Error)
-		assert.False(t, r.Refused || r.Unreachable, "a probe's answer: %s", r.Error)
-		assert.Contains(t, r.Error, "never opened (close 1006); browsers do not tell pages why", "the error")
+		assert.True(t, r.CloseError, "the close event's *CloseError: %s", r.Error)
+		assert.False(t, r.Refused || r.Unreachable || r.Mixed || r.CSP, "a cause: %s", r.Error)
+		assert.Contains(t, r.Error, "never opened: closed with 1006 (not clean); browsers do not tell pages why", "the error")
 		assert.Len(t, tg.seen(), 1, "requests: the handshake alone")
 	})
 
@@ -311,10 +356,11 @@ func TestDialDiagnostics(t *testing.T) {
 	// answered: the probe sees the policy's event, and says nothing.
 	t.Run("probe refused by the page's policy", func(t *testing.T) {
 		tg := newTarget(t)
-		r := dial(t, false, cspWebSocketsOnly, params("diag", "probe", "url", "ws://127.0.0.1:"+tg.port()+"/x"))
+		r := dial(t, false, cspWebSocketsOnly, params(ways[0], "ws://127.0.0.1:"+tg.port()+"/x", "probe", "wasm"))
 		assert.True(t, r.DialError, "a *DialError: %s", r.Error)
 		assert.False(t, r.Unreachable, "ErrUnreachable: %s", r.Error)
 		assert.False(t, r.Refused, "ErrUpgradeRefused: %s", r.Error)
+		assert.Contains(t, r.Error, "browsers do not tell pages why", "the error")
 		assert.Len(t, tg.seen(), 1, "requests: the handshake alone")
 	})
 }

@@ -4,14 +4,19 @@
 // codes the browser accepts, and every close code, reason and wasClean the
 // browser reports.
 //
-//	c, err := wasm.Dial(ctx, "wss://example.com/chat", &wasm.Options{Protocols: []string{"chat.v1"}})
+//	c, err := wasm.Dial(ctx, "wss://example.com/chat", &wasm.Options{Subprotocols: []string{"chat.v1"}})
 //	if err != nil { ... }
-//	defer c.Close(ctx, 1000, "bye")
-//	err = c.WriteText(ctx, "hello")
+//	defer c.Close(wasm.StatusNormalClosure, "bye")
+//	err = c.Write(ctx, wasm.MessageText, []byte("hello"))
 //	typ, p, err := c.Read(ctx)
 //
-// It knows nothing of reconnecting or codecs, and never imports package
-// client: client's browser transport translates between the two.
+// It speaks package client's language: the same names for the same
+// things, and the very same types, constants and errors (MessageType,
+// StatusCode, CloseError, DialError, ErrMessageTooBig and the other
+// sentinels are aliases of one declaration), so that errors.As and
+// errors.Is hold whichever of the two packages made an error. It knows
+// nothing of reconnecting or codecs, and never imports package client,
+// whose browser build runs on it.
 //
 // # How it reaches JavaScript
 //
@@ -29,7 +34,7 @@
 // # Browsers (GOOS=js)
 //
 //   - The browser sends only close codes 1000 and 3000-4999: Close maps the
-//     protocol's 1001-1015 onto 4001-4015 (BrowserCloseCode).
+//     protocol's 1001-1015 onto 4001-4015 (WireCode).
 //   - A handshake the server refuses looks like any other failure: close
 //     1006, never the HTTP status (DialError).
 //   - The classic WebSocket has no event for bufferedAmount falling: a

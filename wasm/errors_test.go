@@ -24,15 +24,15 @@ func TestLimitErrorNamesLimit(t *testing.T) {
 		_, _, err := c.Read(ctx)
 		require.ErrorIs(t, err, wasm.ErrMessageTooBig, "Read")
 		c.SetReadLimit(1 << 20)
-		err = c.WriteText(ctx, "x")
+		err = c.Write(ctx, wasm.MessageText, []byte("x"))
 		require.ErrorIs(t, err, wasm.ErrMessageTooBig, "Write after SetReadLimit")
 		assert.Contains(t, err.Error(), "a message of 1500 bytes is over the read limit of 1024 bytes", "Write after SetReadLimit")
 
-		c = be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit, o.QueueLimit = 1024, 64<<10 })
+		c = be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit, o.ReceiveQueueLimit = 1024, 64<<10 })
 		wasm.FailQueueFull(c)
 		c.SetReadLimit(1 << 20) // the queue limit follows it
 		_, _, err = c.Read(ctx)
-		require.ErrorIs(t, err, wasm.ErrQueueFull, "Read after SetReadLimit")
+		require.ErrorIs(t, err, wasm.ErrReceiveQueueFull, "Read after SetReadLimit")
 		assert.Contains(t, err.Error(), "the receive queue limit of 65536 bytes", "Read after SetReadLimit")
 	})
 }

@@ -19,21 +19,21 @@ func ExampleDial() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := wasm.Dial(ctx, "wss://example.com/chat", &wasm.Options{
-		Protocols: []string{"chat.v1"},
-		Transport: wasm.TransportPreferStream,
-		ReadLimit: 1 << 20,
+		Subprotocols: []string{"chat.v1"},
+		Transport:    wasm.TransportPreferStream,
+		ReadLimit:    1 << 20,
 	})
 	var de *wasm.DialError
 	if errors.As(err, &de) {
-		fmt.Println("never opened:", de.Code) // 1006: browsers do not say why
+		fmt.Println("never opened:", int(wasm.CloseStatus(err))) // 1006: browsers do not say why
 		return
 	}
 	if err != nil {
 		return
 	}
-	fmt.Println(c.Protocol(), c.Transport())
+	fmt.Println(c.Subprotocol(), c.Transport())
 
-	if err := c.WriteText(ctx, "hello"); err != nil {
+	if err := c.Write(ctx, wasm.MessageText, []byte("hello")); err != nil {
 		return
 	}
 	typ, p, err := c.Read(ctx)
@@ -47,16 +47,16 @@ func ExampleDial() {
 	}
 	fmt.Println(typ, string(p))
 
-	res, err := c.Close(ctx, 1001, "page closed") // 1001 goes out as 4001
-	fmt.Println(res.Code, res.WasClean, err)
+	err = c.Close(wasm.StatusGoingAway, "page closed") // 1001 goes out as 4001
+	fmt.Println(err)
 }
 
-// Pages may send only 1000 and 3000-4999: BrowserCloseCode says what
-// Close sends instead of a code of the protocol's own range.
-func ExampleBrowserCloseCode() {
-	for _, code := range []int{1000, 1001, 1009, 4321, 2000} {
-		sent, ok := wasm.BrowserCloseCode(code)
-		fmt.Println(code, "goes out as", sent, ok)
+// Pages may send only 1000 and 3000-4999: WireCode says what Close
+// sends instead of a code of the protocol's own range.
+func ExampleWireCode() {
+	for _, code := range []wasm.StatusCode{1000, 1001, 1009, 4321, 2000} {
+		sent, ok := wasm.WireCode(code)
+		fmt.Println(int(code), "goes out as", int(sent), ok)
 	}
 	// Output:
 	// 1000 goes out as 1000 true
@@ -79,5 +79,5 @@ func ExampleEnableCSPFallback() {
 	if err != nil {
 		return
 	}
-	defer c.Close(context.Background(), 1000, "")
+	defer c.Close(wasm.StatusNormalClosure, "")
 }

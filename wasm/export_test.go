@@ -85,11 +85,11 @@ func FailQueueFull(c *Conn) {
 	}
 }
 
-// QueueLimit returns c's receive-queue limit as Conn holds it and as the
+// ReceiveQueueLimit returns c's receive-queue limit as Conn holds it and as the
 // backend enforces it.
-func QueueLimit(c *Conn) (conn, backend int64) {
+func ReceiveQueueLimit(c *Conn) (conn, backend int64) {
 	c.mu.Lock()
-	conn = c.opts.QueueLimit
+	conn = c.opts.ReceiveQueueLimit
 	c.mu.Unlock()
 	switch b := c.b.(type) {
 	case *shimSock:

@@ -69,7 +69,7 @@ func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, qu
 	if err != nil {
 		return nil, err
 	}
-	ws.Set("binaryType", string(binaryType))
+	ws.Set("binaryType", binaryType.String())
 	g := &goSock{ws: ws, notify: notify, readLimit: readLimit, queueLimit: queueLimit}
 	for event, fn := range map[string]func(js.Value){
 		"open":    g.onOpen,
@@ -295,7 +295,7 @@ func (g *goSock) readBlob(ctx context.Context) ([]byte, error) {
 	g.mu.Lock()
 	if len(g.q) == 0 || !g.q[0].blob {
 		g.mu.Unlock()
-		return nil, errors.New("wasm: no Blob to read")
+		return nil, errors.New("no Blob to read")
 	}
 	e := g.q[0]
 	g.mu.Unlock()
@@ -334,6 +334,12 @@ func (g *goSock) readyState() ReadyState {
 		return Closed
 	}
 	return ReadyState(g.ws.Get("readyState").Int())
+}
+
+func (g *goSock) refusedBy() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.policy
 }
 
 func (g *goSock) protocol() string   { return g.ws.Get("protocol").String() }

@@ -68,7 +68,7 @@ func TestStalledMessage(t *testing.T) {
 				_, _, err := c.Read(context.Background())
 				readErr <- err
 			}()
-			_, err := c.Close(context.Background(), 1000, "bye")
+			err := c.CloseContext(context.Background(), 1000, "bye")
 			require.ErrorIs(t, err, context.DeadlineExceeded, "%s: Close gives up after CloseTimeout", query)
 			require.ErrorIs(t, <-readErr, wasm.ErrClosed, "%s: the Read waiting", query)
 			_, _, err = c.Read(context.Background())
@@ -77,9 +77,9 @@ func TestStalledMessage(t *testing.T) {
 			c = be.dial(t, "/stall?"+query, nil)
 			_, _, err = c.Read(ctxFor(t, 50*time.Millisecond))
 			require.ErrorIs(t, err, context.DeadlineExceeded, "%s: Read in the stall", query)
-			_, err = c.Close(cancelled(), 1000, "")
+			err = c.CloseContext(cancelled(), 1000, "")
 			require.ErrorIs(t, err, context.Canceled, "%s: Close with an ended ctx returns at once", query)
-			require.ErrorIs(t, c.WriteText(ctxFor(t, time.Second), "x"), wasm.ErrClosed, "%s: Write after", query)
+			require.ErrorIs(t, c.Write(ctxFor(t, time.Second), wasm.MessageText, []byte("x")), wasm.ErrClosed, "%s: Write after", query)
 		}
 
 		// A frame of 2^32 bytes or more: Chromium fails the connection as
@@ -132,8 +132,8 @@ func TestInvalidFrames(t *testing.T) {
 			assert.Equal(t, wasm.CloseError{Code: 1006}, *ce, "%s: how it ended", kind)
 			_, _, err = c.Read(ctxFor(t, time.Second))
 			require.ErrorIs(t, err, wasm.ErrClosed, "%s: Read again", kind)
-			require.ErrorIs(t, c.WriteText(ctxFor(t, time.Second), "x"), wasm.ErrClosed, "%s: Write", kind)
-			_, err = c.Close(ctxFor(t, time.Second), 1000, "")
+			require.ErrorIs(t, c.Write(ctxFor(t, time.Second), wasm.MessageText, []byte("x")), wasm.ErrClosed, "%s: Write", kind)
+			err = c.CloseContext(ctxFor(t, time.Second), 1000, "")
 			require.ErrorIs(t, err, wasm.ErrClosed, "%s: Close", kind)
 		}
 	}, "classic", "stream", "fallback")
@@ -171,9 +171,9 @@ func TestSilentPeer(t *testing.T) {
 		_, _, err := c.Read(ctxFor(t, 100*time.Millisecond))
 		require.ErrorIs(t, err, context.DeadlineExceeded, "Read")
 		write(t, c, wasm.MessageBinary, pattern(1000, 1))
-		_, err = c.Close(cancelled(), 1000, "")
+		err = c.CloseContext(cancelled(), 1000, "")
 		require.ErrorIs(t, err, context.Canceled, "Close with an ended ctx")
-		_, err = c.Close(ctxFor(t, time.Second), 1000, "")
+		err = c.CloseContext(ctxFor(t, time.Second), 1000, "")
 		require.ErrorIs(t, err, wasm.ErrClosed, "Close again")
 	}, "classic", "stream", "fallback")
 }

@@ -50,7 +50,7 @@ func TestOrderBigBlobs(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		c := be.dial(t, "/echo", func(o *wasm.Options) {
 			o.ReadLimit = 5 << 20
-			o.QueueLimit = 64 << 20
+			o.ReceiveQueueLimit = 64 << 20
 		})
 		const n = 3000
 		kind := func(i int) (wasm.MessageType, int) {
@@ -80,9 +80,9 @@ func TestOrderBigBlobs(t *testing.T) {
 				typ, _ := kind(i)
 				var err error
 				if typ == wasm.MessageText {
-					err = c.WriteText(ctx, string(payload(i)))
+					err = c.Write(ctx, wasm.MessageText, payload(i))
 				} else {
-					err = c.WriteBinary(ctx, payload(i))
+					err = c.Write(ctx, wasm.MessageBinary, payload(i))
 				}
 				if err != nil {
 					written <- fmt.Errorf("message %d: %w", i, err)
@@ -115,7 +115,7 @@ func TestFloodMemoryBounded(t *testing.T) {
 		before := wasmMemory(t)
 		c := be.dial(t, "/flood?n=4096&size=65536&id="+id, func(o *wasm.Options) {
 			o.ReadLimit = 64 << 10
-			o.QueueLimit = limit
+			o.ReceiveQueueLimit = limit
 		})
 		require.Eventually(t, func() bool {
 			s := wstest.Stats(t, id)
@@ -134,7 +134,7 @@ func TestFloodMemoryBounded(t *testing.T) {
 			}
 			n++
 		}
-		require.ErrorIs(t, err, wasm.ErrQueueFull)
+		require.ErrorIs(t, err, wasm.ErrReceiveQueueFull)
 		assert.LessOrEqual(t, n, limit/65536, "messages delivered")
 		grown := wasmMemory(t) - before
 		t.Logf("%s: server sent %d messages; page read %d; wasm memory %d MiB, grew %d KiB", be.name, s.MessagesSent, n, before>>20, grown>>10)
@@ -150,11 +150,11 @@ func TestFloodMemoryBounded(t *testing.T) {
 func TestCloseCodesAll(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		type tc struct {
-			code, sent int
+			code, sent wasm.StatusCode
 			valid      bool
 		}
 		cases := []tc{{0, 4011, false}, {999, 4011, false}, {1000, 1000, true}}
-		for code := 1001; code <= 1015; code++ {
+		for code := wasm.StatusCode(1001); code <= 1015; code++ {
 			cases = append(cases, tc{code, 4000 + code - 1000, true})
 		}
 		cases = append(cases, tc{1016, 4011, false}, tc{2999, 4011, false}, tc{3000, 3000, true},
@@ -166,9 +166,9 @@ func TestCloseCodesAll(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := c.Close(ctxFor(t, 5*time.Second), tt.code, "why")
+				err := c.CloseContext(ctxFor(t, 5*time.Second), tt.code, "why")
 				if tt.valid {
-					assert.NoError(t, err, "code %d", tt.code)
+					assert.NoError(t, err, "code %d: a clean close", tt.code)
 				} else {
 					assert.ErrorIs(t, err, wasm.ErrInvalidCloseCode, "code %d", tt.code)
 				}
@@ -176,8 +176,9 @@ func TestCloseCodesAll(t *testing.T) {
 				if !tt.valid { // the reason says what went wrong instead
 					reason = fmt.Sprintf("duplex: invalid close code %d", tt.code)
 				}
-				assert.Equal(t, wasm.CloseResult{Code: tt.sent, Reason: reason, WasClean: true}, res, "code %d", tt.code)
-				assert.Equal(t, tt.sent, wstest.CloseSeen(t, id).ClientCloseCode, "code %d: what the server got", tt.code)
+				cs := wstest.CloseSeen(t, id)
+				assert.Equal(t, int(tt.sent), cs.ClientCloseCode, "code %d: what the server got", tt.code)
+				assert.Equal(t, reason, cs.ClientCloseReason, "code %d: the reason the server got", tt.code)
 			}()
 		}
 		wg.Wait()
@@ -210,7 +211,7 @@ func TestThousandSockets(t *testing.T) {
 						return
 					}
 					if i%10 == 0 { // some carry a message first
-						if err := c.WriteText(ctx, "hi"); err != nil {
+						if err := c.Write(ctx, wasm.MessageText, []byte("hi")); err != nil {
 							errs <- fmt.Errorf("write %d: %w", i, err)
 							return
 						}
@@ -219,7 +220,7 @@ func TestThousandSockets(t *testing.T) {
 							return
 						}
 					}
-					if _, err := c.Close(ctx, 1000, ""); err != nil {
+					if err := c.CloseContext(ctx, 1000, ""); err != nil {
 						errs <- fmt.Errorf("close %d: %w", i, err)
 						return
 					}

@@ -4,6 +4,7 @@ package wasm
 
 import (
 	"context"
+	"sync/atomic"
 	"syscall/js"
 	"time"
 
@@ -20,8 +21,8 @@ const probeTimeout = 3 * time.Second
 // timer (measured: 40 times in 40).
 const probeGrace = 20 * time.Millisecond
 
-// EnableDialProbe does what EnableDialDiagnostics does, and more when a
-// WebSocket fails without opening (close 1006, all that browsers tell a page about a refused
+// EnableDialProbe makes Dial find out more when a WebSocket fails without
+// opening (close 1006, all that browsers tell a page about a refused
 // handshake, a closed port, a failed DNS lookup or TLS handshake): it
 // then sends one HTTP request to the URL's host and port and puts the
 // answer in the *DialError: ErrUpgradeRefused if a server answered (it is
@@ -53,13 +54,19 @@ const probeGrace = 20 * time.Millisecond
 func EnableDialProbe() {
 	f := probeHTTP
 	prober.Store(&f)
-	EnableDialDiagnostics()
 }
 
-// probeHTTP asks whether anything answers HTTP where wsURL points: an
-// error with ErrUpgradeRefused or ErrUnreachable, or nil if it cannot
-// tell.
-func probeHTTP(ctx context.Context, wsURL string) error {
+// prober is probeHTTP once EnableDialProbe has been called. Until then
+// nothing refers to probeHTTP, and the linker leaves it out of the
+// program: about 2 KB gzipped that a page which does not ask for it never
+// downloads.
+var prober atomic.Pointer[func(ctx context.Context, url, closed string, ce *CloseError) error]
+
+// probeHTTP asks whether anything answers HTTP where wsURL points, after
+// its WebSocket ended without opening (ce; closed says so): an error with
+// ErrUpgradeRefused or ErrUnreachable, and ce, in its chain, or nil if it
+// cannot tell.
+func probeHTTP(ctx context.Context, wsURL, closed string, ce *CloseError) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	u, err := jsbridge.New(js.Global().Get("URL"), wsURL)
@@ -108,9 +115,9 @@ func probeHTTP(ctx context.Context, wsURL string) error {
 		return nil
 	}
 	if err == nil {
-		return errs.Msg("the WebSocket never opened, but a server answers HTTP at "+target+
+		return errs.Join(closed+", but a server answers HTTP at "+target+
 			", so it refused the handshake (browsers hide why: an HTTP error status such as 401, 403 or 404, "+
-			"a redirect, or none of the offered subprotocols)", ErrUpgradeRefused)
+			"a redirect, or none of the offered subprotocols)", ErrUpgradeRefused, ce)
 	}
 	grace := time.NewTimer(probeGrace)
 	defer grace.Stop()
@@ -121,6 +128,6 @@ func probeHTTP(ctx context.Context, wsURL string) error {
 		return nil
 	case <-grace.C:
 	}
-	return errs.Msg("the WebSocket never opened, and nothing answers HTTP at "+target+
-		" either: nothing listens there, the name does not resolve, TLS failed, or something on the way refused", ErrUnreachable)
+	return errs.Join(closed+", and nothing answers HTTP at "+target+
+		" either: nothing listens there, the name does not resolve, TLS failed, or something on the way refused", ErrUnreachable, ce)
 }

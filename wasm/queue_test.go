@@ -42,7 +42,7 @@ func TestStreamResumesAfterFull(t *testing.T) {
 		dial := func(path string) *wasm.Conn {
 			return be.dial(t, path, func(o *wasm.Options) {
 				o.ReadLimit = size
-				o.QueueLimit = size
+				o.ReceiveQueueLimit = size
 			})
 		}
 		held := func(c *wasm.Conn, what string) {
@@ -73,7 +73,7 @@ func TestStreamResumesAfterFull(t *testing.T) {
 			if err != nil {
 				var ce *wasm.CloseError
 				require.ErrorAs(t, err, &ce, "flood: after %d messages", got)
-				assert.Equal(t, 1000, ce.Code, "flood: close code")
+				assert.Equal(t, wasm.StatusNormalClosure, ce.Code, "flood: close code")
 				break
 			}
 			got++
@@ -140,7 +140,7 @@ func TestQueueLimitCountsUTF8(t *testing.T) {
 		text := strings.Repeat("✓", 1000)
 		c := be.dial(t, "/echo?id="+id, func(o *wasm.Options) {
 			o.ReadLimit = 4096
-			o.QueueLimit = 5000
+			o.ReceiveQueueLimit = 5000
 		})
 		write(t, c, wasm.MessageText, []byte(text))
 		write(t, c, wasm.MessageText, []byte(text))
@@ -158,7 +158,7 @@ func TestQueueLimitCountsUTF8(t *testing.T) {
 		_, p := read(t, c)
 		assert.Equal(t, text, string(p), "the message before the limit")
 		_, _, err := c.Read(ctxFor(t, 5*time.Second))
-		require.ErrorIs(t, err, wasm.ErrQueueFull)
+		require.ErrorIs(t, err, wasm.ErrReceiveQueueFull)
 	})
 }
 
@@ -196,25 +196,25 @@ func TestBuffersShrink(t *testing.T) {
 
 // TestQueueFullSays: after the connection closed for a full queue (4008),
 // every later call says so: Read (once the messages before have been
-// read), Write and Close, and every call after Close, with ErrQueueFull and
+// read), Write and Close, and every call after Close, with ErrReceiveQueueFull and
 // ErrClosed in the chain.
 func TestQueueFullSays(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		id := wstest.ID(t)
 		c := be.dial(t, "/flood?n=3000&size=1024&id="+id, func(o *wasm.Options) {
 			o.ReadLimit = 4096
-			o.QueueLimit = 64 << 10
+			o.ReceiveQueueLimit = 64 << 10
 		})
 		require.Equal(t, 4008, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4008")
 		says := func(err error, what string) {
 			t.Helper()
-			require.ErrorIs(t, err, wasm.ErrQueueFull, what)
+			require.ErrorIs(t, err, wasm.ErrReceiveQueueFull, what)
 			require.ErrorIs(t, err, wasm.ErrClosed, what)
 			assert.Contains(t, err.Error(), "4008", what)
 			assert.Equal(t, 1, strings.Count(err.Error(), "wasm:"), "%s: one prefix: %s", what, err)
 		}
 		ctx := ctxFor(t, 10*time.Second)
-		says(c.WriteText(ctx, "x"), "Write before reading")
+		says(c.Write(ctx, wasm.MessageText, []byte("x")), "Write before reading")
 		var err error
 		for err == nil {
 			_, _, err = c.Read(ctx)
@@ -222,13 +222,13 @@ func TestQueueFullSays(t *testing.T) {
 		says(err, "Read after the messages before")
 		_, _, err = c.Read(ctx)
 		says(err, "Read again")
-		says(c.WriteBinary(ctx, []byte{1}), "Write")
-		_, err = c.Close(ctx, 1000, "")
+		says(c.Write(ctx, wasm.MessageBinary, []byte{1}), "Write")
+		err = c.CloseContext(ctx, 1000, "")
 		says(err, "Close")
 		_, _, err = c.Read(ctx)
 		says(err, "Read after Close")
-		says(c.WriteText(ctx, "x"), "Write after Close")
-		_, err = c.Close(ctx, 1000, "")
+		says(c.Write(ctx, wasm.MessageText, []byte("x")), "Write after Close")
+		err = c.CloseContext(ctx, 1000, "")
 		says(err, "Close twice")
 
 		// The moment between this side's close and the browser's close
@@ -237,10 +237,10 @@ func TestQueueFullSays(t *testing.T) {
 		c = be.dial(t, "/echo", nil)
 		wasm.FailQueueFull(c)
 		require.Equal(t, wasm.Closing, c.ReadyState(), "closing, no close event yet")
-		says(c.WriteText(ctx, "x"), "Write while closing")
+		says(c.Write(ctx, wasm.MessageText, []byte("x")), "Write while closing")
 		_, _, err = c.Read(ctx)
 		says(err, "Read while closing")
-		_, err = c.Close(ctx, 1000, "")
+		err = c.CloseContext(ctx, 1000, "")
 		says(err, "Close while closing")
 	}, "classic", "classic-blob", "fallback", "fallback-blob")
 }
@@ -258,7 +258,7 @@ func TestBurstInFlight(t *testing.T) {
 		msg := pattern(size-8, 5)
 		for i := range n {
 			p := binary.BigEndian.AppendUint64(nil, uint64(i))
-			require.NoError(t, c.WriteBinary(ctx, append(p, msg...)), "write %d", i)
+			require.NoError(t, c.Write(ctx, wasm.MessageBinary, append(p, msg...)), "write %d", i)
 		}
 		for i := range n {
 			_, p, err := c.Read(ctx)
@@ -269,8 +269,8 @@ func TestBurstInFlight(t *testing.T) {
 	}, "classic", "stream", "fallback")
 }
 
-// TestDefaultQueueLimit: a zero QueueLimit is 64 MiB or 128 messages of
-// the read limit, up to 256 MiB, and follows SetReadLimit; a QueueLimit
+// TestDefaultQueueLimit: a zero ReceiveQueueLimit is 64 MiB or 128 messages of
+// the read limit, up to 256 MiB, and follows SetReadLimit; a ReceiveQueueLimit
 // given stays, raised to the read limit if lower. Before, the default went
 // up to 1 GiB.
 func TestDefaultQueueLimit(t *testing.T) {
@@ -289,12 +289,12 @@ func TestDefaultQueueLimit(t *testing.T) {
 			{"512 MiB", 512 << 20, 0, 512 << 20, 2 << 20, 256 << 20},
 			{"given", 1 << 20, 5 << 20, 5 << 20, 8 << 20, 8 << 20},
 		} {
-			c := be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit, o.QueueLimit = tt.read, tt.queue })
-			conn, js := wasm.QueueLimit(c)
+			c := be.dial(t, "/echo", func(o *wasm.Options) { o.ReadLimit, o.ReceiveQueueLimit = tt.read, tt.queue })
+			conn, js := wasm.ReceiveQueueLimit(c)
 			assert.Equal(t, tt.want, conn, "%s: the Conn's limit", tt.name)
 			assert.Equal(t, tt.want, js, "%s: the backend's", tt.name)
 			c.SetReadLimit(tt.set)
-			conn, js = wasm.QueueLimit(c)
+			conn, js = wasm.ReceiveQueueLimit(c)
 			assert.Equal(t, tt.wantAfter, conn, "%s: after SetReadLimit(%d)", tt.name, tt.set)
 			assert.Equal(t, tt.wantAfter, js, "%s: the backend's after SetReadLimit(%d)", tt.name, tt.set)
 		}
@@ -312,7 +312,7 @@ func TestQueueLimitCountsMessages(t *testing.T) {
 		id := wstest.ID(t)
 		c := be.dial(t, "/flood?n=0&size=0&id="+id, func(o *wasm.Options) { // until the client closes: a close of the server's own would race 4008
 			o.ReadLimit = limit
-			o.QueueLimit = limit
+			o.ReceiveQueueLimit = limit
 		})
 		if be.opts.Transport == wasm.TransportStream {
 			require.Eventually(t, func() bool { return wasm.Held(c) }, 10*time.Second, time.Millisecond,
@@ -326,7 +326,7 @@ func TestQueueLimitCountsMessages(t *testing.T) {
 			_, _, err = c.Read(ctxFor(t, 10*time.Second))
 			got++
 		}
-		require.ErrorIs(t, err, wasm.ErrQueueFull, "after %d messages", got-1)
+		require.ErrorIs(t, err, wasm.ErrReceiveQueueFull, "after %d messages", got-1)
 		assert.LessOrEqual(t, got-1, limit/wasm.QueueEntryBytes, "messages queued")
 	})
 }

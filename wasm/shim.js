@@ -499,9 +499,12 @@ class Stream extends Sock {
     wss.closed.then(
       (c) => this._peerClosed(c.closeCode, c.reason, true),
       (e) => {
-        // A SecurityError: the event that says why follows (_watch).
-        if (!e || e.name !== "SecurityError" || this.opened)
-          this._peerClosed(typeof e.closeCode === "number" ? e.closeCode : 1006, e.reason || "", false);
+        const f = () => this._peerClosed(e && typeof e.closeCode === "number" ? e.closeCode : 1006, (e && e.reason) || "", false);
+        // A SecurityError before opening: the page's policy refused the
+        // URL, and the event that says so (_watch) follows. It ends the
+        // socket; the timer, in case it never comes.
+        if (e && e.name === "SecurityError" && !this.opened) setTimeout(f, 100);
+        else f();
       },
     );
   }

@@ -6,42 +6,61 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/duplex-go/duplex/internal/ws"
 	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
-// MessageType is the kind of a WebSocket message. Its values match
-// client.MessageType's.
-type MessageType int
+// MessageType is the type of a WebSocket data message: the same type as
+// client.MessageType. The zero value is not a message type.
+type MessageType = ws.MessageType
 
 const (
-	// MessageText is a UTF-8 text message.
-	MessageText MessageType = iota + 1
+	// MessageText is a text message: UTF-8, checked on both sides.
+	MessageText = ws.MessageText
 	// MessageBinary is a binary message.
-	MessageBinary
+	MessageBinary = ws.MessageBinary
 )
 
-// String returns "text" or "binary".
-func (t MessageType) String() string {
-	switch t {
-	case MessageText:
-		return "text"
-	case MessageBinary:
-		return "binary"
-	}
-	return "MessageType(" + strconv.Itoa(int(t)) + ")"
-}
+// StatusCode is a WebSocket close code (RFC 6455 section 7.4): the same
+// type as client.StatusCode. The zero value is not a close code.
+type StatusCode = ws.StatusCode
 
-// BinaryType is the WebSocket's binaryType: how the browser hands over
-// binary messages. Read returns bytes either way.
-type BinaryType string
+// The close codes of RFC 6455 and its registry. 1005, 1006 and 1015 are
+// never sent: they only report what happened.
+const (
+	StatusNormalClosure   = ws.StatusNormalClosure
+	StatusGoingAway       = ws.StatusGoingAway
+	StatusProtocolError   = ws.StatusProtocolError
+	StatusUnsupportedData = ws.StatusUnsupportedData
+	// StatusNoStatusRcvd: the peer's close frame had no code.
+	StatusNoStatusRcvd = ws.StatusNoStatusRcvd
+	// StatusAbnormalClosure: the connection ended without a close frame.
+	StatusAbnormalClosure         = ws.StatusAbnormalClosure
+	StatusInvalidFramePayloadData = ws.StatusInvalidFramePayloadData
+	StatusPolicyViolation         = ws.StatusPolicyViolation
+	StatusMessageTooBig           = ws.StatusMessageTooBig
+	StatusMandatoryExtension      = ws.StatusMandatoryExtension
+	StatusInternalError           = ws.StatusInternalError
+	StatusServiceRestart          = ws.StatusServiceRestart
+	StatusTryAgainLater           = ws.StatusTryAgainLater
+	StatusBadGateway              = ws.StatusBadGateway
+	// StatusTLSHandshake: the TLS handshake failed (never sent).
+	StatusTLSHandshake = ws.StatusTLSHandshake
+)
+
+// BinaryType is the WebSocket's binaryType, how the browser hands over
+// binary messages: the same type as client.BinaryType. Read returns bytes
+// either way.
+type BinaryType = ws.BinaryType
 
 const (
-	// ArrayBuffer makes the browser hand over binary messages in memory.
-	ArrayBuffer BinaryType = "arraybuffer"
+	// ArrayBuffer (the zero value) makes the browser hand over binary
+	// messages in memory.
+	ArrayBuffer = ws.ArrayBuffer
 	// Blob makes the browser hand over binary messages as Blobs, which it
 	// may keep outside the JavaScript heap; Read reads each one, in
 	// arrival order. Only the classic WebSocket has it.
-	Blob BinaryType = "blob"
+	Blob = ws.Blob
 )
 
 // ReadyState is the DOM's WebSocket readyState.
@@ -73,80 +92,71 @@ func (s ReadyState) String() string {
 	return "ReadyState(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Transport chooses the browser API under a Conn.
-type Transport int
+// Transport chooses the browser API under a Conn: the same type as
+// client.Transport.
+type Transport = ws.Transport
 
 const (
 	// TransportWebSocket is the page's classic WebSocket, which every
 	// browser has. A full receive queue closes the connection (see
-	// Options.QueueLimit); writes wait on bufferedAmount.
-	TransportWebSocket Transport = iota
+	// Options.ReceiveQueueLimit); writes wait on bufferedAmount.
+	TransportWebSocket = ws.TransportWebSocket
 	// TransportStream is WebSocketStream (Chromium 124 and later): when
 	// the receive queue is full it stops reading, and the server's writes
 	// stall, instead of closing. Dial fails with ErrUnsupported where the
 	// browser lacks it.
-	TransportStream
+	TransportStream = ws.TransportStream
 	// TransportPreferStream is WebSocketStream where the browser has it
 	// (and the BinaryType is ArrayBuffer), else the classic WebSocket.
-	TransportPreferStream
+	TransportPreferStream = ws.TransportPreferStream
 )
 
-// String returns "WebSocket", "WebSocketStream" or "prefer WebSocketStream".
-func (t Transport) String() string {
-	switch t {
-	case TransportWebSocket:
-		return "WebSocket"
-	case TransportStream:
-		return "WebSocketStream"
-	case TransportPreferStream:
-		return "prefer WebSocketStream"
-	}
-	return "Transport(" + strconv.Itoa(int(t)) + ")"
-}
-
-// Defaults for the zero Options. DefaultQueueLimit is the least default
-// receive-queue limit: see Options.QueueLimit.
+// Defaults for the zero Options. DefaultReceiveQueueLimit is the least
+// default limit of the receive queue: see Options.ReceiveQueueLimit.
 const (
-	DefaultReadLimit        = wsspec.DefaultReadLimit
-	DefaultQueueLimit       = 64 << 20
-	DefaultSendHighWater    = 1 << 20
-	DefaultHandshakeTimeout = 30 * time.Second
-	DefaultCloseTimeout     = 5 * time.Second
+	DefaultReadLimit         = ws.DefaultReadLimit
+	DefaultReceiveQueueLimit = ws.DefaultReceiveQueueLimit
+	DefaultSendHighWater     = ws.DefaultSendHighWater
+	DefaultHandshakeTimeout  = ws.DefaultHandshakeTimeout
+	DefaultCloseTimeout      = ws.DefaultCloseTimeout
 )
 
 // The default receive-queue limit holds queueMessages messages of the
-// read limit's size, between DefaultQueueLimit and maxDefaultQueueLimit.
+// read limit's size, between DefaultReceiveQueueLimit and
+// maxDefaultQueueLimit.
 // The cap keeps a full queue affordable: Read copies each message into
 // Go's memory, which the garbage collector lets grow to about twice what
 // is live and which never shrinks, so a full queue can cost the page some
 // three times its size. At 256 MiB that stays under 1 GiB; at 1 GiB (the
 // cap before) it would be near 3 GiB, against the 4 GiB a wasm32 memory
 // can address at most and less than many renderers (phones first) get.
-// A program that expects larger bursts sets QueueLimit itself.
+// A program that expects larger bursts sets ReceiveQueueLimit itself.
 const (
 	queueMessages        = 128
 	maxDefaultQueueLimit = 256 << 20
 )
 
-// defaultQueueLimit is the queue limit for a zero Options.QueueLimit.
+// defaultQueueLimit is the receive queue's limit for a zero
+// Options.ReceiveQueueLimit.
 func defaultQueueLimit(readLimit int64) int64 {
 	switch {
 	case readLimit < 0:
-		return DefaultQueueLimit
+		return DefaultReceiveQueueLimit
 	case readLimit > maxDefaultQueueLimit/queueMessages:
 		return maxDefaultQueueLimit
 	}
-	return max(DefaultQueueLimit, queueMessages*readLimit)
+	return max(DefaultReceiveQueueLimit, queueMessages*readLimit)
 }
 
 // Options configures Dial. The zero value is ready to use; a nil *Options
 // means the zero value.
 type Options struct {
-	// Protocols lists the subprotocols to offer, in order of preference.
-	Protocols []string
+	// Subprotocols lists the subprotocols to offer, in order of
+	// preference; Conn.Subprotocol reports the server's choice.
+	Subprotocols []string
 
-	// BinaryType is how the browser hands over binary messages: "" means
-	// ArrayBuffer.
+	// BinaryType is how the browser hands over binary messages: the zero
+	// value is ArrayBuffer.
 	BinaryType BinaryType
 
 	// Transport chooses the browser API: the zero value is the classic
@@ -162,27 +172,27 @@ type Options struct {
 	// messages before it.
 	ReadLimit int64
 
-	// QueueLimit bounds the bytes received and not yet returned by Read:
-	// text counted in UTF-8, as Read returns it, and each message 128
-	// bytes more, about what the browser keeps beside its bytes, so that a
-	// flood of empty messages fills it too. 0 means a default that
-	// an ordinary burst does not reach: DefaultQueueLimit (64 MiB), or
-	// 128 times the ReadLimit if that is larger, so that the queue holds
-	// 128 messages of the largest size the program accepts (twice a burst
-	// of 64 in flight), up to 256 MiB (with no ReadLimit, 64 MiB): what
-	// a page can afford to hold and copy into Go. It follows
-	// SetReadLimit, and is at least the ReadLimit. A
-	// queue this large fills only when the program stops reading while
-	// the server keeps sending: the classic WebSocket reads all it is
-	// sent whether or not Go reads, so the limit is what keeps a flood
-	// from taking the page's memory. A QueueLimit below ReadLimit is
-	// raised to it.
+	// ReceiveQueueLimit bounds the receive queue: the bytes received and
+	// not yet returned by Read, text counted in UTF-8, as Read returns
+	// it, and each message 128 bytes more, about what the browser keeps
+	// beside its bytes, so that a flood of empty messages fills it too. 0
+	// means a default that an ordinary burst does not reach:
+	// DefaultReceiveQueueLimit (64 MiB), or 128 times the ReadLimit if
+	// that is larger, so that the queue holds 128 messages of the largest
+	// size the program accepts (twice a burst of 64 in flight), up to
+	// 256 MiB (with no ReadLimit, 64 MiB): what a page can afford to hold
+	// and copy into Go. It follows SetReadLimit, and is at least the
+	// ReadLimit. A queue this large fills only when the program stops
+	// reading while the server keeps sending: the classic WebSocket reads
+	// all it is sent whether or not Go reads, so the limit is what keeps a
+	// flood from taking the page's memory. A ReceiveQueueLimit below
+	// ReadLimit is raised to it.
 	//
 	// When a message would pass the limit, the classic WebSocket closes
-	// with 4008 and Read returns ErrQueueFull after the messages before
-	// it; WebSocketStream stops reading from the network, so that the
-	// server's writes wait, until Read makes room.
-	QueueLimit int64
+	// with 4008 and Read returns ErrReceiveQueueFull after the messages
+	// before it; WebSocketStream stops reading from the network, so that
+	// the server's writes wait, until Read makes room.
+	ReceiveQueueLimit int64
 
 	// SendHighWater and SendLowWater bound what the browser buffers for
 	// sending. A write that finds BufferedAmount at or above SendHighWater
@@ -205,17 +215,14 @@ func (o *Options) withDefaults() Options {
 	var out Options
 	if o != nil {
 		out = *o
-		out.Protocols = append([]string(nil), o.Protocols...)
-	}
-	if out.BinaryType == "" {
-		out.BinaryType = ArrayBuffer
+		out.Subprotocols = append([]string(nil), o.Subprotocols...)
 	}
 	out.ReadLimit = wsspec.ReadLimit(out.ReadLimit)
-	if out.QueueLimit <= 0 {
-		out.QueueLimit = defaultQueueLimit(out.ReadLimit)
+	if out.ReceiveQueueLimit <= 0 {
+		out.ReceiveQueueLimit = defaultQueueLimit(out.ReadLimit)
 	}
-	if out.ReadLimit > out.QueueLimit {
-		out.QueueLimit = out.ReadLimit
+	if out.ReadLimit > out.ReceiveQueueLimit {
+		out.ReceiveQueueLimit = out.ReadLimit
 	}
 	if out.SendHighWater <= 0 {
 		out.SendHighWater = DefaultSendHighWater

@@ -22,7 +22,7 @@ func unreadOpts(size int64) func(o *wasm.Options) {
 	return func(o *wasm.Options) {
 		o.ReadLimit = size
 		if o.Transport == wasm.TransportStream {
-			o.QueueLimit = size
+			o.ReceiveQueueLimit = size
 		}
 	}
 }
@@ -53,9 +53,7 @@ func TestCloseWithUnread(t *testing.T) {
 			write(t, c, wasm.MessageBinary, pattern(size, byte(i)))
 		}
 		waitUnread(t, be, c)
-		res, err := c.Close(ctxFor(t, 20*time.Second), 1000, "bye")
-		require.NoError(t, err, "Close")
-		assert.Equal(t, wasm.CloseResult{Code: 1000, Reason: "bye", WasClean: true}, res, "Close's result")
+		require.NoError(t, c.CloseContext(ctxFor(t, 20*time.Second), 1000, "bye"), "Close: clean")
 		assert.Equal(t, 1000, wstest.CloseSeen(t, id).ClientCloseCode, "what the server got")
 	})
 }
@@ -89,12 +87,12 @@ func TestPeerClosedWithUnread(t *testing.T) {
 			assert.ErrorIs(t, err, wasm.ErrClosed, what)
 		}
 		for i := range 3 {
-			peer(c.WriteText(ctx, "after the server's close"), fmt.Sprintf("Write %d", i))
+			peer(c.Write(ctx, wasm.MessageText, []byte("after the server's close")), fmt.Sprintf("Write %d", i))
 		}
 		_, p := read(t, c)
 		assert.Len(t, p, size, "a message sent before the close")
-		_, err := c.Close(ctx, 1000, "bye")
+		err := c.CloseContext(ctx, 1000, "bye")
 		peer(err, "Close")
-		assert.ErrorContains(t, err, "already ended", "Close")
+		assert.EqualError(t, err, "wasm: close: closed with 1000: flood: done", "Close")
 	})
 }

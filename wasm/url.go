@@ -19,9 +19,9 @@ import (
 // masked: see DialError). It parses with the
 // browser's own URL, the parser the constructor uses, so the two never
 // disagree, and net/url (about 130 KB gzipped) stays out of the page.
-func resolveURL(raw string) (string, error) {
+func resolveURL(pre, raw string) (string, error) {
 	fail := func(err error) (string, error) {
-		return "", errs.Wrap("wasm: dial "+wsspec.Quote(redact.URL(raw)), err)
+		return "", errs.Wrap(pre+"dial "+wsspec.Quote(redact.URL(raw)), err)
 	}
 	args := []any{raw}
 	if loc := js.Global().Get("location"); loc.Type() == js.TypeObject {

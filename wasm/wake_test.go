@@ -31,7 +31,7 @@ func TestLimitFailureWakes(t *testing.T) {
 		}()
 		require.Eventually(t, func() bool { return wasm.ReadWaiting(c) }, 10*time.Second, time.Millisecond, "the Read waits")
 		wasm.FailQueueFull(c)
-		assert.ErrorIs(t, <-readErr, wasm.ErrQueueFull, "the Read waiting")
+		assert.ErrorIs(t, <-readErr, wasm.ErrReceiveQueueFull, "the Read waiting")
 
 		// Fill what the browser and TCP take until a Write waits a whole
 		// second, so that the next one waits for good. /slow, not
@@ -41,16 +41,16 @@ func TestLimitFailureWakes(t *testing.T) {
 		msg := make([]byte, 1<<20)
 		var err error
 		for written := 0; err == nil && written < 1<<30; written += len(msg) {
-			err = c.WriteBinary(ctxFor(t, time.Second), msg)
+			err = c.Write(ctxFor(t, time.Second), wasm.MessageBinary, msg)
 		}
 		require.ErrorIs(t, err, context.DeadlineExceeded, "a Write waits once the server has stopped reading")
 		ctx = ctxFor(t, 20*time.Second)
 		writeErr := make(chan error, 1)
-		go func() { writeErr <- c.WriteBinary(ctx, msg) }()
+		go func() { writeErr <- c.Write(ctx, wasm.MessageBinary, msg) }()
 		require.Eventually(t, func() bool { return wasm.WriteWaiting(c) }, 10*time.Second, time.Millisecond,
 			"a Write waits: the server reads nothing")
 		wasm.FailQueueFull(c)
-		assert.ErrorIs(t, <-writeErr, wasm.ErrQueueFull, "the Write waiting")
+		assert.ErrorIs(t, <-writeErr, wasm.ErrReceiveQueueFull, "the Write waiting")
 	})
 }
 

@@ -4,6 +4,8 @@
 // gzipped.
 package errs
 
+import "context"
+
 // Wrap returns an error that reads msg + ": " + err.Error() and unwraps to
 // err, like fmt.Errorf(msg+": %w", err).
 func Wrap(msg string, err error) error { return &wrapped{msg: msg, err: err} }
@@ -40,3 +42,22 @@ type joined struct {
 
 func (e *joined) Error() string   { return e.msg }
 func (e *joined) Unwrap() []error { return e.errs }
+
+// prefixKey is the key of WithPrefix's value.
+type prefixKey struct{}
+
+// WithPrefix returns ctx carrying prefix, such as "client: ", for the
+// errors of what is dialled with it: package client's browser transport
+// dials through package wasm with its own prefix, so that wasm's errors
+// read as client's on their first word, composed so, never rewritten.
+func WithPrefix(ctx context.Context, prefix string) context.Context {
+	return context.WithValue(ctx, prefixKey{}, prefix)
+}
+
+// Prefix returns the prefix ctx carries (WithPrefix), or def.
+func Prefix(ctx context.Context, def string) string {
+	if p, ok := ctx.Value(prefixKey{}).(string); ok {
+		return p
+	}
+	return def
+}

@@ -77,8 +77,8 @@ func CloseReason(reason string) string {
 	return reason[:n]
 }
 
-// The values of the message types, in client.MessageType and
-// wasm.MessageType alike.
+// The values of the message types (internal/ws.MessageType, which client
+// and wasm alias).
 const (
 	MessageText   = 1
 	MessageBinary = 2
@@ -86,7 +86,7 @@ const (
 
 // CheckType returns an error of op (such as "client: writer") if typ is
 // not MessageText or MessageBinary, else nil. It names typ as
-// client.MessageType's and wasm.MessageType's String do.
+// MessageType's String does.
 func CheckType(op string, typ int) error {
 	if typ != MessageText && typ != MessageBinary {
 		return errors.New(op + ": MessageType(" + strconv.Itoa(typ) + ") is not a message type")
@@ -202,14 +202,6 @@ func index(s, substr string) int {
 		}
 	}
 	return -1
-}
-
-// TrimPrefix is strings.TrimPrefix.
-func TrimPrefix(s, prefix string) string {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):]
-	}
-	return s
 }
 
 // TrimSuffix is strings.TrimSuffix.

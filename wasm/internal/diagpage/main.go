@@ -7,8 +7,8 @@
 //
 // The query: url (what to dial), api (wasm or client), transport
 // (websocket or stream), fallback (1: call EnableCSPFallback, for a page
-// whose policy forbids 'unsafe-eval'), diag (diag: EnableDialDiagnostics;
-// probe: EnableDialProbe; else neither).
+// whose policy forbids 'unsafe-eval'), probe (wasm or client: call that
+// package's EnableDialProbe).
 package main
 
 import (
@@ -25,26 +25,30 @@ import (
 	"github.com/duplex-go/duplex/wasm"
 )
 
-// Result is what the page reports.
+// Result is what the page reports. Each errors.Is and errors.As holds
+// with package client's name and package wasm's alike (both are one
+// declaration), whichever package dialled.
 type Result struct {
 	Error       string
-	DialError   bool // a *wasm.DialError or *client.DialError
-	Mixed       bool // errors.Is ErrMixedContent
-	CSP         bool // errors.Is ErrBlockedByCSP
-	Unreachable bool
-	Refused     bool // errors.Is ErrUpgradeRefused
-	Deadline    bool // errors.Is context.DeadlineExceeded
-	Funcs       int  // js.Funcs not released once Dial has returned
-	Goroutines  [2]int
+	DialError   bool   // a *client.DialError, which is a *wasm.DialError
+	CloseError  bool   // a *client.CloseError in the chain: the socket's close event
+	Mixed       bool   // errors.Is ErrMixedContent
+	CSP         bool   // errors.Is ErrBlockedByCSP
+	Unreachable bool   // errors.Is ErrUnreachable
+	Refused     bool   // errors.Is ErrUpgradeRefused
+	Deadline    bool   // errors.Is context.DeadlineExceeded
+	Thrown      string // the name of a JavaScript exception in the chain
+	Funcs       int    // js.Funcs not released once Dial has returned
+	Goroutines  [2]int // before Dial, and once it has returned
 }
 
 func main() {
 	q, _ := url.ParseQuery(js.Global().Get("location").Get("search").String()[1:])
-	switch q.Get("diag") {
-	case "diag":
-		wasm.EnableDialDiagnostics()
-	case "probe":
-		client.EnableDialProbe() // the same as wasm's
+	switch q.Get("probe") {
+	case "wasm":
+		wasm.EnableDialProbe()
+	case "client":
+		client.EnableDialProbe()
 	}
 	if q.Get("fallback") == "1" {
 		wasm.EnableCSPFallback()
@@ -53,6 +57,11 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	var r Result
+	// Go's runtime starts a goroutine for calls from JavaScript at the
+	// first one: make it before counting.
+	if _, err := jsbridge.Await(ctx, js.Global().Get("Promise").Call("resolve")); err != nil {
+		panic(err)
+	}
 	r.Goroutines[0] = runtime.NumGoroutine()
 	var err error
 	if q.Get("api") == "client" {
@@ -62,13 +71,8 @@ func main() {
 		}
 		var c *client.Conn
 		if c, err = client.Dial(ctx, q.Get("url"), o); err == nil {
-			c.CloseNow()
+			_ = c.CloseNow()
 		}
-		_, r.DialError = errors.AsType[*client.DialError](err)
-		r.Mixed = errors.Is(err, client.ErrMixedContent)
-		r.CSP = errors.Is(err, client.ErrBlockedByCSP)
-		r.Unreachable = errors.Is(err, client.ErrUnreachable)
-		r.Refused = errors.Is(err, client.ErrUpgradeRefused)
 	} else {
 		o := &wasm.Options{HandshakeTimeout: 15 * time.Second}
 		if q.Get("transport") == "stream" {
@@ -76,20 +80,36 @@ func main() {
 		}
 		var c *wasm.Conn
 		if c, err = wasm.Dial(ctx, q.Get("url"), o); err == nil {
-			_, _ = c.Close(ctx, 1000, "")
+			_ = c.Close(wasm.StatusNormalClosure, "")
 		}
-		_, r.DialError = errors.AsType[*wasm.DialError](err)
-		r.Mixed = errors.Is(err, wasm.ErrMixedContent)
-		r.CSP = errors.Is(err, wasm.ErrBlockedByCSP)
-		r.Unreachable = errors.Is(err, wasm.ErrUnreachable)
-		r.Refused = errors.Is(err, wasm.ErrUpgradeRefused)
 	}
 	if err != nil {
 		r.Error = err.Error()
 	}
+	_, cd := errors.AsType[*client.DialError](err)
+	_, wd := errors.AsType[*wasm.DialError](err)
+	r.DialError = cd && wd
+	_, cc := errors.AsType[*client.CloseError](err)
+	_, wc := errors.AsType[*wasm.CloseError](err)
+	r.CloseError = cc && wc
+	r.Mixed = errors.Is(err, client.ErrMixedContent) && errors.Is(err, wasm.ErrMixedContent)
+	r.CSP = errors.Is(err, client.ErrBlockedByCSP) && errors.Is(err, wasm.ErrBlockedByCSP)
+	r.Unreachable = errors.Is(err, client.ErrUnreachable) && errors.Is(err, wasm.ErrUnreachable)
+	r.Refused = errors.Is(err, client.ErrUpgradeRefused) && errors.Is(err, wasm.ErrUpgradeRefused)
 	r.Deadline = errors.Is(err, context.DeadlineExceeded)
-	r.Funcs = jsbridge.LiveFuncs()
-	r.Goroutines[1] = runtime.NumGoroutine()
+	if je, ok := errors.AsType[*jsbridge.Error](err); ok {
+		r.Thrown = je.Name
+	}
+	// What Dial started may take a moment to end (as TestMain's leak
+	// checks allow): up to 2 s.
+	for range 200 {
+		r.Funcs = jsbridge.LiveFuncs()
+		r.Goroutines[1] = runtime.NumGoroutine()
+		if r.Funcs == 0 && r.Goroutines[1] <= r.Goroutines[0] {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	out, _ := json.Marshal(r)
 	js.Global().Set("diagResult", string(out))
 }
