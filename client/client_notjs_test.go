@@ -282,3 +282,8 @@ const (
 	// the network.
 	bufferedAmountHeld = false
 )
+
+// wantDialStatus is the DialError.StatusCode of a handshake refused with
+// status: the HTTP status of a refused
+// handshake.
+func wantDialStatus(status int) int { return status }

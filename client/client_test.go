@@ -136,6 +136,36 @@ func TestSubprotocol(t *testing.T) {
 	assert.Contains(t, err.Error(), "subprotocols", "the error names the likely cause")
 }
 
+// TestSubprotocolsChecked: an offer the browser's WebSocket constructor
+// would throw on (a subprotocol that is not an RFC 6455 token, or one
+// offered twice) is refused before anything is dialled, on both
+// platforms alike, naming the subprotocol by its index (its value may be
+// a credential). Before, the native client sent such an offer, and the
+// browser threw a SyntaxError that named the value.
+func TestSubprotocolsChecked(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		list []string
+		want string
+	}{
+		{"a space", []string{"chat", "not a token"}, "Options.Subprotocols[1] holds a space"},
+		{"a separator", []string{"token=S3CR3T"}, `Options.Subprotocols[0] holds "="`},
+		{"empty", []string{""}, "Options.Subprotocols[0] is empty"},
+		{"not ASCII", []string{"chät"}, "Options.Subprotocols[0] holds a byte outside printable ASCII"},
+		{"twice", []string{"a", "b", "a"}, "Options.Subprotocols[2] repeats Options.Subprotocols[0]"},
+	} {
+		id := wstest.ID(t)
+		_, err := client.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), &client.Options{Subprotocols: tt.list})
+		require.Error(t, err, tt.name)
+		assert.Contains(t, err.Error(), tt.want, tt.name)
+		assert.NotContains(t, err.Error(), "S3CR3T", tt.name)
+		assert.True(t, strings.HasPrefix(err.Error(), "client: dial ws://127.0.0.1:"), "%s: %q", tt.name, err)
+		onePrefix(t, err)
+		assert.Equal(t, int64(0), wstest.Stats(t, id).Handshakes, "%s: nothing was dialled", tt.name)
+	}
+}
+
 func TestServerClose(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -247,7 +277,9 @@ func TestReadLimit(t *testing.T) {
 	assert.Contains(t, err.Error(), "1024")
 	_, _, err = c.Read(ctx)
 	require.ErrorIs(t, err, client.ErrMessageTooBig, "every later Read")
-	assert.Equal(t, 4009, wstest.CloseSeen(t, id).ClientCloseCode, "the server got 4009")
+	cs := wstest.CloseSeen(t, id)
+	assert.Equal(t, 4009, cs.ClientCloseCode, "the server got 4009")
+	assert.Equal(t, "duplex: message too big", cs.ClientCloseReason, "and the same reason on both platforms")
 
 	// SetReadLimit raises it for what comes next.
 	c = dial(t, "/echo", &client.Options{ReadLimit: 1024})
@@ -594,5 +626,44 @@ func TestBufferedAmount(t *testing.T) {
 		assert.GreaterOrEqual(t, c.BufferedAmount(), int64(low), "still buffered")
 	} else {
 		assert.Equal(t, int64(0), c.BufferedAmount(), "natively")
+	}
+}
+
+// TestCloseTimeoutSays: a closing handshake the server never answers
+// ends Close with one error, the same on both platforms: "client: close:
+// the closing handshake did not finish", with the ctx's error in its
+// chain, whether the bound is CloseContext's ctx, Options.CloseTimeout
+// (Close, or CloseContext with a ctx that has no deadline), and with
+// ErrInvalidCloseCode beside it for a code no client may send. Before,
+// natively CloseContext with no deadline waited coder/websocket's own
+// 5 s and said nothing of a ctx, and in the browser the error was
+// package wasm's.
+func TestCloseTimeoutSays(t *testing.T) {
+	t.Parallel()
+	const want = "client: close: the closing handshake did not finish: context deadline exceeded"
+	for name, tt := range map[string]struct {
+		close   func(c *client.Conn) error
+		invalid bool
+	}{
+		"CloseContext": {close: func(c *client.Conn) error {
+			return c.CloseContext(ctxFor(t, 300*time.Millisecond), client.StatusNormalClosure, "anyone?")
+		}},
+		"Close": {close: func(c *client.Conn) error { return c.Close(client.StatusNormalClosure, "anyone?") }},
+		"CloseContext without a deadline": {close: func(c *client.Conn) error {
+			return c.CloseContext(context.Background(), client.StatusNormalClosure, "anyone?")
+		}},
+		"an invalid code": {close: func(c *client.Conn) error {
+			return c.CloseContext(ctxFor(t, 300*time.Millisecond), 999, "anyone?")
+		}, invalid: true},
+	} {
+		c := dial(t, "/silent", &client.Options{CloseTimeout: 300 * time.Millisecond})
+		err := tt.close(c)
+		require.ErrorIs(t, err, context.DeadlineExceeded, name)
+		if !tt.invalid {
+			assert.EqualError(t, err, want, name)
+			continue
+		}
+		require.ErrorIs(t, err, client.ErrInvalidCloseCode, name)
+		assert.Equal(t, "client: close: code 999 is not a close code a client may send; closed with 4011\n"+want, err.Error(), name)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/ws"
@@ -28,7 +29,7 @@ const MaxReasonBytes = ws.MaxReasonBytes
 type Conn struct {
 	t            transport
 	url          string
-	closeTimeout func() (context.Context, context.CancelFunc)
+	closeTimeout time.Duration
 
 	mu     sync.Mutex
 	closed bool
@@ -59,11 +60,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{t: t, url: url}
-	c.closeTimeout = func() (context.Context, context.CancelFunc) {
-		return context.WithTimeout(context.Background(), o.CloseTimeout)
-	}
-	return c, nil
+	return &Conn{t: t, url: url, closeTimeout: o.CloseTimeout}, nil
 }
 
 // markClosed records that Close or CloseNow was called, and reports
@@ -214,14 +211,17 @@ func (w *textWriter) Close() error {
 // Close starts the closing handshake with code and reason and waits for
 // the peer's answer, for at most Options.CloseTimeout; see CloseContext.
 func (c *Conn) Close(code StatusCode, reason string) error {
-	ctx, cancel := c.closeTimeout()
+	ctx, cancel := context.WithTimeout(context.Background(), c.closeTimeout)
 	defer cancel()
 	return c.CloseContext(ctx, code, reason)
 }
 
 // CloseContext starts the closing handshake and waits for the peer's close
-// frame, bounded by ctx; then it gives up the connection. Reads and writes
-// waiting meanwhile return errors with net.ErrClosed in their chain.
+// frame, bounded by ctx, or by Options.CloseTimeout if ctx has no
+// deadline; then it gives up the connection. Reads and writes waiting
+// meanwhile return errors with net.ErrClosed in their chain. A handshake
+// that does not finish in time is an error with ctx's error in its
+// chain.
 //
 // The code sent is the same on both platforms, and never thrown back as
 // browsers would: see WireCode (1001-1015 go out as 4001-4015; a code no
@@ -234,8 +234,16 @@ func (c *Conn) CloseContext(ctx context.Context, code StatusCode, reason string)
 		return closedError("close")
 	}
 
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.closeTimeout)
+		defer cancel()
+	}
 	wire, reason, codeErr := wsspec.Close("client: close", int(code), reason, ErrInvalidCloseCode)
 	err := c.t.close(ctx, StatusCode(wire), reason)
+	if codeErr == nil {
+		return err
+	}
 	return errors.Join(codeErr, err)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/ws"
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // cause is how a connection ended, as every call that finds it so says
@@ -96,7 +97,7 @@ func (n *native) failed(ctx context.Context, err error) error {
 	if f, ok := errors.AsType[*frameFault](err); ok {
 		if f.tooBig > 0 {
 			return n.fail(ctx, failCause(fmt.Sprintf("a message of %d bytes or more, over the read limit of %d bytes, was refused before it was read; the connection was closed with 4009",
-				f.tooBig, f.limit), ErrMessageTooBig, errs.ErrClosed), 4009, "message too big")
+				f.tooBig, f.limit), ErrMessageTooBig, errs.ErrClosed), 4009, wsspec.ReasonTooBig)
 		}
 		return n.fail(ctx, failCause("the server broke the WebSocket protocol ("+f.what+"), so the connection was failed with 1002, as browsers do (closed with 1006)",
 			&CloseError{Code: StatusAbnormalClosure}), StatusProtocolError, f.what)
@@ -383,7 +384,7 @@ func (b *body) Read(p []byte) (int, error) {
 	b.got += int64(k)
 	if b.limit >= 0 && b.got > b.limit {
 		return 0, b.fail(failCause(fmt.Sprintf("a message over the read limit of %d bytes; the connection was closed with 4009", b.limit),
-			ErrMessageTooBig, errs.ErrClosed), 4009, "message too big")
+			ErrMessageTooBig, errs.ErrClosed), 4009, wsspec.ReasonTooBig)
 	}
 	if b.typ == MessageText && !b.utf8.check(p[:k]) || err == io.EOF && !b.utf8.complete() {
 		return 0, b.fail(failCause("a text message was not UTF-8, so the connection was failed with 1002, as browsers do (closed with 1006)",

@@ -91,6 +91,11 @@ func dialTransport(ctx context.Context, rawURL string, o *Options) (transport, e
 	if err != nil {
 		return nil, err
 	}
+	// Browsers throw on such an offer; so does this build, or a program
+	// would work natively and not in the browser.
+	if err := wsspec.CheckSubprotocols("Options.Subprotocols", o.Subprotocols); err != nil {
+		return nil, errs.Wrap("client: dial "+redact.URL(rawURL), err)
+	}
 	fail := func(err error) error { return &DialError{URL: rawURL, Err: err} }
 
 	tlsConfig, err := o.TLS.config()

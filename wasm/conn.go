@@ -65,6 +65,11 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		return nil, err
 	}
 	shown := redact.URL(u) // in error text: see DialError
+	// The constructor would throw a SyntaxError that names the value,
+	// which may be a credential: say why, and not what.
+	if err := wsspec.CheckSubprotocols("Options.Subprotocols", o.Subprotocols); err != nil {
+		return nil, errs.Wrap(pre+"dial "+shown, err)
+	}
 	if o.BinaryType != ArrayBuffer && o.BinaryType != Blob {
 		return nil, errors.New(pre + "dial " + shown + ": " + o.BinaryType.String() + ": want ArrayBuffer or Blob")
 	}

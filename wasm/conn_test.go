@@ -225,11 +225,22 @@ func TestDialURLs(t *testing.T) {
 	assert.True(t, strings.HasSuffix(c.URL(), "/echo?from=http://x"), "only the scheme changes: %s", c.URL())
 	require.NoError(t, c.CloseContext(ctx, 1000, ""))
 
-	// What the constructor throws becomes an error.
-	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{Subprotocols: []string{"not a token"}})
+	// What a constructor throws becomes an error.
+	_, err = wasm.Dial(ctx, "ws://[::1/echo", nil)
 	var jerr *jsbridge.Error
 	require.ErrorAs(t, err, &jerr)
-	assert.Equal(t, "SyntaxError", jerr.Name)
+	assert.Equal(t, "TypeError", jerr.Name)
+
+	// An offer the WebSocket constructor would throw on is refused
+	// first, as package client refuses it natively: its SyntaxError
+	// names the value, which may be a credential.
+	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{Subprotocols: []string{"chat", "token=S3CR3T"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `Options.Subprotocols[1] holds "="`)
+	assert.NotContains(t, err.Error(), "S3CR3T")
+	assert.False(t, errors.As(err, &jerr), "not thrown")
+	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{Subprotocols: []string{"a", "a"}})
+	assert.ErrorContains(t, err, "Options.Subprotocols[1] repeats Options.Subprotocols[0]")
 
 	_, err = wasm.Dial(ctx, wstest.URL(t, "/echo"), &wasm.Options{Transport: wasm.TransportStream, BinaryType: wasm.Blob})
 	require.ErrorIs(t, err, wasm.ErrUnsupported)

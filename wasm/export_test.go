@@ -5,6 +5,8 @@ package wasm
 import (
 	"sync"
 	"syscall/js"
+
+	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // SetForceFallback makes Dial use the Go backend, as on a page whose CSP
@@ -79,7 +81,7 @@ func FailQueueFull(c *Conn) {
 		b.s.Call("_fail", "queuefull", 1, 4008, "receive queue full")
 	case *goSock:
 		b.mu.Lock()
-		bits := b.failLocked("queuefull", 1, 4008, "receive queue full")
+		bits := b.failLocked("queuefull", 1, 4008, wsspec.ReasonQueueFull)
 		b.mu.Unlock()
 		b.notify(bits)
 	}

@@ -9,6 +9,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/duplex-go/duplex/internal/wsspec"
 	"github.com/duplex-go/duplex/jsbridge"
 )
 
@@ -174,9 +175,9 @@ func (g *goSock) onMessage(e js.Value) {
 	wake := 0
 	switch {
 	case g.readLimit >= 0 && (n < 0 || n > g.readLimit):
-		wake = g.failLocked("toobig", n, 4009, "message too big")
+		wake = g.failLocked("toobig", n, 4009, wsspec.ReasonTooBig)
 	case g.queued > 0 && g.queued+n+queueEntryBytes > g.queueLimit:
-		wake = g.failLocked("queuefull", n, 4008, "receive queue full")
+		wake = g.failLocked("queuefull", n, 4008, wsspec.ReasonQueueFull)
 	default:
 		g.q = append(g.q, queued{v: d, n: n, text: text, blob: blob})
 		g.queued += n + queueEntryBytes
@@ -201,7 +202,7 @@ func (g *goSock) failLocked(kind string, size int64, code int, reason string) in
 	if kind == "toobig" {
 		g.failLimit = g.readLimit
 	}
-	_ = jsbridge.Try(func() { g.ws.Call("close", code, "duplex: "+reason) })
+	_ = jsbridge.Try(func() { g.ws.Call("close", code, reason) })
 	g.readArmed = false
 	if g.poller != nil {
 		close(g.poller)

@@ -285,7 +285,9 @@ class Sock {
   // _fail closes the socket for a limit, and wakes a Read and a Write that
   // wait: they return the failure now, not when the peer answers the
   // close, which it may never do. fallback.go's failLocked is the same in
-  // Go: change both.
+  // Go: change both. The reason sent, "duplex: " + reason, is the one the
+  // native client sends for the same limit (internal/wsspec's ReasonTooBig
+  // and ReasonQueueFull).
   _fail(kind, size, code, reason) {
     if (this.failure) return;
     this.failure = { kind, size, limit: kind === "toobig" ? this.readLimit : this.queueLimit };

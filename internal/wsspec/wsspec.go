@@ -108,6 +108,59 @@ func CheckWrite(op string, typ int, p []byte, invalidUTF8 error) error {
 	return nil
 }
 
+// The reasons a client sends with the codes it closes with for its own
+// limits, the same on both platforms: natively (package client), from
+// package wasm's Go backend, and in shim.js, which cannot import them.
+const (
+	ReasonTooBig    = "duplex: message too big"
+	ReasonQueueFull = "duplex: receive queue full"
+)
+
+// CheckSubprotocols returns an error if list cannot be offered: each
+// subprotocol must be an RFC 6455 token (RFC 7230: printable ASCII, no
+// space or separator, not empty), offered once, as the browser's
+// WebSocket constructor demands (it throws a SyntaxError otherwise). The
+// error names the subprotocol by its index in field (such as
+// "Options.Subprotocols"), not by its value, which may be a credential;
+// it names the character that is wrong when it is printable ASCII.
+func CheckSubprotocols(field string, list []string) error {
+	for i, p := range list {
+		name := field + "[" + strconv.Itoa(i) + "]"
+		if p == "" {
+			return errors.New(name + " is empty: a subprotocol is an RFC 6455 token")
+		}
+		for j := 0; j < len(p); j++ {
+			if c := p[j]; !tokenChar(c) {
+				what := "a byte outside printable ASCII"
+				if c > ' ' && c < 0x7f {
+					what = Quote(string(c))
+				} else if c == ' ' {
+					what = "a space"
+				}
+				return errors.New(name + " holds " + what + ": a subprotocol is an RFC 6455 token (printable ASCII, no space or separator)")
+			}
+		}
+		for k, q := range list[:i] {
+			if q == p {
+				return errors.New(name + " repeats " + field + "[" + strconv.Itoa(k) + "]: each subprotocol is offered once")
+			}
+		}
+	}
+	return nil
+}
+
+// tokenChar reports whether c may be in a token (RFC 7230 section 3.2.6).
+func tokenChar(c byte) bool {
+	if c <= ' ' || c >= 0x7f {
+		return false
+	}
+	switch c {
+	case '(', ')', '<', '>', '@', ',', ';', ':', '\\', '"', '/', '[', ']', '?', '=', '{', '}':
+		return false
+	}
+	return true
+}
+
 // DefaultReadLimit is the read limit, in bytes, of a connection whose
 // options leave it 0.
 const DefaultReadLimit = 32 << 10

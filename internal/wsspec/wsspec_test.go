@@ -92,3 +92,30 @@ func TestClose(t *testing.T) {
 	assert.Equal(t, 4011, code)
 	assert.Equal(t, "duplex: invalid close code 2000", reason)
 }
+
+func TestCheckSubprotocols(t *testing.T) {
+	for _, tt := range []struct {
+		list []string
+		want string // "" for none
+	}{
+		{nil, ""},
+		{[]string{"chat.v1", "b-2_x~!#$%&'*+^`|"}, ""},
+		{[]string{"ok", ""}, "Options.Subprotocols[1] is empty"},
+		{[]string{"not a token"}, "Options.Subprotocols[0] holds a space"},
+		{[]string{"a,b"}, `Options.Subprotocols[0] holds ","`},
+		{[]string{"k=v"}, `Options.Subprotocols[0] holds "="`},
+		{[]string{"é"}, "Options.Subprotocols[0] holds a byte outside printable ASCII"},
+		{[]string{"tab\there"}, "a byte outside printable ASCII"},
+		{[]string{"a", "b", "a"}, "Options.Subprotocols[2] repeats Options.Subprotocols[0]"},
+	} {
+		err := wsspec.CheckSubprotocols("Options.Subprotocols", tt.list)
+		if tt.want == "" {
+			assert.NoError(t, err, "%q", tt.list)
+			continue
+		}
+		require.Error(t, err, "%q", tt.list)
+		assert.Contains(t, err.Error(), tt.want, "%q", tt.list)
+	}
+	err := wsspec.CheckSubprotocols("Options.Subprotocols", []string{"bearer=S3CR3T"})
+	assert.NotContains(t, err.Error(), "S3CR3T", "the value, which may be a credential")
+}
