@@ -20,8 +20,8 @@ import (
 // not link them.
 var (
 	// ErrMixedContent: the page was loaded over https and the URL is
-	// ws://, and the browser refused before connecting: its constructor
-	// threw a SecurityError, which the chain holds too. Use wss://. The
+	// ws://, and the browser refused before connecting (its constructor
+	// threw a SecurityError). Use wss://. The
 	// browser decides, not Dial: Chromium allows ws:// to the page's own
 	// machine (localhost, 127.0.0.1) from https, and Dial then connects. A
 	// page whose Content Security Policy says upgrade-insecure-requests
@@ -68,8 +68,8 @@ func mixedContent(url string, thrown error) error {
 	if loc := js.Global().Get("location"); loc.Type() != js.TypeObject || loc.Get("protocol").String() != "https:" {
 		return nil
 	}
-	return errs.Join("the page was loaded over https, and browsers refuse a ws:// WebSocket from such a page "+
-		"(mixed content): use wss://", ErrMixedContent, thrown)
+	return errs.Msg("the page was loaded over https, and browsers refuse a ws:// WebSocket from such a page "+
+		"(mixed content): use wss://", ErrMixedContent)
 }
 
 // neverOpened is the cause in the *DialError of c's WebSocket, which

@@ -53,8 +53,7 @@ func CloseStatus(err error) StatusCode { return ws.CloseStatus(err) }
 // chain:
 //
 //   - ErrMixedContent: a ws:// URL from an https page, which the browser
-//     refused before connecting (with the SecurityError it threw; no
-//     *CloseError: no socket was made);
+//     refused before connecting (no *CloseError: no socket was made);
 //   - ErrBlockedByCSP: the page's Content Security Policy does not allow
 //     the URL, refused before connecting (no *CloseError either);
 //   - ErrUnreachable or ErrUpgradeRefused, beside the *CloseError: what

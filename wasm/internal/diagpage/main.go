@@ -5,7 +5,8 @@
 // Content Security Policy): it dials once, as the page's query says, and
 // leaves what it got in globalThis.diagResult, as JSON.
 //
-// The query: url (what to dial), api (wasm or client), transport
+// The query: url (what to dial), api (wasm, client, or reconnect: a
+// reconnect.Dial that gives up after 3 failures in a row), transport
 // (websocket or stream), fallback (1: call EnableCSPFallback, for a page
 // whose policy forbids 'unsafe-eval'), probe (wasm or client: call that
 // package's EnableDialProbe).
@@ -22,6 +23,7 @@ import (
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/jsbridge"
+	"github.com/duplex-go/duplex/reconnect"
 	"github.com/duplex-go/duplex/wasm"
 )
 
@@ -37,7 +39,6 @@ type Result struct {
 	Unreachable bool   // errors.Is ErrUnreachable
 	Refused     bool   // errors.Is ErrUpgradeRefused
 	Deadline    bool   // errors.Is context.DeadlineExceeded
-	Thrown      string // the name of a JavaScript exception in the chain
 	Funcs       int    // js.Funcs not released once Dial has returned
 	Goroutines  [2]int // before Dial, and once it has returned
 }
@@ -64,7 +65,17 @@ func main() {
 	}
 	r.Goroutines[0] = runtime.NumGoroutine()
 	var err error
-	if q.Get("api") == "client" {
+	switch q.Get("api") {
+	case "reconnect":
+		var c *reconnect.Conn
+		if c, err = reconnect.Dial(ctx, q.Get("url"), &reconnect.Options{
+			Dial:        client.Options{HandshakeTimeout: 15 * time.Second},
+			Backoff:     reconnect.Constant(10 * time.Millisecond),
+			GiveUpAfter: 3,
+		}); err == nil {
+			_ = c.Close(client.StatusNormalClosure, "")
+		}
+	case "client":
 		o := &client.Options{HandshakeTimeout: 15 * time.Second}
 		if q.Get("transport") == "stream" {
 			o.Transport = client.TransportStream
@@ -73,7 +84,7 @@ func main() {
 		if c, err = client.Dial(ctx, q.Get("url"), o); err == nil {
 			_ = c.CloseNow()
 		}
-	} else {
+	default:
 		o := &wasm.Options{HandshakeTimeout: 15 * time.Second}
 		if q.Get("transport") == "stream" {
 			o.Transport = wasm.TransportStream
@@ -97,9 +108,6 @@ func main() {
 	r.Unreachable = errors.Is(err, client.ErrUnreachable) && errors.Is(err, wasm.ErrUnreachable)
 	r.Refused = errors.Is(err, client.ErrUpgradeRefused) && errors.Is(err, wasm.ErrUpgradeRefused)
 	r.Deadline = errors.Is(err, context.DeadlineExceeded)
-	if je, ok := errors.AsType[*jsbridge.Error](err); ok {
-		r.Thrown = je.Name
-	}
 	// What Dial started may take a moment to end (as TestMain's leak
 	// checks allow): up to 2 s.
 	for range 200 {
