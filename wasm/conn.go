@@ -54,9 +54,10 @@ type Conn struct {
 // url may be ws:// or wss://; http:// and https:// are rewritten to ws://
 // and wss://, and a relative URL is resolved against the page's location.
 // Anything else is an error naming the URL, as is what the browser's
-// constructor throws (a SyntaxError for a bad subprotocol, say). A
-// WebSocket that never opens is a *DialError: browsers do not tell a page
-// why, but where the page can know, its Err says (see DialError).
+// constructor throws (a SyntaxError for a bad subprotocol, say), but for
+// mixed content: that is a *DialError with ErrMixedContent. A WebSocket
+// that never opens is a *DialError: browsers do not tell a page why, but
+// where the page can know, its Err says (see DialError).
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
 	pre := errs.Prefix(ctx, "wasm: ")

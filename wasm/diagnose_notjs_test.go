@@ -268,7 +268,7 @@ func TestDialDiagnostics(t *testing.T) {
 				if w.fallback != "" {
 					csp = cspStrict + "; connect-src 'self' ws:" // ws: for the dial
 				}
-				r := dial(t, true, csp, params(w, "ws://mixed.test:"+tg.port()+"/x?token=S3CR3T"))
+				r := dial(t, true, csp, params(w, "ws://u:S3CR3T@mixed.test:"+tg.port()+"/x?token=S3CR3T"))
 				assert.True(t, r.DialError, "a *DialError: %s", r.Error)
 				assert.True(t, r.Mixed, "ErrMixedContent: %s", r.Error)
 				assert.False(t, r.CloseError, "a *CloseError: no socket was made: %s", r.Error)
@@ -301,7 +301,7 @@ func TestDialDiagnostics(t *testing.T) {
 				if w.fallback != "" {
 					csp = cspStrict
 				}
-				r := dial(t, false, csp, params(w, "ws://127.0.0.1:"+tg.port()+"/x?token=S3CR3T"))
+				r := dial(t, false, csp, params(w, "ws://u:S3CR3T@127.0.0.1:"+tg.port()+"/x?token=S3CR3T"))
 				assert.True(t, r.DialError, "a *DialError: %s", r.Error)
 				assert.True(t, r.CSP, "ErrBlockedByCSP: %s", r.Error)
 				assert.False(t, r.CloseError, "a *CloseError: nothing was sent: %s", r.Error)
@@ -319,7 +319,7 @@ func TestDialDiagnostics(t *testing.T) {
 		for _, w := range ways {
 			t.Run(w.name, func(t *testing.T) {
 				port := closedPort(t)
-				r := dial(t, false, "", params(w, "ws://127.0.0.1:"+port+"/x?token=S3CR3T", "probe", w.api))
+				r := dial(t, false, "", params(w, "ws://u:S3CR3T@127.0.0.1:"+port+"/x?token=S3CR3T", "probe", w.api))
 				assert.True(t, r.DialError, "a *DialError: %s", r.Error)
 				assert.True(t, r.CloseError, "the close event's *CloseError: %s", r.Error)
 				assert.True(t, r.Unreachable, "ErrUnreachable: %s", r.Error)
