@@ -85,11 +85,7 @@ func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, qu
 		}
 		g.releases = append(g.releases, release)
 	}
-	if err := g.watch(); err != nil {
-		g.detach()
-		_ = jsbridge.Try(func() { ws.Call("close") })
-		return nil, err
-	}
+	g.watch()
 	return g, nil
 }
 
@@ -98,11 +94,12 @@ func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, qu
 // Security Policy that does not allow the URL, and ends the socket when
 // it comes, with the directive it names in policy. Chromium 156 fires
 // error and never close for such a socket: without the event, Dial would
-// wait for its timeout.
-func (g *goSock) watch() error {
+// wait for its timeout. Where there is no such event (a global scope
+// without addEventListener: not a page or a worker) it does nothing.
+func (g *goSock) watch() {
 	u, err := jsbridge.New(js.Global().Get("URL"), g.ws.Get("url"))
 	if err != nil {
-		return err
+		return
 	}
 	u.Set("username", "") // the event's blockedURI has none
 	u.Set("password", "")
@@ -116,13 +113,12 @@ func (g *goSock) watch() error {
 		}
 	})
 	if err != nil {
-		return err
+		return
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.unwatch = release
 	g.releases = append(g.releases, release)
-	return nil
 }
 
 func (g *goSock) onOpen(js.Value) {

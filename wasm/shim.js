@@ -154,6 +154,7 @@ class Sock {
   // is the socket's own, as the browser holds it (wss:// where the policy
   // says upgrade-insecure-requests).
   _watch(url) {
+    if (typeof addEventListener !== "function") return; // not a page or a worker
     // The event's blockedURI has no user info.
     const u = new URL(url);
     u.username = u.password = "";
