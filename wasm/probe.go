@@ -58,7 +58,7 @@ func EnableDialProbe() {
 
 // prober is probeHTTP once EnableDialProbe has been called. Until then
 // nothing refers to probeHTTP, and the linker leaves it out of the
-// program: about 7.5 KB of gzipped wasm (with the jsbridge.Await and
+// program: about 7.7 KB of gzipped wasm (with the jsbridge.Await and
 // Listen it brings) that a page which does not ask for it never
 // downloads.
 var prober atomic.Pointer[func(ctx context.Context, url, closed string, ce *CloseError) error]
