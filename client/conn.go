@@ -47,7 +47,8 @@ func EnableCSPFallback() { enableCSPFallback() }
 // https:// mean the same). It waits for the handshake, bounded by ctx and
 // Options.HandshakeTimeout. A failed handshake is a *DialError: natively
 // with the HTTP status, Retry-After and redirect target of a refusal;
-// browsers hide those, and say only that the socket never opened.
+// browsers hide those, and say only that the socket never opened, and
+// why where the page can know (see DialError).
 // Redirects are not followed, on either platform.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()

@@ -41,6 +41,7 @@
 // Browsers hide why a handshake failed: a refusal with 403 looks like a
 // server that is down. So in the browser every failed dial is retried
 // under the backoff, and GiveUpAfter (consecutive failures) is the only
-// bound; natively a 4xx refusal other than 408 and 429, and a redirect,
-// are final.
+// bound, but for what the page refuses itself before connecting (mixed
+// content, its Content Security Policy), which is final; natively a 4xx
+// refusal other than 408 and 429, and a redirect, are final.
 package reconnect

@@ -241,13 +241,20 @@ func (c Constant) Delay(int) time.Duration { return time.Duration(c) }
 //   - a close by the server with 1002 (protocol error), 1003 (unsupported
 //     data), 1007 (invalid data), 1008 (policy violation), 1009 (message
 //     too big) or 1010 (mandatory extension);
-//   - a received message over the read limit (client.ErrMessageTooBig).
+//   - a received message over the read limit (client.ErrMessageTooBig);
+//   - in the browser, a dial the page itself refused before connecting:
+//     a ws:// URL from an https page (client.ErrMixedContent), a URL the
+//     page's Content Security Policy does not allow
+//     (client.ErrBlockedByCSP).
 //
 // Everything else is retried: network errors, 5xx, 408 and 429 (after
 // their Retry-After, if longer than the backoff, up to its cap: see
 // Options.Backoff), closes with 1000,
 // 1001, 1006, 1011-1015 and 3000-4999, ErrHeartbeatTimeout.
 func DefaultFinal(err error) bool {
+	if errors.Is(err, client.ErrMixedContent) || errors.Is(err, client.ErrBlockedByCSP) {
+		return true
+	}
 	if de, ok := errors.AsType[*client.DialError](err); ok {
 		s := de.StatusCode
 		return s >= 300 && s < 500 && s != 408 && s != 429

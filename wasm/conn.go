@@ -54,9 +54,10 @@ type Conn struct {
 // url may be ws:// or wss://; http:// and https:// are rewritten to ws://
 // and wss://, and a relative URL is resolved against the page's location.
 // Anything else is an error naming the URL, as is what the browser's
-// constructor throws (a SyntaxError for a bad subprotocol, say). A
-// WebSocket that never opens is a *DialError: browsers do not tell a page
-// why.
+// constructor throws (a SyntaxError for a bad subprotocol, say), but for
+// mixed content: that is a *DialError with ErrMixedContent. A WebSocket
+// that never opens is a *DialError: browsers do not tell a page why, but
+// where the page can know, its Err says (see DialError).
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
 	pre := errs.Prefix(ctx, "wasm: ")
@@ -139,6 +140,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	}
 	if err != nil {
 		c.finalize()
+		if cause := mixedContent(u, err); cause != nil {
+			return nil, &DialError{URL: url, Err: cause}
+		}
 		return nil, errs.Wrap(pre+"dial "+shown, err)
 	}
 
@@ -159,7 +163,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		if ended {
 			c.b.detach()
 			c.finalize()
-			return nil, &DialError{URL: url, Err: neverOpened(e.closeError(), len(o.Subprotocols) > 0)}
+			return nil, &DialError{URL: url, Err: c.neverOpened(hctx, e.closeError())}
 		}
 		select {
 		case <-c.readWake:
@@ -337,16 +341,6 @@ func (e end) closeError() *CloseError {
 		return &CloseError{Code: StatusCode(c), Reason: e.reason, WasClean: e.wasClean}
 	}
 	return &CloseError{Code: StatusAbnormalClosure}
-}
-
-// neverOpened is the cause in the *DialError of a WebSocket that never
-// opened: the close event ce, and why it says so little.
-func neverOpened(ce *CloseError, subprotocols bool) error {
-	causes := "a refused connection, an HTTP error status, a redirect and a TLS failure look alike"
-	if subprotocols {
-		causes += ", and so does an answer that selects none of the offered subprotocols"
-	}
-	return errs.Msg("the WebSocket never opened: "+ws.CloseText(ce)+"; browsers do not tell pages why ("+causes+")", ce)
 }
 
 // closedError is what calls return after Close: ErrClosed, and why the

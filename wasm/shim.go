@@ -151,6 +151,7 @@ func (b *shimSock) failure() (string, int64, int64) {
 }
 
 func (b *shimSock) readyState() ReadyState { return ReadyState(b.s.Call("readyState").Int()) }
+func (b *shimSock) refusedBy() string      { return b.s.Get("policy").String() }
 func (b *shimSock) protocol() string       { return b.s.Get("protocol").String() }
 func (b *shimSock) extensions() string     { return b.s.Get("extensions").String() }
 func (b *shimSock) buffered() int64        { return int64(b.s.Call("buffered").Float()) }

@@ -95,6 +95,9 @@ class Sock {
     this.extensions = "";
     this.failure = null; // {kind, size, limit} when a limit made us close
     this.end = null; // {code, reason, wasClean, opened} once closed
+    // The directive of a Content Security Policy that refused the URL.
+    this.policy = "";
+    this.unwatch = () => {};
     this.rbuf = new Uint8Array(RBUF);
     this.wbuf = new Uint8Array(4096);
     // Bound once, so that Go calls them with Invoke: Call would have
@@ -140,7 +143,33 @@ class Sock {
     }
   }
 
+  // _watch listens, until the socket opens or closes, for the event that
+  // says the page's Content Security Policy does not allow its URL
+  // (connect-src), and ends the socket when it comes, with the directive
+  // it names in policy (for diagnose.go). The browser refuses such a URL
+  // before connecting, and Chromium 156 says so in ways Go cannot read:
+  // its WebSocket is CLOSED at once and fires error but never close (Dial
+  // would wait for its timeout); its WebSocketStream rejects with a
+  // SecurityError just before the event, which the socket waits for. url
+  // is the socket's own, as the browser holds it (wss:// where the policy
+  // says upgrade-insecure-requests).
+  _watch(url) {
+    if (typeof addEventListener !== "function") return; // not a page or a worker
+    // The event's blockedURI has no user info.
+    const u = new URL(url);
+    u.username = u.password = "";
+    const f = (e) => {
+      if (e.blockedURI === u.href && e.disposition === "enforce") {
+        this.policy = e.violatedDirective;
+        this._closed(1006, "", false);
+      }
+    };
+    addEventListener("securitypolicyviolation", f);
+    this.unwatch = () => removeEventListener("securitypolicyviolation", f);
+  }
+
   _opened(protocol, extensions) {
+    this.unwatch();
     this.state = 1;
     this.opened = true;
     this.protocol = protocol || "";
@@ -152,6 +181,7 @@ class Sock {
   // _closed records the end and wakes Go.
   _closed(code, reason, wasClean) {
     if (this.end) return;
+    this.unwatch();
     this.state = 3;
     this.end = { code, reason, wasClean, opened: this.opened };
     this.readArmed = this.writeArmed = false;
@@ -383,6 +413,7 @@ class Sock {
 
   // detach stops every call into Go: for a socket Go has given up on.
   detach() {
+    this.unwatch();
     this.wake = null;
     pending.delete(this);
   }
@@ -399,7 +430,8 @@ class Classic extends Sock {
     ws.addEventListener("message", (e) => this._message(e.data, false));
     ws.addEventListener("close", (e) => this._closed(e.code, e.reason, e.wasClean));
     // The error event carries nothing: the close event that follows says
-    // how the socket ended.
+    // how the socket ended, except for a URL the browser refused (_watch).
+    this._watch(ws.url);
   }
 
   readyState() {
@@ -454,6 +486,7 @@ class Stream extends Sock {
     super(wake, readLimit, queueLimit);
     const wss = new WebSocketStream(url, { protocols });
     this.wss = wss;
+    this._watch(wss.url);
     this.writing = 0; // bytes written and not yet taken by the stream
     this.pumping = false;
     wss.opened.then(
@@ -468,7 +501,14 @@ class Stream extends Sock {
     );
     wss.closed.then(
       (c) => this._peerClosed(c.closeCode, c.reason, true),
-      (e) => this._peerClosed(typeof e.closeCode === "number" ? e.closeCode : 1006, e.reason || "", false),
+      (e) => {
+        const f = () => this._peerClosed(e && typeof e.closeCode === "number" ? e.closeCode : 1006, (e && e.reason) || "", false);
+        // A SecurityError before opening: the page's policy refused the
+        // URL, and the event that says so (_watch) follows. It ends the
+        // socket; the timer, in case it never comes.
+        if (e && e.name === "SecurityError" && !this.opened) setTimeout(f, 100);
+        else f();
+      },
     );
   }
 

@@ -15,9 +15,22 @@ import (
 func TestMinify(t *testing.T) {
 	got, err := jsmin.Minify("// header\n\nfunction f(a) {\n    return a + 1; // one more\n  }\n\t// gone\nf(1)\n")
 	require.NoError(t, err)
-	assert.Equal(t, "function f(a) {\nreturn a + 1; // one more\n}\nf(1)\n", got)
+	assert.Equal(t, "function f(a) {\nreturn a + 1;\n}\nf(1)\n", got)
 
-	for _, bad := range []string{"const s = `x`;", "/* block */ f()"} {
+	// A // in a string is not a comment, even after a space.
+	for in, want := range map[string]string{
+		`const u = "a //b"; // c`:         `const u = "a //b";`,
+		`const u = 'a //b' + "\" //"; //`: `const u = 'a //b' + "\" //";`,
+		`x = a / b; //`:                   `x = a / b;`,
+		`re = /^[a-z]*$/; // letters`:     `re = /^[a-z]*$/;`,
+		`u = "http://h/"`:                 `u = "http://h/"`,
+	} {
+		got, err := jsmin.Minify(in + "\n")
+		require.NoError(t, err, in)
+		assert.Equal(t, want+"\n", got, in)
+	}
+
+	for _, bad := range []string{"const s = `x`;", "/* block */ f()", `re = /["]/; // a quote`} {
 		_, err := jsmin.Minify(bad)
 		assert.Error(t, err, bad)
 	}
