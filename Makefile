@@ -7,8 +7,9 @@
 # Four modules: the library (.), which requires only what its packages
 # and their tests import, so that a module depending on duplex lists few
 # modules in its go.sum (TestConsumerGoSum); examples/, whose tests drive
-# Chrome through chromedp; internal/faults, whose tests put toxiproxy
-# between reconnect and the harness; and internal/tools, which pins
+# Chrome through chromedp; internal/e2e, whose tests put toxiproxy
+# between reconnect and the harness and drive Chrome on pages of their
+# own; and internal/tools, which pins
 # wasmbrowsertest and staticcheck with `tool` lines.
 
 SHELL  := /bin/bash
@@ -31,7 +32,7 @@ BROWSER_TEST := $(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmbrowsertes
 INTEROP := scripts/interop.sh --
 
 # The modules whose packages are vetted, checked and tested.
-MODULES := . examples internal/faults
+MODULES := . examples internal/e2e
 TOOLS   := internal/tools
 
 DEMO_ADDR ?= 127.0.0.1:8080
@@ -47,7 +48,7 @@ test: lint size test-native test-browser ## lint, the size budget, then every te
 
 test-native: tools chrome interop-deps ## every test natively (-race); the demo and quick-start tests drive headless Chrome
 	$(INTEROP) go test -race -count=1 ./...
-	for m in examples internal/faults; do go -C $$m test -race -count=1 ./... || exit 1; done
+	for m in examples internal/e2e; do go -C $$m test -race -count=1 ./... || exit 1; done
 
 test-browser: tools chrome interop-deps ## every package's tests in headless Chrome, against one harness
 	$(INTEROP) $(BROWSER_TEST) -count=1 ./...

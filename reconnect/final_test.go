@@ -13,7 +13,7 @@ import (
 // TestDefaultFinalPageRefusals: what the page refuses itself before
 // connecting is final, since no redial mends it; what a probe found is
 // not (a server down or refusing may come back). Chrome's own errors are
-// in wasm/diagnose_notjs_test.go, where the page dials through reconnect
+// in internal/e2e/diagnose/diagnose_test.go, where the page dials through reconnect
 // too.
 func TestDefaultFinalPageRefusals(t *testing.T) {
 	t.Parallel()

@@ -1,7 +1,7 @@
 //go:build js && wasm
 
-// Command diagpage is the page that wasm/diagnose_notjs_test.go loads in
-// Chrome, served with the headers a case needs (over https, with a
+// Command diagpage is the page that internal/e2e/diagnose's test loads
+// in Chrome, served with the headers a case needs (over https, with a
 // Content Security Policy): it dials once, as the page's query says, and
 // leaves what it got in globalThis.diagResult, as JSON.
 //

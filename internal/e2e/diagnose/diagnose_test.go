@@ -1,13 +1,14 @@
 //go:build !js
 
-package wasm_test
+package diagnose_test
 
 // The browser's reasons for a WebSocket that never opened, each in Chrome,
 // on a page served with what the case needs: over https (mixed content),
 // with a Content Security Policy, or neither. wasmbrowsertest serves its
 // pages over plain http with no headers to choose, so this test serves
 // its own (wasm/internal/diagpage) and drives Chrome itself, as
-// examples/clock's test does. Everything it dials is on 127.0.0.1; the
+// examples/clock's test does. It lives in module internal/e2e so that
+// chromedp stays out of the go.sum of a module that depends on duplex. Everything it dials is on 127.0.0.1; the
 // one host name, mixed.test, Chrome maps to 127.0.0.1 too.
 
 import (
@@ -100,6 +101,7 @@ func pageFiles(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(dir, "main.wasm"), "./internal/diagpage")
+	build.Dir = "../../../wasm" // in the duplex module, where the page is
 	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "building the page: %s", out)
