@@ -134,7 +134,7 @@ func Join(url string, o Options) (*Client, error) {
 		changed: make(chan struct{}, 1),
 		wake:    make(chan struct{}, 1),
 		ready:   make(chan struct{}),
-		status:  status.Status{State: status.Connecting, Attempt: 1},
+		status:  status.Status{State: status.Connecting},
 		next:    1,
 		early:   map[eventKey]Entry{},
 	}

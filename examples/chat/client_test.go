@@ -265,7 +265,7 @@ func TestServerDown(t *testing.T) {
 
 	ann := join(t, srv.url(), "ann")
 	require.NoError(t, ann.Say("hello"))
-	v := waitView(t, ann, "a second attempt", func(v chat.View) bool { return v.Status.Attempt >= 2 })
+	v := waitView(t, ann, "a redial", func(v chat.View) bool { return v.Status.Attempt >= 1 })
 	assert.Regexp(t, `^(reconnecting in \d+ s|connecting), attempt \d+ \(cannot reach the server\)$`, v.Status.Text(time.Now()))
 	srv.start()
 	v = waitView(t, ann, "ann delivers", func(v chat.View) bool { return len(v.Pending) == 0 && len(messages(v.Log)) == 1 })
@@ -290,4 +290,3 @@ func TestSayOnce(t *testing.T) {
 	v = waitView(t, ann, "ann has hers", hasMessages(2))
 	assert.Equal(t, []string{"bob: once", "ann: after"}, messages(v.Log))
 }
-

@@ -57,8 +57,10 @@ func (s State) String() string {
 // Status is a connection's state, with what a person needs to read it.
 type Status struct {
 	State State
-	// Attempt is the number of the dial under way (Connecting) or the
-	// next one (Reconnecting): 1 for the first dial after a success.
+	// Attempt numbers the redials since the last connection (or the
+	// first dial): of the dial under way (Connecting; 0 for the first
+	// dial) or the next one (Reconnecting). It is reconnect's count of
+	// failures in a row, in which a lost connection counts as one.
 	Attempt int
 	// Retry is, for Reconnecting, when the next dial starts.
 	Retry time.Time
@@ -70,7 +72,7 @@ type Status struct {
 
 // FromEvent returns the Status that a reconnect event announces, at now.
 func FromEvent(e reconnect.Event, now time.Time) Status {
-	s := Status{Attempt: e.Failures + 1, Err: e.Err}
+	s := Status{Attempt: e.Failures, Err: e.Err}
 	switch {
 	case e.State == reconnect.Connecting:
 		s.State = Connecting
@@ -95,7 +97,7 @@ func (s Status) Text(now time.Time) string {
 	switch s.State {
 	case Connecting:
 		b.WriteString("connecting")
-		if s.Attempt > 1 {
+		if s.Attempt > 0 {
 			b.WriteString(", attempt " + strconv.Itoa(s.Attempt))
 		}
 	case Connected:
