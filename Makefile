@@ -1,5 +1,5 @@
 # duplex: `make test` runs every test natively and in headless Chrome;
-# `make demo` serves the example app. Both install what they need: the
+# `make demo` serves the demos (clock, echo, chat). Both install what they need: the
 # tools pinned in internal/tools/go.mod into bin/, Chrome through `make
 # chrome`, and the interop servers' Node and Tornado packages through
 # `make interop-deps`.
@@ -114,17 +114,27 @@ $(BIN)/wsharness: go.mod go.sum $(wildcard server_test_harness/*/*.go server_tes
 chrome: ## find Chrome or Chromium, installing Debian's chromium where it can
 	@scripts/chrome.sh >/dev/null
 
-# The demo: a Go server pushing to a Go wasm page.
-DEMO_DIR := $(BIN)/demo
+# The demos (examples/): clock, echo and chat, each a Go server and a Go
+# page compiled to WebAssembly, served from one process (examples/demo).
+# Each page goes into $(DEMO_DIR)/<name>/ with its HTML, its stylesheet
+# and the wasm_exec.js of the Go that built it. The targets are files, so
+# a demo already built starts at once.
+DEMO_DIR   := $(BIN)/demo
+DEMO_PAGES := clock echo chat
+DEMO_SRC   := $(shell find client codec reconnect wasm jsbridge internal/ws internal/errs internal/wsspec internal/redact examples -name '*.go' -not -name '*_test.go') \
+	$(wildcard examples/*/web/*.html examples/*/web/*.css examples/demo/*.html) go.mod examples/go.mod
 
-demo-build:
-	@mkdir -p $(DEMO_DIR)
-	$(JSGO) -C examples build -o $(DEMO_DIR)/main.wasm ./clock/web
-	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" $(DEMO_DIR)/
-	cp examples/clock/web/index.html $(DEMO_DIR)/
-	$(HOSTGO) -C examples build -o $(BIN)/demo-server ./clock/server
+demo-build: $(DEMO_PAGES:%=$(DEMO_DIR)/%/main.wasm) $(BIN)/demo-server
 
-demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
+$(DEMO_DIR)/%/main.wasm: $(DEMO_SRC)
+	@mkdir -p $(@D)
+	$(JSGO) -C examples build -o $@ ./$*/web
+	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" $$(ls examples/$*/web/*.html examples/$*/web/*.css 2>/dev/null) $(@D)/
+
+$(BIN)/demo-server: $(DEMO_SRC)
+	$(HOSTGO) -C examples build -o $@ ./demo
+
+demo: demo-build ## build every demo's page and serve them all on $(DEMO_ADDR): clock, echo, chat
 	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
 
 bench: bench-native bench-codec bench-browser ## every benchmark (docs/benchmarks.md says how to read them)

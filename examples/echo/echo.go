@@ -223,8 +223,8 @@ func (c *Client) Buffered() int64 {
 // while there is no connection, and with ErrLost if the connection is
 // lost before the echo comes.
 func (c *Client) Echo(ctx context.Context, m Message) (Message, error) {
-	if n := m.Len(); n > MaxMessage {
-		return Message{}, &wrapped{"the message is too large: " + size(n) + ", at most " + size(MaxMessage), ErrTooBig}
+	if err := CheckSize(m.Len()); err != nil {
+		return Message{}, err
 	}
 	select {
 	case <-c.ready:
@@ -274,6 +274,15 @@ func (c *Client) Echo(ctx context.Context, m Message) (Message, error) {
 		}
 	}
 	return Message{}, err
+}
+
+// CheckSize returns an error wrapping ErrTooBig, for a person to read, if
+// a message of n bytes is over MaxMessage.
+func CheckSize(n int) error {
+	if n > MaxMessage {
+		return &wrapped{"the message is too large: " + size(n) + ", at most " + size(MaxMessage), ErrTooBig}
+	}
+	return nil
 }
 
 // write sends m, through codec's Text or Bytes.

@@ -85,7 +85,7 @@ func TestServerGone(t *testing.T) {
 			t.Fatalf("no reconnecting: %v", c.Status())
 		}
 	}
-	assert.Contains(t, c.Status().Text(time.Now()), "reconnecting in 3600 s, attempt 1 (the server went away (1001: server stopping))")
+	assert.Contains(t, c.Status().Text(time.Now()), "reconnecting in 3600 s, attempt 1: the server went away (1001: server stopping)")
 	_, err = c.Echo(ctx, echo.Text("two"))
 	require.ErrorIs(t, err, echo.ErrNotConnected)
 	assert.EqualError(t, err, "not connected: nothing was sent")

@@ -91,7 +91,8 @@ func FromEvent(e reconnect.Event, now time.Time) Status {
 
 // Text says s in a line, counting down to the next dial from now:
 // "connecting", "connected", "reconnecting in 3 s, attempt 2: the server
-// went away (1001)", "offline: waiting for the network", "closed: ...".
+// went away (1001: server stopping)", "offline: waiting for the
+// network", "closed: ...".
 func (s Status) Text(now time.Time) string {
 	var b strings.Builder
 	switch s.State {
@@ -105,7 +106,7 @@ func (s Status) Text(now time.Time) string {
 	case Reconnecting:
 		b.WriteString("reconnecting in " + strconv.Itoa(secondsUntil(s.Retry, now)) + " s, attempt " + strconv.Itoa(s.Attempt))
 	case Offline:
-		b.WriteString("offline: waiting for the network")
+		return "offline: waiting for the network"
 	case Closed:
 		if s.Err == nil {
 			return "closed"
@@ -115,7 +116,7 @@ func (s Status) Text(now time.Time) string {
 		return s.State.String()
 	}
 	if s.Err != nil {
-		b.WriteString(" (" + Explain(s.Err) + ")")
+		b.WriteString(": " + Explain(s.Err))
 	}
 	return b.String()
 }
