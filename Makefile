@@ -35,7 +35,7 @@ TOOLS   := internal/tools
 
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec size-reconnect soak clean help
+.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec size-reconnect size-table soak clean help
 
 all: test
 
@@ -44,7 +44,7 @@ help: ## list the targets
 
 test: lint size test-native test-browser ## lint, the size budget, then every test natively (-race) and in headless Chrome
 
-test-native: chrome interop-deps ## every test natively (-race); the demo test drives headless Chrome
+test-native: tools chrome interop-deps ## every test natively (-race); the demo and quick-start tests drive headless Chrome
 	$(INTEROP) go test -race -count=1 ./...
 	go -C examples test -race -count=1 ./...
 
@@ -154,12 +154,18 @@ bench-browser: tools chrome ## browser benchmarks: duplex against the page's own
 # stripped and gzipped, against the budget of the client issue (720 KB,
 # counted as KiB): docs/benchmarks.md.
 SIZE_BUDGET := 737280
-size: ## the gzipped wasm of a minimal echo program on client, against its 720 KB budget
+size: ## the gzipped wasm of a minimal echo program on client, against its 720 KB budget; the README's size table
 	@mkdir -p $(BIN)
 	@$(JSGO) build -ldflags='-s -w' -o $(BIN)/sizeprobe.wasm ./internal/sizeprobe
 	@n=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); \
 	echo "size: internal/sizeprobe: $$(stat -c %s $(BIN)/sizeprobe.wasm) bytes of wasm, $$n gzipped (-9); budget $(SIZE_BUDGET)"; \
 	if [ $$n -gt $(SIZE_BUDGET) ]; then echo "size: over budget by $$((n - $(SIZE_BUDGET))) bytes"; exit 1; fi
+	@scripts/size-table.sh --check README.md
+
+# The README's size table: the smallest page, then + reconnect, +
+# codec.JSON, + a Router, each gzipped as a server sends it.
+size-table: ## print the README's size table, measured now
+	@scripts/size-table.sh
 
 # What each codec adds to that program: the same echo through a
 # codec.Conn (JSON, CBOR, Marshaler) or a codec.Router.
