@@ -22,6 +22,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"iter"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -90,6 +91,7 @@ type Client struct {
 	cancel              context.CancelFunc
 	wg                  sync.WaitGroup
 	changed             chan struct{} // a View changed (Changed)
+	grew                chan struct{} // closed, and replaced, when log grows or the client ends (Log); under mu
 	wake                chan struct{} // Say has a message for the sender
 	ready               chan struct{} // closed once router is set
 	router              *codec.Router // the Router on the reconnect.Conn, once it is up
@@ -104,6 +106,7 @@ type Client struct {
 	next      uint64 // the Seq of the next event to append to log
 	early     map[eventKey]Entry
 	said      uint64 // the last N given to a message
+	shown     int    // len(log) when grew was last closed
 }
 
 // eventKey names an event of one run of the server.
@@ -137,6 +140,7 @@ func Join(url string, o Options) (*Client, error) {
 		status:  status.Status{State: status.Connecting},
 		next:    1,
 		early:   map[eventKey]Entry{},
+		grew:    make(chan struct{}),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	b := o.Backoff
@@ -315,11 +319,46 @@ func (c *Client) note(text string) {
 	c.log = append(c.log, Entry{Event: Event{Time: time.Now(), Kind: EventNote, Text: text}})
 }
 
-// signal tells Changed.
+// signal tells Changed, and Log if the log grew or the client ended.
 func (c *Client) signal() {
+	c.mu.Lock()
+	if c.shown != len(c.log) || c.status.State == status.Closed {
+		c.shown = len(c.log)
+		close(c.grew)
+		c.grew = make(chan struct{})
+	}
+	c.mu.Unlock()
 	select {
 	case c.changed <- struct{}{}:
 	default:
+	}
+}
+
+// Log returns the entries of the room's log, those there already and
+// then each new one as it comes, until the client ends or the loop
+// stops. It may run beside Changed and other Logs.
+//
+//	for e := range c.Log() {
+//		fmt.Println(e)
+//	}
+func (c *Client) Log() iter.Seq[Entry] {
+	return func(yield func(Entry) bool) {
+		shown := 0
+		for {
+			c.mu.Lock()
+			log, grew, ended := c.log[shown:len(c.log):len(c.log)], c.grew, c.status.State == status.Closed
+			c.mu.Unlock()
+			for _, e := range log {
+				if !yield(e) {
+					return
+				}
+			}
+			shown += len(log)
+			if ended {
+				return
+			}
+			<-grew
+		}
 	}
 }
 

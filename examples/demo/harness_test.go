@@ -29,8 +29,9 @@ import (
 const wait = 30 * time.Second
 
 // build builds what `make demo` builds, into a new directory: a directory
-// of each page (index.html, its stylesheet, wasm_exec.js and main.wasm),
-// and the two terminal clients.
+// of each page (index.html, its stylesheet, wasm_exec.js and main.wasm;
+// chat/hello.wasm too), and natively the two terminal clients (chatcli,
+// echocli) and chat/hello (chathello).
 func build(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -53,9 +54,18 @@ func build(t *testing.T) string {
 			require.NoError(t, os.WriteFile(filepath.Join(out, filepath.Base(src)), p, 0o644))
 		}
 	}
-	for _, cli := range []string{"chat", "echo"} {
-		b, err := exec.Command("go", "build", "-o", filepath.Join(dir, cli+"cli"), "../"+cli+"/cli").CombinedOutput()
-		require.NoError(t, err, "building the %s cli: %s", cli, b)
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "chat", "hello.wasm"), "../chat/hello")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, "building chat/hello for the browser: %s", b)
+	// Compressed beside them, as make demo does: wasmserve serves the
+	// .gz instead of gzipping each wasm in this (-race) process.
+	wasms, _ := filepath.Glob(filepath.Join(dir, "*", "*.wasm"))
+	b, err = exec.Command("gzip", append([]string{"-1", "-k", "-f"}, wasms...)...).CombinedOutput()
+	require.NoError(t, err, "gzip: %s", b)
+	for _, cli := range []string{"chat/cli", "echo/cli", "chat/hello"} {
+		b, err := exec.Command("go", "build", "-o", filepath.Join(dir, strings.ReplaceAll(cli, "/", "")), "../"+cli).CombinedOutput()
+		require.NoError(t, err, "building %s: %s", cli, b)
 	}
 	return dir
 }

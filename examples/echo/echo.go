@@ -77,6 +77,19 @@ func (m Message) Len() int {
 	return len(m.Text)
 }
 
+// Reply is the server's echo of a message, and what it took.
+type Reply struct {
+	Message
+	// Buffered is what the connection had buffered for sending right
+	// after the message was written: in a browser, whose WebSocket sends
+	// after Write returns, the message's size or more with the classic
+	// WebSocket (less with WebSocketStream, whose writer takes it as it
+	// goes); natively 0.
+	Buffered int64
+	// Took is the time from the write to the echo.
+	Took time.Duration
+}
+
 // Options configures Dial. A nil *Options means the zero value.
 type Options struct {
 	// BinaryType is how the browser hands over binary messages:
@@ -222,7 +235,16 @@ func (c *Client) Buffered() int64 {
 // time; others wait their turn (bounded by their ctx). It fails at once
 // while there is no connection, and with ErrLost if the connection is
 // lost before the echo comes.
-func (c *Client) Echo(ctx context.Context, m Message) (Message, error) {
+func (c *Client) Echo(ctx context.Context, m Message) (Reply, error) {
+	start := time.Now()
+	var r Reply
+	var err error
+	r.Message, err = c.echo(ctx, m, &r.Buffered)
+	r.Took = time.Since(start)
+	return r, err
+}
+
+func (c *Client) echo(ctx context.Context, m Message, buffered *int64) (Message, error) {
 	if err := CheckSize(m.Len()); err != nil {
 		return Message{}, err
 	}
@@ -248,6 +270,7 @@ func (c *Client) Echo(ctx context.Context, m Message) (Message, error) {
 		}
 		return Message{}, err
 	}
+	*buffered = c.Buffered() // before anything else runs: the browser has not sent much yet
 	read, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(c.ctx, cancel)

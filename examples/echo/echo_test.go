@@ -44,7 +44,7 @@ func TestEcho(t *testing.T) {
 
 	back, err := c.Echo(ctx, echo.Text("héllo"))
 	require.NoError(t, err)
-	assert.Equal(t, echo.Text("héllo"), back)
+	assert.Equal(t, echo.Text("héllo"), back.Message)
 
 	data := make([]byte, 5<<20)
 	for i := range data {
@@ -54,6 +54,8 @@ func TestEcho(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, back.Binary, "binary")
 	assert.True(t, bytes.Equal(data, back.Data), "the same bytes")
+	assert.Zero(t, back.Buffered, "natively nothing waits once Write returns")
+	assert.Positive(t, back.Took)
 	assert.Equal(t, status.Connected, c.Status().State)
 
 	_, err = c.Echo(ctx, echo.Binary(make([]byte, echo.MaxMessage+1)))

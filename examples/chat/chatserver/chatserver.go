@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/duplex-go/duplex/codec"
 	"github.com/duplex-go/duplex/codec/wsserver"
 	"github.com/duplex-go/duplex/examples/chat"
+	"github.com/duplex-go/duplex/wasmserve"
 )
 
 // Server holds the rooms. Its history lives as long as it does: a Server
@@ -44,7 +46,7 @@ func New() *Server {
 // which clients take as a reason to dial again.
 func (s *Server) Handler(ctx context.Context, dir string) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /", http.FileServer(http.Dir(dir)))
+	mux.Handle("GET /", wasmserve.Handler(os.DirFS(dir))) // the wasm gzipped
 	mux.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
 		ws, err := wsserver.Accept(w, r, nil)
 		if err != nil {

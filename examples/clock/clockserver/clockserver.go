@@ -10,11 +10,13 @@ package clockserver
 import (
 	"context"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec"
 	"github.com/duplex-go/duplex/codec/wsserver"
+	"github.com/duplex-go/duplex/wasmserve"
 )
 
 // Tick is the message /clock pushes.
@@ -27,7 +29,7 @@ type Tick struct {
 // whose pushes end when ctx does.
 func Handler(ctx context.Context, dir string, every time.Duration) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /", http.FileServer(http.Dir(dir)))
+	mux.Handle("GET /", wasmserve.Handler(os.DirFS(dir))) // the wasm gzipped
 	mux.HandleFunc("GET /clock", func(w http.ResponseWriter, r *http.Request) {
 		c, err := wsserver.Accept(w, r, nil)
 		if err != nil {

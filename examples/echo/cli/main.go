@@ -62,7 +62,6 @@ func main() {
 func send(c *echo.Client, wait time.Duration, name string, m echo.Message) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	start := time.Now()
 	back, err := c.Echo(ctx, m)
 	switch {
 	case err != nil:
@@ -71,7 +70,7 @@ func send(c *echo.Client, wait time.Duration, name string, m echo.Message) bool 
 	case !m.Binary:
 		fmt.Println(back.Text)
 	case bytes.Equal(m.Data, back.Data):
-		fmt.Printf("%s: %d bytes echoed, identical, in %v\n", name, len(m.Data), time.Since(start).Round(time.Millisecond))
+		fmt.Printf("%s: %d bytes echoed, identical, in %v\n", name, len(m.Data), back.Took.Round(time.Millisecond))
 	default:
 		fmt.Printf("%s: the echo differs (%d bytes sent, %d back)\n", name, len(m.Data), len(back.Data))
 		return false

@@ -11,18 +11,20 @@ package echoserver
 import (
 	"context"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/codec/wsserver"
 	"github.com/duplex-go/duplex/examples/echo"
+	"github.com/duplex-go/duplex/wasmserve"
 )
 
 // Handler serves the page's files from dir and the echo WebSocket at
 // /echo. When ctx ends, its connections close with 1001 (going away).
 func Handler(ctx context.Context, dir string) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /", http.FileServer(http.Dir(dir)))
+	mux.Handle("GET /", wasmserve.Handler(os.DirFS(dir))) // the wasm gzipped
 	mux.HandleFunc("GET /echo", func(w http.ResponseWriter, r *http.Request) {
 		c, err := wsserver.Accept(w, r, nil)
 		if err != nil {

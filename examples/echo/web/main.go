@@ -31,17 +31,17 @@ type input struct {
 
 // result is an echo's outcome, as the page lists it.
 type result struct {
-	ok   bool
-	text string
-	opts echo.Options
+	ok       bool
+	text     string
+	opts     echo.Options
+	buffered int64 // bytes buffered for sending once the message was written
 }
 
 type page struct {
 	status, conn, buffered, results, fileInput, textInput js.Value
 	c                                                     *echo.Client
 	opts                                                  echo.Options
-	busy                                                  int   // echoes under way
-	peak                                                  int64 // the most bytes buffered seen during them
+	busy                                                  int // echoes under way
 }
 
 func main() {
@@ -101,6 +101,10 @@ func main() {
 			li.Call("setAttribute", "data-ok", strconv.FormatBool(r.ok))
 			li.Call("setAttribute", "data-binarytype", r.opts.BinaryType.String())
 			li.Call("setAttribute", "data-transport", r.opts.Transport.String())
+			li.Call("setAttribute", "data-buffered", strconv.FormatInt(r.buffered, 10))
+			if r.buffered > 0 {
+				dom.SetText(p.buffered, strconv.FormatInt(r.buffered, 10)+" bytes were buffered for sending as the last message went out")
+			}
 			p.results.Call("prepend", li)
 		case <-p.c.Changed():
 			p.showStatus()
@@ -131,20 +135,17 @@ func (p *page) dial() {
 func (p *page) send(results chan<- result, what string, get func(context.Context) (echo.Message, error)) {
 	c, opts := p.c, p.opts
 	p.busy++
-	if p.busy == 1 {
-		p.peak = 0
-	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		r := result{opts: opts}
 		m, err := get(ctx)
 		if err == nil {
-			start := time.Now()
-			var back echo.Message
+			var back echo.Reply
 			back, err = c.Echo(ctx, m)
 			if err == nil {
-				r.ok, r.text = compare(what, m, back, time.Since(start))
+				r.ok, r.text = compare(what, m, back.Message, back.Took)
+				r.buffered = back.Buffered
 			}
 		}
 		if err != nil {
@@ -183,11 +184,7 @@ func (p *page) showStatus() {
 	}
 	p.conn.Call("setAttribute", "data-transport", p.c.Transport().String())
 	dom.SetText(p.conn, conn)
-	if p.busy > 0 {
-		b := p.c.Buffered()
-		p.peak = max(p.peak, b)
-		dom.SetText(p.buffered, strconv.FormatInt(b, 10)+" bytes buffered for sending (most so far: "+strconv.FormatInt(p.peak, 10)+")")
-	} else if p.peak > 0 {
-		dom.SetText(p.buffered, "nothing buffered; the last file peaked at "+strconv.FormatInt(p.peak, 10)+" bytes")
+	if p.busy > 0 { // while a message goes out, what is left to send
+		dom.SetText(p.buffered, strconv.FormatInt(p.c.Buffered(), 10)+" bytes buffered for sending")
 	}
 }
