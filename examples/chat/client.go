@@ -380,7 +380,7 @@ func (c *Client) View() View {
 	}
 }
 
-// ErrClosed is in the chain of Say's error once the client has ended.
+// ErrClosed is Say's error once the client has ended.
 var ErrClosed = errors.New("chat: the client has ended")
 
 // Say checks text (CheckText) and sends it to the room: at once if the

@@ -235,14 +235,15 @@ func TestBadInput(t *testing.T) {
 	} {
 		_, err := chat.Join("ws://127.0.0.1:1/chat", chat.Options{Name: tt.name, Room: tt.room})
 		require.ErrorIs(t, err, chat.ErrInput, "name %q, room %q", tt.name, tt.room)
-		assert.EqualError(t, err, tt.want)
+		assert.EqualError(t, err, "chat: "+tt.want)
+		assert.Equal(t, tt.want, status.Explain(err), "for a person")
 	}
 
 	srv := newServer(t)
 	ann := join(t, srv.url(), "ann")
 	err := ann.Say(strings.Repeat("x", chat.MaxText+1))
 	require.ErrorIs(t, err, chat.ErrInput)
-	assert.EqualError(t, err, "the message is too long: 2001 characters, at most 2000")
+	assert.EqualError(t, err, "chat: the message is too long: 2001 characters, at most 2000")
 	require.ErrorIs(t, ann.Say(" \n "), chat.ErrInput)
 	assert.Empty(t, ann.View().Pending, "nothing refused is pending")
 

@@ -134,14 +134,18 @@ const (
 )
 
 // ErrInput is in the chain of every error of CheckName, CheckRoom and
-// CheckText.
+// CheckText, whose text is "chat: " and what is wrong; their Reason
+// method (status.Explain uses it) says it without the prefix.
 var ErrInput = errors.New("chat: bad input")
 
-// inputError is bad input: its text is for the person who typed it.
-type inputError struct{ msg string }
+// inputError is bad input, with words for the person who typed it.
+type inputError struct{ reason string }
 
-func (e *inputError) Error() string { return e.msg }
-func (e *inputError) Unwrap() error { return ErrInput }
+func (e *inputError) Error() string { return "chat: " + e.reason }
+
+// Reason says what is wrong, for a person: "the name is empty".
+func (e *inputError) Reason() string { return e.reason }
+func (e *inputError) Unwrap() error  { return ErrInput }
 
 // CheckName returns name without surrounding spaces if it is a valid
 // name: 1 to MaxName characters, no control characters.

@@ -47,14 +47,18 @@ var ErrNotConnected = errors.New("echo: not connected")
 // ErrClosed is in the chain of Echo's error once the client has ended.
 var ErrClosed = errors.New("echo: the client has ended")
 
-// wrapped is an error with its own text, and err in its chain.
+// wrapped is an error with words for a person (its text is "echo: "
+// and those), and err in its chain.
 type wrapped struct {
-	msg string
-	err error
+	reason string
+	err    error
 }
 
-func (e *wrapped) Error() string { return e.msg }
-func (e *wrapped) Unwrap() error { return e.err }
+func (e *wrapped) Error() string { return "echo: " + e.reason }
+
+// Reason says what happened, for a person (status.Explain uses it).
+func (e *wrapped) Reason() string { return e.reason }
+func (e *wrapped) Unwrap() error  { return e.err }
 
 // Message is a text or a binary message.
 type Message struct {

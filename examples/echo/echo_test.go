@@ -60,7 +60,8 @@ func TestEcho(t *testing.T) {
 
 	_, err = c.Echo(ctx, echo.Binary(make([]byte, echo.MaxMessage+1)))
 	require.ErrorIs(t, err, echo.ErrTooBig)
-	assert.EqualError(t, err, "the message is too large: 16.0 MiB, at most 16.0 MiB")
+	assert.EqualError(t, err, "echo: the message is too large: 16.0 MiB, at most 16.0 MiB")
+	assert.Equal(t, "the message is too large: 16.0 MiB, at most 16.0 MiB", status.Explain(err), "for a person")
 	_, err = c.Echo(ctx, echo.Text("still here"))
 	require.NoError(t, err, "nothing was sent: the connection is still open")
 }
@@ -90,5 +91,5 @@ func TestServerGone(t *testing.T) {
 	assert.Contains(t, c.Status().Text(time.Now()), "reconnecting in 3600 s, attempt 1: the server went away (1001: server stopping)")
 	_, err = c.Echo(ctx, echo.Text("two"))
 	require.ErrorIs(t, err, echo.ErrNotConnected)
-	assert.EqualError(t, err, "not connected: nothing was sent")
+	assert.EqualError(t, err, "echo: not connected: nothing was sent")
 }

@@ -12,6 +12,7 @@ package chatserver
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"os"
 	"strconv"
@@ -146,9 +147,17 @@ func (c *conn) kick(code client.StatusCode, reason string) {
 	})
 }
 
-// refuse is a RemoteError with code and the message of err.
+// refuse is a RemoteError with code, and the words of err's Reason (an
+// error of package chat's checks: "the name is empty").
 func refuse(code string, err error) error {
-	return &codec.RemoteError{Code: code, Message: err.Error()}
+	msg := err.Error()
+	if r, ok := errors.AsType[interface {
+		error
+		Reason() string
+	}](err); ok {
+		msg = r.Reason()
+	}
+	return &codec.RemoteError{Code: code, Message: msg}
 }
 
 // join answers chat.KindJoin.

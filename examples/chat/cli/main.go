@@ -34,7 +34,7 @@ func main() {
 
 	c, err := chat.Join(*url, chat.Options{Name: *name, Room: *room})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "chat: "+err.Error())
+		fmt.Fprintln(os.Stderr, err) // "chat: the name is empty"
 		os.Exit(2)
 	}
 	fmt.Fprintf(os.Stderr, "chat: joining %s as %s at %s; /quit leaves\n", *room, *name, *url)
@@ -134,7 +134,7 @@ func (t *terminal) input(line string) {
 		return
 	}
 	if err := t.c.Say(line); err != nil {
-		fmt.Fprintln(os.Stderr, "chat: not sent: "+err.Error())
+		fmt.Fprintln(os.Stderr, "chat: not sent: "+status.Explain(err))
 		return
 	}
 	if st := t.c.View().Status.State; st != status.Connected {

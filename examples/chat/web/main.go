@@ -90,7 +90,7 @@ func main() {
 func (p *page) join(name, room string) {
 	c, err := chat.Join("chat", chat.Options{Name: name, Room: room}) // relative: this page's server
 	if err != nil {
-		dom.SetText(p.joinError, err.Error())
+		dom.SetText(p.joinError, status.Explain(err))
 		return
 	}
 	if p.c != nil {
@@ -114,7 +114,7 @@ func (p *page) say(text string) {
 		return
 	}
 	if err := p.c.Say(text); err != nil {
-		dom.SetText(p.sayError, err.Error())
+		dom.SetText(p.sayError, status.Explain(err))
 		return
 	}
 	dom.SetText(p.sayError, "")

@@ -16,6 +16,12 @@ import (
 	"github.com/duplex-go/duplex/reconnect"
 )
 
+// reasoner is an error with words for a person apart from its text.
+type reasoner interface {
+	error
+	Reason() string
+}
+
 // State is where a connection is.
 type State int
 
@@ -131,11 +137,15 @@ func secondsUntil(t, now time.Time) int {
 }
 
 // Explain says what err, the failure of a dial, a connection or a call,
-// means to a person, in a short phrase with no package prefixes: what a
-// server refused with (a *codec.RemoteError's own message), a close and
-// its reason, a server that cannot be reached. The whole error stays
-// available to a program for errors.Is and errors.As.
+// means to a person, in a short phrase with no package prefixes: what
+// was wrong with the input (an error's Reason method, such as chat's and
+// echo's have), what a server refused with (a *codec.RemoteError's own
+// message), a close and its reason, a server that cannot be reached. The
+// whole error stays available to a program for errors.Is and errors.As.
 func Explain(err error) string {
+	if r, ok := errors.AsType[reasoner](err); ok {
+		return r.Reason()
+	}
 	if re, ok := errors.AsType[*codec.RemoteError](err); ok {
 		return re.Message
 	}
