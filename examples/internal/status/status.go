@@ -88,6 +88,7 @@ func FromEvent(e reconnect.Event, now time.Time) Status {
 		s.State = Offline
 	case e.State == reconnect.Waiting:
 		s.State = Reconnecting
+		s.Attempt = max(e.Failures, 1) // a redial follows, even after a loss that does not count
 		s.Retry = now.Add(e.Delay)
 	default:
 		s = Status{State: Closed, Err: e.Err}
