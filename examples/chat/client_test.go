@@ -17,6 +17,7 @@ import (
 	"github.com/duplex-go/duplex/examples/chat/chatserver"
 	"github.com/duplex-go/duplex/examples/internal/status"
 	"github.com/duplex-go/duplex/internal/leakcheck"
+	"github.com/duplex-go/duplex/internal/netfault"
 	"github.com/duplex-go/duplex/reconnect"
 )
 
@@ -152,6 +153,7 @@ func TestRestart(t *testing.T) {
 	waitView(t, bob, "bob connects", connected)
 	require.NoError(t, ann.Say("before"))
 	waitView(t, bob, "bob has the first message", hasMessages(1))
+	waitView(t, ann, "ann's message is no longer pending", func(v chat.View) bool { return len(v.Pending) == 0 })
 
 	srv.down()
 	for _, c := range []*chat.Client{ann, bob} {
@@ -192,6 +194,34 @@ func TestRestart(t *testing.T) {
 	}
 	b = waitView(t, bob, "bob's log as long as ann's", func(v chat.View) bool { return len(v.Log) >= len(a.Log) })
 	assert.Equal(t, seqs(a.Log), seqs(b.Log)[:len(a.Log)], "the same events")
+}
+
+// TestCutInFlight: the network goes while a message is on its way; once
+// it is back, the message reaches the room once, and the one typed after
+// it follows it.
+func TestCutInFlight(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	p, err := netfault.Listen(srv.addr)
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	ann := join(t, "ws://"+p.Addr()+"/chat", "ann")
+	waitView(t, ann, "ann connects", connected)
+	bob := join(t, srv.url(), "bob")
+	waitView(t, bob, "bob connects", connected)
+
+	p.Blackhole(true) // what ann sends now is lost
+	require.NoError(t, ann.Say("one"))
+	require.NoError(t, ann.Say("two"))
+	p.Stop() // her connection is cut, and new ones refused
+	waitView(t, ann, "ann reconnects", func(v chat.View) bool { return v.Status.State == status.Reconnecting })
+	p.Blackhole(false)
+	require.NoError(t, p.Start())
+
+	v := waitView(t, ann, "ann delivers both", func(v chat.View) bool { return len(v.Pending) == 0 && len(messages(v.Log)) == 2 })
+	assert.Equal(t, []string{"ann: one", "ann: two"}, messages(v.Log))
+	b := waitView(t, bob, "bob has both", hasMessages(2))
+	assert.Equal(t, []string{"ann: one", "ann: two"}, messages(b.Log), "once each, in order")
 }
 
 // TestNewServer: the server restarts without its history (a new
