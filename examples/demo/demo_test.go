@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"flag"
 	"image/png"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -252,11 +251,7 @@ func testChatBadInput(t *testing.T, browser context.Context, srv *server, dir st
 	assert.Contains(t, taken2.output(), `chat: closed: the name "dora" is taken in room lobby`)
 
 	// And in the terminal: nothing listens on the port.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	closed := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	c = startCLI(t, bin, "-url", "ws://"+closed+"/chat/chat", "-name", "gus")
+	c = startCLI(t, bin, "-url", "ws://"+closedPort(t)+"/chat/chat", "-name", "gus")
 	c.waitFor("the cli retries", func(lines []string) bool {
 		return slices.ContainsFunc(lines, regexp.MustCompile(`^chat: reconnecting in \d+ s, attempt 1: cannot reach the server$`).MatchString)
 	})
@@ -308,6 +303,16 @@ func testEcho(t *testing.T, browser context.Context, srv *server, dir string) {
 			assert.Equal(t, "3145728 bytes were buffered for sending as the last message went out", eval[string](t, tab, `document.getElementById("buffered").textContent`))
 		}
 	}
+
+	// The same file from the terminal client.
+	echocli := filepath.Join(dir, "echocli")
+	c := startCLI(t, echocli, "-url", srv.ws("/echo/echo"), "-file", file)
+	assert.Equal(t, 0, c.exit(), "exit code")
+	assert.Regexp(t, `(?m)^.*random.bin: 3145728 bytes echoed, identical, in .+$`, strings.Join(c.output(), "\n"))
+	c = startCLI(t, echocli, "-url", "ws://"+closedPort(t)+"/echo/echo", "-file", file, "-wait", "2s")
+	assert.Equal(t, 1, c.exit(), "exit code, the server down")
+	assert.Contains(t, c.output(), "echo: not echoed: timed out")
+	assert.True(t, slices.ContainsFunc(c.output(), regexp.MustCompile(`^echo: reconnecting in \d+ s, attempt \d+: cannot reach the server$`).MatchString), "says why: %q", c.output())
 
 	// Blobs from WebSocketStream: no browser can.
 	require.NoError(t, chromedp.Run(tab, chromedp.Click("#bt-blob", chromedp.ByQuery)))

@@ -277,3 +277,12 @@ func httptestFiles(t *testing.T, dir string) string {
 	t.Cleanup(s.Close)
 	return s.URL
 }
+
+// closedPort returns a loopback address where nothing listens.
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}

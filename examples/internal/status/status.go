@@ -157,6 +157,8 @@ func Explain(err error) string {
 		return "the server sent a message over the read limit"
 	case errors.Is(err, context.Canceled):
 		return "closed"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
 	}
 	if de, ok := errors.AsType[*client.DialError](err); ok {
 		if de.StatusCode != 0 {

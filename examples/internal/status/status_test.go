@@ -55,6 +55,7 @@ func TestExplain(t *testing.T) {
 		{&client.CloseError{Code: 4000, Reason: "replaced", WasClean: true}, "the server closed the connection (4000: replaced)"},
 		{reconnect.ErrHeartbeatTimeout, "the server stopped answering"},
 		{context.Canceled, "closed"},
+		{context.DeadlineExceeded, "timed out"},
 		{errors.New("something else"), "something else"},
 	} {
 		assert.Equal(t, tt.want, status.Explain(tt.err), "%v", tt.err)
