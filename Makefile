@@ -1,5 +1,5 @@
 # duplex: `make test` runs every test natively and in headless Chrome;
-# `make demo` serves the example app. Both install what they need: the
+# `make demo` serves the demos (clock, echo, chat). Both install what they need: the
 # tools pinned in internal/tools/go.mod into bin/, Chrome through `make
 # chrome`, and the interop servers' Node and Tornado packages through
 # `make interop-deps`.
@@ -37,7 +37,7 @@ TOOLS   := internal/tools
 
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec size-reconnect size-table soak clean help
+.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build screenshot bench bench-native bench-browser bench-codec size size-codec size-reconnect size-table soak clean help
 
 all: test
 
@@ -116,18 +116,39 @@ $(BIN)/wsharness: go.mod go.sum $(wildcard server_test_harness/*/*.go server_tes
 chrome: ## find Chrome or Chromium, installing Debian's chromium where it can
 	@scripts/chrome.sh >/dev/null
 
-# The demo: a Go server pushing to a Go wasm page.
-DEMO_DIR := $(BIN)/demo
+# The demos (examples/): clock, echo and chat, each a Go server and a Go
+# page compiled to WebAssembly, served from one process (examples/demo).
+# Each page goes into $(DEMO_DIR)/<name>/ with its HTML, its stylesheet,
+# the wasm_exec.js of the Go that built it, and its wasm gzipped beside it
+# (main.wasm.gz, which wasmserve sends). The targets are files, so a demo
+# already built starts at once.
+DEMO_DIR   := $(BIN)/demo
+DEMO_PAGES := clock echo chat
+DEMO_SRC   := $(shell find client codec reconnect wasm jsbridge internal/ws internal/errs internal/wsspec internal/redact examples -name '*.go' -not -name '*_test.go') \
+	$(wildcard examples/*/web/*.html examples/*/web/*.css examples/demo/*.html) go.mod examples/go.mod
 
-demo-build:
-	@mkdir -p $(DEMO_DIR)
-	$(JSGO) -C examples build -o $(DEMO_DIR)/main.wasm ./clock/web
-	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" $(DEMO_DIR)/
-	cp examples/clock/web/index.html $(DEMO_DIR)/
-	$(HOSTGO) -C examples build -o $(BIN)/demo-server ./clock/server
+demo-build: $(DEMO_PAGES:%=$(DEMO_DIR)/%/main.wasm) $(DEMO_DIR)/chat/hello.wasm $(BIN)/demo-server
 
-demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
+$(DEMO_DIR)/%/main.wasm: $(DEMO_SRC)
+	@mkdir -p $(@D)
+	$(JSGO) -C examples build -o $@ ./$*/web
+	gzip -kf $@
+	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" $$(ls examples/$*/web/*.html examples/$*/web/*.css 2>/dev/null) $(@D)/
+
+# The README's program on package chat, for the browser: chat/hello.html.
+$(DEMO_DIR)/chat/hello.wasm: $(DEMO_SRC) $(DEMO_DIR)/chat/main.wasm
+	$(JSGO) -C examples build -o $@ ./chat/hello
+	gzip -kf $@
+
+$(BIN)/demo-server: $(DEMO_SRC)
+	$(HOSTGO) -C examples build -o $@ ./demo
+
+demo: demo-build ## build every demo's page and serve them all on $(DEMO_ADDR): clock, echo, chat
 	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
+
+# The README's picture: the chat page, taken during the demos' test.
+screenshot: chrome ## renew docs/img/chat.png, the chat page as the demos' test sees it
+	go -C examples test -count=1 -run 'TestDemos/Chat$$' ./demo -args -screenshot $(CURDIR)/docs/img/chat.png
 
 bench: bench-native bench-codec bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
 
