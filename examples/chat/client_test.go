@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,7 +20,6 @@ import (
 	"github.com/duplex-go/duplex/examples/chat/chatserver"
 	"github.com/duplex-go/duplex/examples/internal/status"
 	"github.com/duplex-go/duplex/internal/leakcheck"
-	"github.com/duplex-go/duplex/internal/netfault"
 	"github.com/duplex-go/duplex/reconnect"
 )
 
@@ -202,20 +204,28 @@ func TestRestart(t *testing.T) {
 func TestCutInFlight(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	p, err := netfault.Listen(srv.addr)
-	require.NoError(t, err)
-	t.Cleanup(p.Close)
-	ann := join(t, "ws://"+p.Addr()+"/chat", "ann")
+	p := toxiproxy.NewProxy(toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop()),
+		t.Name(), "127.0.0.1:0", srv.addr)
+	require.NoError(t, p.Start())
+	t.Cleanup(p.Stop)
+	ann := join(t, "ws://"+p.Listen+"/chat", "ann")
 	waitView(t, ann, "ann connects", connected)
 	bob := join(t, srv.url(), "bob")
 	waitView(t, bob, "bob connects", connected)
 
-	p.Blackhole(true) // what ann sends now is lost
+	// What ann sends now is lost: nothing passes, either way.
+	for _, stream := range []string{"upstream", "downstream"} {
+		_, err := p.Toxics.AddToxicJson(strings.NewReader(
+			`{"name":"hole-` + stream + `","type":"timeout","stream":"` + stream + `","attributes":{"timeout":0}}`))
+		require.NoError(t, err)
+	}
 	require.NoError(t, ann.Say("one"))
 	require.NoError(t, ann.Say("two"))
 	p.Stop() // her connection is cut, and new ones refused
 	waitView(t, ann, "ann reconnects", func(v chat.View) bool { return v.Status.State == status.Reconnecting })
-	p.Blackhole(false)
+	for _, stream := range []string{"upstream", "downstream"} {
+		require.NoError(t, p.Toxics.RemoveToxic(t.Context(), "hole-"+stream))
+	}
 	require.NoError(t, p.Start())
 
 	v := waitView(t, ann, "ann delivers both", func(v chat.View) bool { return len(v.Pending) == 0 && len(messages(v.Log)) == 2 })
