@@ -46,8 +46,6 @@ import (
 // in a callback: that callback may be the caller. Done says when
 // everything, callbacks included, is over: see Close.
 type Conn struct {
-	url     string
-	shown   string // url as errors show it: redact.URL(url)
 	o       Options
 	ctx     context.Context // ends with the Conn
 	cancel  context.CancelFunc
@@ -59,6 +57,8 @@ type Conn struct {
 	offline func() bool // nil natively
 
 	mu       sync.Mutex
+	url      string // the URL of the last dial (Options.Endpoint's), or Dial's
+	shown    string // url as errors show it: redact.URL(url)
 	state    State
 	cur      *link // the open connection, nil if none
 	flushing bool  // run is sending the queue on cur
@@ -141,7 +141,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	}
 	c.CloseNow()
 	c.mu.Lock()
-	last := c.lastErr
+	last, shown := c.lastErr, c.shown
 	c.mu.Unlock()
 	if last == nil {
 		return nil, errs.Wrap("reconnect: dial "+shown, ctx.Err())
@@ -357,8 +357,14 @@ func (c *Conn) State() State {
 	return c.state
 }
 
-// URL returns the URL Dial was given.
-func (c *Conn) URL() string { return c.url }
+// URL returns the URL of the open connection, or of the last dial:
+// the URL Dial was given, or with Options.Endpoint the last one it
+// returned.
+func (c *Conn) URL() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.url
+}
 
 // Subprotocol returns the subprotocol of the open connection, "" if
 // none is open or it has none.
@@ -374,13 +380,13 @@ func (c *Conn) Subprotocol() string {
 // ended returns the error of op on a Conn that has ended.
 func (c *Conn) ended(op string) error {
 	c.mu.Lock()
-	g := c.end
+	g, shown := c.end, c.shown
 	c.mu.Unlock()
 	if g != nil {
-		return g.err(op, c.shown)
+		return g.err(op, shown)
 	}
 	if op == "dial" {
-		op += " " + c.shown
+		op += " " + shown
 	}
 	return errs.Wrap("reconnect: "+op, errs.ErrClosed)
 }

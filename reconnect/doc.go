@@ -10,6 +10,8 @@
 //
 // What it does, each part an Options field:
 //
+//   - A fresh URL and client.Options for every dial (Endpoint), so that
+//     a redial presents a credential that has not expired.
 //   - Backoff between dials: Exponential (the default, with jitter and a
 //     cap) or Constant, or any Backoff; a Retry-After of a refused
 //     handshake is waited out when it is longer, up to the backoff's cap.

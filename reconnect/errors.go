@@ -91,6 +91,26 @@ func pingFailure(err error) error {
 // onConnectFailure: Options.OnConnect returned err.
 func onConnectFailure(err error) error { return &failure{"OnConnect: " + err.Error(), err} }
 
+// endpointFailure: Options.Endpoint returned err.
+func endpointFailure(err error) error { return &failure{"Endpoint: " + err.Error(), err} }
+
+// Permanent wraps err, an error of Options.Endpoint or Options.OnConnect,
+// so that the Conn takes it as final, whatever Options.Final says: the
+// Conn stops redialling and ends with ErrGaveUp (and err in its chain).
+// For a failure no retry can mend, such as a credential the server has
+// revoked. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanent{err}
+}
+
+type permanent struct{ err error }
+
+func (e *permanent) Error() string { return e.err.Error() }
+func (e *permanent) Unwrap() error { return e.err }
+
 // describe says what err, the failure of a dial or of a connection, was,
 // in words for the text of an error of this package that has err in its
 // chain: from the fields of the errors it knows, and of others only what

@@ -63,8 +63,21 @@ const msgOverhead = 32
 // A callback must not block for long: redialling, or reading, waits for
 // it.
 type Options struct {
-	// Dial is what each connection is dialled with.
+	// Dial is what each connection is dialled with, unless Endpoint says
+	// otherwise.
 	Dial client.Options
+
+	// Endpoint, if set, is called before every dial, the first included,
+	// for the URL and the client.Options of that dial: nil Options mean
+	// Dial. It is where a fresh credential comes from (a page can send
+	// one only in the URL, or in a first message: see OnConnect), so that
+	// a redial an hour later does not present a token that has expired.
+	// The URL given to Dial or New then names the Conn only until the
+	// first call. Its ctx ends with Dial.HandshakeTimeout or Close. An
+	// error fails the attempt as a failed dial does (counted, given to
+	// Final, waited out under the backoff); an error wrapped by Permanent
+	// ends the Conn (ErrGaveUp), whatever Final says.
+	Endpoint func(ctx context.Context) (url string, dial *client.Options, err error)
 
 	// Backoff says how long to wait before each redial; nil means
 	// Exponential{} (500 ms, doubling, up to 30 s, with jitter). A
@@ -89,17 +102,18 @@ type Options struct {
 
 	// Final reports whether a failure is final: the Conn then stops
 	// redialling and ends with ErrGaveUp. nil means DefaultFinal. An
-	// error of client.Dial that is not a *client.DialError (a malformed
-	// URL, Options the platform does not support) is final whatever Final
-	// says: no redial can mend it. The Conn's error is then that error as
+	// error wrapped by Permanent is final whatever Final says, and so is
+	// an error of client.Dial that is not a *client.DialError (a malformed
+	// URL, Options the platform does not support): no redial can mend it. The Conn's error is then that error as
 	// client.Dial gave it, with ErrGaveUp and net.ErrClosed in its chain.
 	Final func(err error) bool
 
 	// OnConnect, if set, runs on each new connection before anything else
 	// is sent or read on it: to log in, or to subscribe again. It may
 	// read and write c; Read and Write of the Conn wait (queue) meanwhile.
-	// An error fails the attempt (counted, and given to Final). Its ctx
-	// ends with Dial.HandshakeTimeout or Close.
+	// An error fails the attempt (counted, and given to Final; one
+	// wrapped by Permanent is final). Its ctx ends with
+	// Dial.HandshakeTimeout or Close.
 	OnConnect func(ctx context.Context, c *client.Conn) error
 
 	// ReadAhead bounds, in bytes, the memory of the received messages the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 // A Conn runs on goroutines of its own besides its users': run, which
@@ -124,14 +125,17 @@ func (c *Conn) loop() Event {
 
 // stop reports whether the Conn stops after err, the last of failures
 // failures in a row: because it is closing, or because err is final
-// (Options.Final) or the GiveUpAfter-th; e is then the Closed event.
+// (Permanent, Options.Final) or the GiveUpAfter-th; e is then the Closed
+// event.
 func (c *Conn) stop(err error, failures int) (e Event, stop bool) {
-	var final bool
-	if !c.enter(&c.dialer) {
-		return Event{State: Closed}, true
+	_, final := errors.AsType[*permanent](err)
+	if !final {
+		if !c.enter(&c.dialer) {
+			return Event{State: Closed}, true
+		}
+		final = c.o.Final(err)
+		c.leave(&c.dialer)
 	}
-	final = c.o.Final(err)
-	c.leave(&c.dialer)
 	if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
 		return c.giveUp(err, failures, false), true
 	}
@@ -151,17 +155,49 @@ func mendable(err error) bool {
 	return ok
 }
 
-// dial makes one connection, with OnConnect run on it.
+// attemptCtx returns the ctx of Endpoint and OnConnect: it ends with
+// Options.Dial.HandshakeTimeout or the Conn.
+func (c *Conn) attemptCtx() (context.Context, context.CancelFunc) {
+	if t := c.o.Dial.HandshakeTimeout; t >= 0 {
+		return context.WithTimeout(c.ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
+	}
+	return context.WithCancel(c.ctx)
+}
+
+// dial makes one connection, with Endpoint asked first and OnConnect run
+// on it.
 func (c *Conn) dial() (*link, error) {
-	cc, err := client.Dial(c.ctx, c.url, &c.o.Dial)
+	c.mu.Lock()
+	url := c.url
+	c.mu.Unlock()
+	opts := &c.o.Dial
+	if ep := c.o.Endpoint; ep != nil {
+		ctx, cancel := c.attemptCtx()
+		if !c.enter(&c.dialer) {
+			cancel()
+			return nil, errs.ErrClosed
+		}
+		u, o, err := ep(ctx)
+		c.leave(&c.dialer)
+		cancel()
+		if err != nil {
+			return nil, endpointFailure(err)
+		}
+		url = u
+		if o != nil {
+			opts = o
+		}
+		shown := redact.URL(u)
+		c.mu.Lock()
+		c.url, c.shown = u, shown
+		c.mu.Unlock()
+	}
+	cc, err := client.Dial(c.ctx, url, opts)
 	if err != nil {
 		return nil, err
 	}
 	if c.o.OnConnect != nil {
-		ctx, cancel := c.ctx, context.CancelFunc(func() {})
-		if t := c.o.Dial.HandshakeTimeout; t >= 0 {
-			ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
-		}
+		ctx, cancel := c.attemptCtx()
 		if !c.enter(&c.dialer) {
 			cancel()
 			cc.CloseNow()
@@ -363,7 +399,8 @@ func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
 	c.queue, c.queued = nil, 0
 	c.end = g
 	c.state = Closed
+	shown := c.shown
 	c.mu.Unlock()
 	c.cancel()
-	return Event{State: Closed, Failures: failures, Err: g.err("", c.shown)}
+	return Event{State: Closed, Failures: failures, Err: g.err("", shown)}
 }
