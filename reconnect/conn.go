@@ -97,36 +97,20 @@ type link struct {
 	flushed chan struct{} // closed when the queue has been sent on it, or it failed
 }
 
-// Dial dials url (as client.Dial does, with Options.Dial) until a
-// connection opens, and returns a Conn that keeps dialling again whenever
-// its connection is lost, until Close. ctx bounds only this first
-// connection: Dial returns ctx.Err() (joined with the last failure) if
-// it ends first, and an error wrapping ErrGaveUp if a failure is final or
-// GiveUpAfter failures come first. The Conn it returns is Connected
-// (State says so), but Options.OnState may hear of that connection only
-// after Dial has returned.
+// Dial dials url (as client.Dial does, with Options.Dial, or what
+// Options.Endpoint says) until a connection opens, and returns a Conn
+// that keeps dialling again whenever its connection is lost, until
+// Close. ctx bounds only this first connection: Dial returns ctx.Err()
+// (joined with the last failure) if it ends first, and an error wrapping
+// ErrGaveUp if a failure is final or GiveUpAfter failures come first. The
+// Conn it returns is Connected (State says so), but Options.OnState may
+// hear of that connection only after Dial has returned. New is Dial
+// without the wait.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
-	o := opts.withDefaults()
-	shown := redact.URL(url)
-	if h := o.Heartbeat; h != nil && h.Interval <= 0 {
-		return nil, errors.New("reconnect: dial " + shown + ": Options.Heartbeat.Interval must be positive")
+	c, err := start("dial", url, opts)
+	if err != nil {
+		return nil, err
 	}
-	c := &Conn{
-		url:       url,
-		shown:     shown,
-		o:         o,
-		in:        newInbox(),
-		up:        make(chan struct{}),
-		done:      make(chan struct{}),
-		dialer:    task{done: make(chan struct{})},
-		state:     Connecting,
-		listeners: map[*func(error)]struct{}{},
-	}
-	c.tasks = []*task{&c.dialer}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
-	online, offline, stopOnline := watchOnline()
-	c.online, c.offline = online, offline
-	go c.run(stopOnline)
 	select {
 	case <-c.up:
 		return c, nil
@@ -147,6 +131,45 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		return nil, errs.Wrap("reconnect: dial "+shown, ctx.Err())
 	}
 	return nil, errs.Join("reconnect: dial "+shown+": "+ctx.Err().Error()+"; the last failure: "+describe(last), ctx.Err(), last)
+}
+
+// New returns a Conn at once, Connecting, which dials url (as Dial does)
+// in the background and goes on as Dial's does: a page that starts
+// offline, or a server still booting, leaves the program a Conn to write
+// to all the same. Writes queue until the first connection opens (see
+// Write), Read waits for it, and Options.OnState tells the program what
+// happens; a final failure, or GiveUpAfter failures in a row, end it as
+// they end any Conn (ErrGaveUp from Read and Write, and in OnState's
+// Closed). The error is for Options that cannot work, such as a
+// Heartbeat without an Interval.
+func New(url string, opts *Options) (*Conn, error) {
+	return start("new", url, opts)
+}
+
+// start makes a Conn and sets it dialling; op names the caller in errors.
+func start(op, url string, opts *Options) (*Conn, error) {
+	o := opts.withDefaults()
+	shown := redact.URL(url)
+	if h := o.Heartbeat; h != nil && h.Interval <= 0 {
+		return nil, errors.New("reconnect: " + op + " " + shown + ": Options.Heartbeat.Interval must be positive")
+	}
+	c := &Conn{
+		url:       url,
+		shown:     shown,
+		o:         o,
+		in:        newInbox(),
+		up:        make(chan struct{}),
+		done:      make(chan struct{}),
+		dialer:    task{done: make(chan struct{})},
+		state:     Connecting,
+		listeners: map[*func(error)]struct{}{},
+	}
+	c.tasks = []*task{&c.dialer}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	online, offline, stopOnline := watchOnline()
+	c.online, c.offline = online, offline
+	go c.run(stopOnline)
+	return c, nil
 }
 
 // OnDisconnect registers fn to be called, each time a connection is lost,

@@ -8,6 +8,9 @@
 //	err = c.Write(ctx, client.MessageText, []byte("hello")) // queued while redialling
 //	typ, p, err := c.Read(ctx)                               // across redials
 //
+// Dial waits for the first connection; New returns a Conn at once, which
+// connects in the background (writes queue meanwhile).
+//
 // What it does, each part an Options field:
 //
 //   - A fresh URL and client.Options for every dial (Endpoint), so that

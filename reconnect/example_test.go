@@ -46,6 +46,32 @@ func ExampleDial() {
 	}
 }
 
+// New returns at once, whether or not the server can be reached: a page
+// that starts offline has a Conn to write to all the same. What is
+// written before the first connection waits in the send queue; OnState
+// says when the Conn connects, or why it waits.
+func ExampleNew() {
+	c, err := reconnect.New(serverURL, &reconnect.Options{
+		OnState: func(e reconnect.Event) {
+			if e.State == reconnect.Waiting {
+				log.Printf("not connected (%v): next try in %v", e.Err, e.Delay)
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err) // Options that cannot work
+	}
+	defer c.CloseNow()
+
+	ctx := context.Background()
+	_ = c.Write(ctx, client.MessageText, []byte(`{"subscribe":"news"}`)) // queued until connected
+	_, p, err := c.Read(ctx)                                             // waits for the first connection
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("%s", p)
+}
+
 // OnState hears each change of state, in order: here for a status line
 // that says why the Conn waits, for how long, and whether the browser is
 // offline. It runs on the Conn's own goroutine and must not block.
