@@ -93,6 +93,7 @@ type link struct {
 	gone    bool          // under Conn.mu: drop has begun
 	dead    chan struct{} // closed when it is lost (drop)
 	err     error         // why it was lost; set before dead is closed
+	ready   bool          // under Conn.mu: Conn.Ready was called on it
 	reader  task          // its reading goroutine
 	flushed chan struct{} // closed when the queue has been sent on it, or it failed
 }
@@ -369,6 +370,21 @@ func (c *Conn) waitTasks() {
 		}
 		<-done
 	}
+}
+
+// Ready tells the Conn that the open connection is healthy, say once the
+// server has answered the program's login: the failures in a row start
+// again from zero, as for a connection that outlives
+// Options.StableAfter, so that its loss counts as the first failure (and
+// its redial waits the backoff's first delay), and Options.MaxElapsed
+// starts again. It does nothing while no connection is open (in
+// OnConnect, say): call it from OnState's Connected, or later.
+func (c *Conn) Ready() {
+	c.mu.Lock()
+	if c.cur != nil {
+		c.cur.ready = true
+	}
+	c.mu.Unlock()
 }
 
 // State returns the Conn's state now. It changes before OnState hears of

@@ -15,12 +15,14 @@
 //
 //   - A fresh URL and client.Options for every dial (Endpoint), so that
 //     a redial presents a credential that has not expired.
-//   - Backoff between dials: Exponential (the default, with jitter and a
-//     cap) or Constant, or any Backoff; a Retry-After of a refused
+//   - Backoff between dials: Exponential (the default, with full jitter
+//     and a cap) or Constant, or any Backoff; a Retry-After of a refused
 //     handshake is waited out when it is longer, up to the backoff's cap.
-//   - Which failures are final (Final, DefaultFinal): a 4xx refusal or a
-//     redirect, a close for a protocol or policy violation. GiveUpAfter bounds the
-//     failures in a row, and StableAfter says when they start again.
+//   - Which failures are final (Final, DefaultFinal, Permanent): a 4xx
+//     refusal or a redirect, a close for a protocol or policy violation.
+//     GiveUpAfter bounds the failures in a row and MaxElapsed the time
+//     they take; StableAfter, or the program's Conn.Ready, says when they
+//     start again.
 //   - A send queue while there is no connection (SendQueueLimit), sent in
 //     order on the next one.
 //   - State changes a program can watch (OnState, Conn.State), and a hook

@@ -48,6 +48,7 @@ type gaveUp struct {
 	// fields to compose from: its own text, which names the URL, is the
 	// error's.
 	asIs bool
+	over time.Duration // Options.MaxElapsed, if that is why
 }
 
 // err returns the error of op ("dial", "read"...; "" for OnState's
@@ -62,6 +63,9 @@ func (g *gaveUp) err(op, shown string) error {
 		msg += op + " "
 	}
 	msg += shown + ": gave up after " + plural(g.failures, "failure")
+	if g.over > 0 {
+		msg += " (trying for longer than Options.MaxElapsed, " + g.over.String() + ")"
+	}
 	if g.unsent > 0 {
 		msg += ", discarding " + plural(g.unsent, "queued message")
 	}

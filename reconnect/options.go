@@ -14,7 +14,6 @@ const (
 	DefaultInitialDelay   = 500 * time.Millisecond
 	DefaultMaxDelay       = 30 * time.Second
 	DefaultMultiplier     = 2
-	DefaultJitter         = 0.5
 	DefaultStableAfter    = 5 * time.Second
 	DefaultSendQueueLimit = 1 << 20
 	DefaultReadAhead      = 64 << 10
@@ -80,7 +79,7 @@ type Options struct {
 	Endpoint func(ctx context.Context) (url string, dial *client.Options, err error)
 
 	// Backoff says how long to wait before each redial; nil means
-	// Exponential{} (500 ms, doubling, up to 30 s, with jitter). A
+	// Exponential{} (500 ms, doubling, up to 30 s, with full jitter). A
 	// refusal's Retry-After (natively: browsers hide it) is waited out when
 	// it is longer, up to the backoff's cap: Exponential's Max (whether
 	// the Backoff is an Exponential or a pointer to one), or
@@ -90,14 +89,24 @@ type Options struct {
 
 	// GiveUpAfter is how many failures in a row end the Conn (with
 	// ErrGaveUp); 0 means it never gives up on its own. A failure is a
-	// dial that fails, or a connection lost less than StableAfter after it
-	// opened.
+	// dial that fails, or the loss of a connection that was not yet
+	// stable: lost less than StableAfter after it opened, and before the
+	// program called Conn.Ready on it.
 	GiveUpAfter int
 
+	// MaxElapsed bounds the time spent trying: when the failures in a row
+	// began more than MaxElapsed before the next dial would start, the
+	// Conn gives up (ErrGaveUp) instead of waiting for it. 0 means no
+	// bound. The clock starts at the first failure after a stable
+	// connection (or at New or Dial), and starts again with the count.
+	MaxElapsed time.Duration
+
 	// StableAfter is how long a connection must stay open for the count
-	// of failures to start again from zero when it is lost; 0 means 5 s.
-	// A server that accepts and then at once drops every connection is
-	// thus redialled with a growing delay, not in a tight loop.
+	// of failures to start again from zero when it is lost; 0 means 5 s,
+	// a negative value never (only Conn.Ready then says a connection is
+	// stable). A server that accepts and then at once drops every
+	// connection is thus redialled with a growing delay, not in a tight
+	// loop.
 	StableAfter time.Duration
 
 	// Final reports whether a failure is final: the Conn then stops
@@ -194,50 +203,65 @@ type Backoff interface {
 }
 
 // Exponential is the default Backoff: Initial, then Multiplier times the
-// previous delay, up to Max, each delay drawn at random from its last
-// Jitter fraction (with Jitter 0.5, between half of it and all of it), so
-// that clients dropped together do not come back together. The zero
-// value means the defaults; it holds no state, so one value may serve
-// any number of Conns.
+// previous delay, up to Max, each delay drawn at random as Jitter says
+// (by default anywhere from 0 to that delay), so that clients dropped
+// together do not come back together. The zero value of every field
+// means its default; an Exponential holds no state, so one value may
+// serve any number of Conns.
 type Exponential struct {
 	// Initial is the delay after the first failure; 0 means 500 ms.
 	Initial time.Duration
 	// Max caps the delay; 0 means 30 s.
 	Max time.Duration
-	// Multiplier is the growth from one delay to the next; values below
-	// 1 (0 included) mean 2.
+	// Multiplier is the growth from one delay to the next; 0 means 2,
+	// and any other value below 1 means 1 (the delay does not grow).
 	Multiplier float64
-	// Jitter is the fraction of each delay that is random, from 0 to 1;
-	// 0 means 0.5, a negative value means none.
-	Jitter float64
+	// Jitter says how each delay is drawn; the zero value is FullJitter.
+	Jitter Jitter
 }
+
+// Jitter says how Exponential draws a delay from d, the delay the
+// failures call for.
+type Jitter int
+
+const (
+	// FullJitter, the zero value: at random from 0 to d. Of the
+	// schemes in AWS's analysis ("Exponential Backoff and Jitter") it
+	// spreads clients dropped together the most, and so spares a server
+	// that comes back the herd of all of them at once.
+	FullJitter Jitter = iota
+	// EqualJitter: at random from d/2 to d. Fewer dials than FullJitter,
+	// in a wave half as wide.
+	EqualJitter
+	// NoJitter: d itself. Every client dropped at the same moment dials
+	// at the same moments: for tests, and for a single client.
+	NoJitter
+)
 
 // Delay returns the delay after failures failures in a row.
 func (e Exponential) Delay(failures int) time.Duration {
-	initial, maxDelay, mult, jitter := e.Initial, e.Max, e.Multiplier, e.Jitter
+	initial, maxDelay, mult := e.Initial, e.Max, e.Multiplier
 	if initial <= 0 {
 		initial = DefaultInitialDelay
 	}
 	if maxDelay <= 0 {
 		maxDelay = DefaultMaxDelay
 	}
-	if mult < 1 {
+	if mult == 0 {
 		mult = DefaultMultiplier
 	}
-	switch {
-	case jitter == 0:
-		jitter = DefaultJitter
-	case jitter < 0:
-		jitter = 0
-	case jitter > 1:
-		jitter = 1
-	}
 	d := float64(initial)
-	for i := 1; i < failures && d < float64(maxDelay); i++ {
+	for i := 1; i < failures && d < float64(maxDelay) && mult > 1; i++ {
 		d *= mult
 	}
 	d = min(d, float64(maxDelay))
-	return time.Duration(d * (1 - jitter*rand.Float64()))
+	switch e.Jitter {
+	case FullJitter:
+		d *= rand.Float64()
+	case EqualJitter:
+		d *= 1 - rand.Float64()/2
+	}
+	return time.Duration(d)
 }
 
 // Constant is a Backoff that waits the same time after every failure.
@@ -318,7 +342,7 @@ func (o *Options) withDefaults() Options {
 	if r.Backoff == nil {
 		r.Backoff = Exponential{}
 	}
-	if r.StableAfter <= 0 {
+	if r.StableAfter == 0 {
 		r.StableAfter = DefaultStableAfter
 	}
 	if r.Final == nil {

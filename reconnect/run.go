@@ -63,6 +63,7 @@ func (c *Conn) exit(t *task) {
 func (c *Conn) loop() Event {
 	closed := Event{State: Closed}
 	failures := 0
+	var since time.Time    // when the failures in a row began
 	var last error         // the last failure
 	var prev chan struct{} // the done of the last connection's reader
 	for {
@@ -74,9 +75,12 @@ func (c *Conn) loop() Event {
 			d = c.o.Backoff.Delay(failures)
 			c.leave(&c.dialer)
 			if d < 0 {
-				return c.giveUp(last, failures, false)
+				return c.giveUp(&gaveUp{failures: failures, last: last})
 			}
 			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
+			if m := c.o.MaxElapsed; m > 0 && time.Since(since)+d > m {
+				return c.giveUp(&gaveUp{failures: failures, last: last, over: m})
+			}
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
 				return closed
 			}
@@ -98,13 +102,19 @@ func (c *Conn) loop() Event {
 			if err == nil { // closed
 				return closed
 			}
-			if time.Since(opened) >= c.o.StableAfter {
+			c.mu.Lock()
+			ready := l.ready
+			c.mu.Unlock()
+			if ready || c.o.StableAfter > 0 && time.Since(opened) >= c.o.StableAfter {
 				failures = 0
 			}
 		} else if c.isClosing() {
 			return closed
 		}
 		failures++
+		if failures == 1 {
+			since = time.Now()
+		}
 		last = err
 		c.failed(err)
 		switch {
@@ -115,7 +125,7 @@ func (c *Conn) loop() Event {
 		case !mendable(err):
 			// A malformed URL, Options the platform cannot do: no redial
 			// mends them, whatever Final says.
-			return c.giveUp(err, failures, true)
+			return c.giveUp(&gaveUp{failures: failures, last: err, asIs: true})
 		}
 		if e, stop := c.stop(err, failures); stop {
 			return e
@@ -137,7 +147,7 @@ func (c *Conn) stop(err error, failures int) (e Event, stop bool) {
 		c.leave(&c.dialer)
 	}
 	if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-		return c.giveUp(err, failures, false), true
+		return c.giveUp(&gaveUp{failures: failures, last: err}), true
 	}
 	return Event{}, false
 }
@@ -385,9 +395,8 @@ func (c *Conn) notifyLost(err error) bool {
 	return !c.isClosing()
 }
 
-// giveUp ends the Conn after err, the last of failures failures, and
-// returns the Closed event that says so.
-func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
+// giveUp ends the Conn for g, and returns the Closed event that says so.
+func (c *Conn) giveUp(g *gaveUp) Event {
 	c.mu.Lock()
 	if c.closing {
 		// A callback (Final, Backoff) closed the Conn before it said to
@@ -395,12 +404,12 @@ func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
 		c.mu.Unlock()
 		return Event{State: Closed}
 	}
-	g := &gaveUp{failures: failures, unsent: len(c.queue), last: err, asIs: asIs}
+	g.unsent = len(c.queue)
 	c.queue, c.queued = nil, 0
 	c.end = g
 	c.state = Closed
 	shown := c.shown
 	c.mu.Unlock()
 	c.cancel()
-	return Event{State: Closed, Failures: failures, Err: g.err("", shown)}
+	return Event{State: Closed, Failures: g.failures, Err: g.err("", shown)}
 }
