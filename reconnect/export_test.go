@@ -13,3 +13,6 @@ func QueueLen(c *Conn) int {
 	defer c.mu.Unlock()
 	return len(c.queue)
 }
+
+// ReasonHint is reasonHint.
+var ReasonHint = reasonHint

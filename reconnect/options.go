@@ -15,6 +15,8 @@ const (
 	DefaultMaxDelay       = 30 * time.Second
 	DefaultMultiplier     = 2
 	DefaultStableAfter    = 5 * time.Second
+	DefaultRestartWindow  = time.Second
+	DefaultTryAgainDelay  = 5 * time.Second
 	DefaultSendQueueLimit = 1 << 20
 	DefaultReadAhead      = 64 << 10
 )
@@ -79,12 +81,14 @@ type Options struct {
 	Endpoint func(ctx context.Context) (url string, dial *client.Options, err error)
 
 	// Backoff says how long to wait before each redial; nil means
-	// Exponential{} (500 ms, doubling, up to 30 s, with full jitter). A
-	// refusal's Retry-After (natively: browsers hide it) is waited out when
-	// it is longer, up to the backoff's cap: Exponential's Max (whether
-	// the Backoff is an Exponential or a pointer to one), or
-	// DefaultMaxDelay (30 s) for any other Backoff. So a server that says
-	// "retry after a century" is asked again after the cap, not never.
+	// Exponential{} (500 ms, doubling, up to 30 s, with full jitter).
+	// When the server says when to come back (a refusal's Retry-After,
+	// natively: browsers hide it; retry-after=N in a close's reason; 1013,
+	// try again later), that is waited out when it is longer, up to the
+	// backoff's cap: Exponential's Max (whether the Backoff is an
+	// Exponential or a pointer to one), or DefaultMaxDelay (30 s) for any
+	// other Backoff. So a server that says "retry after a century" is
+	// asked again after the cap, not never. See DefaultFinal.
 	Backoff Backoff
 
 	// GiveUpAfter is how many failures in a row end the Conn (with
@@ -100,6 +104,16 @@ type Options struct {
 	// bound. The clock starts at the first failure after a stable
 	// connection (or at New or Dial), and starts again with the count.
 	MaxElapsed time.Duration
+
+	// RestartWindow is how long redials are spread over after the server
+	// closed the connection saying it goes away (1001) or restarts
+	// (1012): each Conn waits a random time from 0 to RestartWindow, so
+	// that a server's clients do not all come back at the same moment.
+	// Such a close is not a failure, however young the connection: the
+	// failures in a row start again from zero. 0 means 1 s; a negative
+	// value, no wait. A retry-after=N in the close's reason is honoured
+	// (see DefaultFinal).
+	RestartWindow time.Duration
 
 	// StableAfter is how long a connection must stay open for the count
 	// of failures to start again from zero when it is lost; 0 means 5 s,
@@ -281,10 +295,21 @@ func (c Constant) Delay(int) time.Duration { return time.Duration(c) }
 //     too big) or 1010 (mandatory extension);
 //   - a received message over the read limit (client.ErrMessageTooBig).
 //
-// Everything else is retried: network errors, 5xx, 408 and 429 (after
-// their Retry-After, if longer than the backoff, up to its cap: see
-// Options.Backoff), closes with 1000,
-// 1001, 1006, 1011-1015 and 3000-4999, ErrHeartbeatTimeout.
+// Everything else is retried: network errors, 5xx, 408 and 429, closes
+// with 1000, 1001, 1006, 1011-1015 and 3000-4999, ErrHeartbeatTimeout.
+// What the server says of when to come back is honoured, up to the
+// backoff's cap (Exponential's Max, or DefaultMaxDelay: see
+// Options.Backoff), and spread over half of it again so that its clients
+// do not all come back at once:
+//   - a refusal's Retry-After (natively: browsers hide the header);
+//   - "retry-after=N" in a close's reason, N seconds (a word of its own,
+//     in any case): on both platforms, since it is the only way a server
+//     can tell a page when to come back;
+//   - 1013 (try again later) without one: at least DefaultTryAgainDelay
+//     (5 s).
+//
+// A close with 1001 (going away) or 1012 (service restart) is not even a
+// failure: see Options.RestartWindow.
 func DefaultFinal(err error) bool {
 	if de, ok := errors.AsType[*client.DialError](err); ok {
 		s := de.StatusCode
@@ -304,13 +329,66 @@ func DefaultFinal(err error) bool {
 	return false
 }
 
-// retryAfter returns the Retry-After of a refused handshake in err's
-// chain, 0 if none.
-func retryAfter(err error) time.Duration {
+// hint returns the wait the server asked for with err, 0 if none: the
+// Retry-After of a refused handshake (natively: browsers hide it), a
+// retry-after=N in the reason of its close (see DefaultFinal), or for a
+// close with 1013 (try again later) without one, DefaultTryAgainDelay.
+func hint(err error) time.Duration {
 	if de, ok := errors.AsType[*client.DialError](err); ok {
 		return de.RetryAfter
 	}
+	if ce, ok := errors.AsType[*client.CloseError](err); ok {
+		if h := reasonHint(ce.Reason); h > 0 {
+			return h
+		}
+		if ce.Code == client.StatusTryAgainLater {
+			return DefaultTryAgainDelay
+		}
+	}
 	return 0
+}
+
+// reasonHint returns N seconds for the first "retry-after=N" in reason
+// (a word of its own, in any case, N decimal digits), 0 if none. N
+// saturates at a billion seconds: the backoff's cap bounds the wait
+// anyway. (By hand: package strings would bring package unicode's tables
+// to every page.)
+func reasonHint(reason string) time.Duration {
+	const key = "retry-after="
+	for i := 0; i+len(key) < len(reason); i++ {
+		if i > 0 && wordByte(reason[i-1]) {
+			continue
+		}
+		k := 0
+		for k < len(key) && reason[i+k]|0x20 == key[k]|0x20 {
+			k++
+		}
+		if k < len(key) {
+			continue
+		}
+		n, j := int64(0), i+k
+		for ; j < len(reason) && '0' <= reason[j] && reason[j] <= '9'; j++ {
+			n = min(n*10+int64(reason[j]-'0'), 1e9)
+		}
+		// Not 5s, nor 5.5, but "5." at the end of a sentence.
+		if j > i+k && (j == len(reason) || !wordByte(reason[j]) &&
+			!(reason[j] == '.' && j+1 < len(reason) && '0' <= reason[j+1] && reason[j+1] <= '9')) {
+			return time.Duration(n) * time.Second
+		}
+	}
+	return 0
+}
+
+func wordByte(b byte) bool {
+	b |= 0x20
+	return 'a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '-' || b == '_'
+}
+
+// restarting reports whether err is a close by which the server says it
+// goes away or restarts (1001, 1012): not a failure of the connection.
+func restarting(err error) bool {
+	ce, ok := errors.AsType[*client.CloseError](err)
+	return ok && (ce.Code == client.StatusGoingAway || ce.Code == client.StatusServiceRestart)
 }
 
 // retryCap is the longest a Retry-After is waited out with b: see
@@ -345,6 +423,10 @@ func (o *Options) withDefaults() Options {
 	if r.StableAfter == 0 {
 		r.StableAfter = DefaultStableAfter
 	}
+	if r.RestartWindow == 0 {
+		r.RestartWindow = DefaultRestartWindow
+	}
+	r.RestartWindow = max(r.RestartWindow, 0)
 	if r.Final == nil {
 		r.Final = DefaultFinal
 	}

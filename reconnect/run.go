@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
@@ -66,19 +67,29 @@ func (c *Conn) loop() Event {
 	var since time.Time    // when the failures in a row began
 	var last error         // the last failure
 	var prev chan struct{} // the done of the last connection's reader
+	restart := false       // the server closed the last connection to restart
 	for {
-		if failures > 0 {
+		if failures > 0 || restart {
 			var d time.Duration
-			if !c.enter(&c.dialer) {
-				return closed
+			if restart {
+				// Not a failure: redial soon, but not all at once.
+				d = time.Duration(rand.Float64() * float64(c.o.RestartWindow))
+			} else {
+				if !c.enter(&c.dialer) {
+					return closed
+				}
+				d = c.o.Backoff.Delay(failures)
+				c.leave(&c.dialer)
+				if d < 0 {
+					return c.giveUp(&gaveUp{failures: failures, last: last})
+				}
 			}
-			d = c.o.Backoff.Delay(failures)
-			c.leave(&c.dialer)
-			if d < 0 {
-				return c.giveUp(&gaveUp{failures: failures, last: last})
+			if h := hint(last); h > 0 {
+				// At least what the server asked for, spread over half of
+				// it again, up to the backoff's cap.
+				d = max(d, time.Duration(min(float64(h)*(1+rand.Float64()/2), float64(retryCap(c.o.Backoff)))))
 			}
-			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
-			if m := c.o.MaxElapsed; m > 0 && time.Since(since)+d > m {
+			if m := c.o.MaxElapsed; m > 0 && failures > 0 && time.Since(since)+d > m {
 				return c.giveUp(&gaveUp{failures: failures, last: last, over: m})
 			}
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
@@ -111,8 +122,10 @@ func (c *Conn) loop() Event {
 		} else if c.isClosing() {
 			return closed
 		}
-		failures++
-		if failures == 1 {
+		restart = l != nil && restarting(err)
+		if restart {
+			failures = 0 // whatever the connection's age
+		} else if failures++; failures == 1 {
 			since = time.Now()
 		}
 		last = err
