@@ -64,6 +64,7 @@ type Conn struct {
 	flushing bool  // run is sending the queue on cur
 	queue    []message
 	queued   int64   // what queue counts towards SendQueueLimit
+	inflight bool    // flush is writing queue[0]
 	closing  bool    // Close or CloseNow was called
 	end      *gaveUp // why the Conn ended, if it gave up; nil if it has not or was closed
 	lastErr  error   // the last failure, for Dial's error
@@ -85,6 +86,7 @@ type task struct {
 type message struct {
 	typ client.MessageType
 	p   []byte
+	w   *waiter // in the send queue, the Send that waits for it (Await), if any
 }
 
 // link is one connection.
@@ -223,28 +225,53 @@ func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
 }
 
 // Write sends p as one message of type typ on the open connection, or
-// queues a copy of it while there is none (see Conn). Text that is not
-// UTF-8 is refused with client.ErrInvalidUTF8, and a full queue with
-// ErrSendQueueFull: nothing is queued then. A Write whose ctx ends returns
-// ctx.Err(), as client.Conn's does. p may be reused as soon as Write
-// returns.
+// queues a copy of it while there is none (see Conn): Send with Queue,
+// whose answer says which. Text that is not UTF-8 is refused with
+// client.ErrInvalidUTF8, and a full queue with ErrSendQueueFull: nothing
+// is queued then. A Write whose ctx ends returns ctx.Err(), as
+// client.Conn's does. p may be reused as soon as Write returns.
 func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) error {
+	_, err := c.Send(ctx, typ, p, Queue)
+	return err
+}
+
+// Send is Write with a choice of what happens while no connection is
+// open (d: Queue, Volatile or Await), and an answer that says what
+// happened: Sent (a connection took it), Queued (it waits in the send
+// queue), or Refused, with an error that says why (and nil otherwise).
+// A message is never dropped without a word: one taken out of the queue
+// unsent is counted by Close's ErrUnsent, or told to the Send that
+// awaits it.
+func (c *Conn) Send(ctx context.Context, typ client.MessageType, p []byte, d Delivery) (Outcome, error) {
 	if err := wsspec.CheckWrite("reconnect: write", int(typ), p, client.ErrInvalidUTF8); err != nil {
-		return err
+		return Refused, err
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return Refused, err
 	}
 	for {
 		c.mu.Lock()
 		switch {
 		case c.closing || c.end != nil:
 			c.mu.Unlock()
-			return c.ended("write")
-		case c.cur == nil:
-			err := c.enqueue(typ, p)
+			return Refused, c.ended("write")
+		case c.cur == nil && d == Volatile:
 			c.mu.Unlock()
-			return err
+			return Refused, errs.Msg("reconnect: write: no connection, and the message is Volatile: not sent", ErrNotConnected)
+		case c.cur == nil:
+			var w *waiter
+			if d == Await {
+				w = &waiter{ctx: ctx, done: make(chan struct{})}
+			}
+			err := c.enqueue(typ, p, w)
+			c.mu.Unlock()
+			switch {
+			case err != nil:
+				return Refused, err
+			case w != nil:
+				return c.await(ctx, w)
+			}
+			return Queued, nil
 		}
 		l, flushing := c.cur, c.flushing
 		c.mu.Unlock()
@@ -254,7 +281,7 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 			case <-l.flushed:
 			case <-l.dead:
 			case <-ctx.Done():
-				return ctx.Err()
+				return Refused, ctx.Err()
 			}
 			continue
 		}
@@ -263,12 +290,15 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 			if h := c.o.hooks; h != nil && h.Sent != nil {
 				h.Sent(p, false, l.dead)
 			}
-			return nil
+			return Sent, nil
 		}
 		if ctx.Err() != nil {
-			return err
+			return Refused, err
 		}
 		c.drop(l, err) // the connection broke under the write: queue it
+		if d == Volatile {
+			return Refused, errs.Join("reconnect: write: the connection was lost under the write of a Volatile message: not sent", ErrNotConnected, err)
+		}
 	}
 }
 
@@ -341,8 +371,7 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 	// has returned: waitTasks waited for it, unless our caller is a
 	// callback on run's goroutine, which then flushes nothing.
 	c.mu.Lock()
-	unsent := len(c.queue)
-	c.queue, c.queued = nil, 0
+	unsent := c.discard(errs.Join("reconnect: write: the Conn was closed while the message waited in the send queue; it was never sent", ErrUnsent, errs.ErrClosed))
 	c.mu.Unlock()
 	if unsent > 0 {
 		err = errors.Join(err, errs.Msg("reconnect: close: "+plural(unsent, "queued message")+" never sent, discarded", ErrUnsent))

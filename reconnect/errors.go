@@ -21,11 +21,15 @@ var (
 	// receive queue has its own limit and error:
 	// client.ErrReceiveQueueFull.)
 	ErrSendQueueFull = errors.New("reconnect: send queue full")
+	// ErrNotConnected: Send refused a Volatile message because no
+	// connection was open, or the connection was lost under its write.
+	ErrNotConnected = errors.New("reconnect: not connected")
 	// ErrHeartbeatTimeout: a connection was silent past its heartbeat
 	// (Options.Heartbeat), and was closed as dead.
 	ErrHeartbeatTimeout = errors.New("reconnect: no message within the heartbeat timeout")
-	// ErrUnsent: Close discarded messages that were still queued; the
-	// error says how many.
+	// ErrUnsent: Close discarded messages that were still queued (the
+	// error says how many), or DiscardQueue or Close took out a message
+	// that a Send awaited (Await).
 	ErrUnsent = errors.New("reconnect: queued messages were never sent")
 )
 

@@ -159,8 +159,14 @@ type Options struct {
 	// its bookkeeping); past it Write fails with ErrSendQueueFull. 0 means
 	// 1 MiB; a negative value means no queue: Write fails at once while
 	// disconnected. (The browser's receive queue is another, bounded by
-	// Dial.ReceiveQueueLimit.)
+	// Dial.ReceiveQueueLimit.) Conn.Queued says what it holds, and
+	// Conn.DiscardQueue empties it.
 	SendQueueLimit int64
+
+	// SendQueueCount bounds the send queue by its number of messages as
+	// well; past it Write fails with ErrSendQueueFull. 0 means no bound
+	// but SendQueueLimit's.
+	SendQueueCount int
 
 	// Heartbeat, if set, finds connections that died without a word: see
 	// Heartbeat. nil means none (the operating system or the browser may

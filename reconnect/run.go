@@ -417,11 +417,11 @@ func (c *Conn) giveUp(g *gaveUp) Event {
 		c.mu.Unlock()
 		return Event{State: Closed}
 	}
-	g.unsent = len(c.queue)
-	c.queue, c.queued = nil, 0
-	c.end = g
-	c.state = Closed
 	shown := c.shown
+	g.unsent = len(c.queue)
+	c.end = g
+	c.discard(g.err("write", shown))
+	c.state = Closed
 	c.mu.Unlock()
 	c.cancel()
 	return Event{State: Closed, Failures: g.failures, Err: g.err("", shown)}
