@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
@@ -63,11 +64,13 @@ type Conn struct {
 	cur      *link // the open connection, nil if none
 	flushing bool  // run is sending the queue on cur
 	queue    []message
-	queued   int64   // what queue counts towards SendQueueLimit
-	inflight bool    // flush is writing queue[0]
-	closing  bool    // Close or CloseNow was called
-	end      *gaveUp // why the Conn ended, if it gave up; nil if it has not or was closed
-	lastErr  error   // the last failure, for Dial's error
+	queued   int64         // what queue counts towards SendQueueLimit
+	inflight bool          // flush is writing queue[0]
+	rtt      time.Duration // the last heartbeat's round trip (RTT)
+	srtt     time.Duration // its smoothed value
+	closing  bool          // Close or CloseNow was called
+	end      *gaveUp       // why the Conn ended, if it gave up; nil if it has not or was closed
+	lastErr  error         // the last failure, for Dial's error
 	// The Conn's goroutines that have not returned: run's and the
 	// readers' (see exit). The last to return calls OnState with
 	// closed, the Closed event run leaves as it returns.

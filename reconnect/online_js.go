@@ -38,3 +38,6 @@ func watchOnline() (online <-chan struct{}, offline func() bool, stop func()) {
 	}
 	return ch, offline, release
 }
+
+// pingFrames: Heartbeat.Frames can be honoured: browsers let a page send no ping frame.
+const pingFrames = false

@@ -7,3 +7,6 @@ package reconnect
 func watchOnline() (online <-chan struct{}, offline func() bool, stop func()) {
 	return nil, nil, func() {}
 }
+
+// pingFrames: Heartbeat.Frames can be honoured: client.Conn.Ping sends one.
+const pingFrames = true

@@ -192,14 +192,24 @@ type Options struct {
 // both platforms: browsers give pages no WebSocket ping, so it is built
 // from messages. When no message has arrived for Interval, Ping (if set)
 // is sent; if still nothing has arrived Timeout later, the connection is
-// closed as dead (ErrHeartbeatTimeout) and a new one dialled.
+// closed as dead (ErrHeartbeatTimeout) and a new one dialled. Each round
+// trip, from Ping to the message IsPong accepts, is measured: Conn.RTT.
+//
+// Each wait is armed afresh when a message arrives or a ping goes out,
+// never counted in timer ticks: in a page whose timers the browser
+// throttles (a hidden tab's fire at most once a second, and after five
+// minutes once a minute), the ping goes out late and the verdict comes
+// late, never sooner, while the answer, an event, is not throttled; so a
+// hidden tab does not take a healthy connection for dead.
 //
 // While received messages fill Options.ReadAhead, the Conn reads nothing,
 // and the heartbeat pauses until Read makes room.
 //
-// Natively, the ping frames of RFC 6455 are not used, so that a program
-// behaves the same in a page: the server must answer Ping with a message,
-// or send something at least every Interval+Timeout on its own.
+// Natively, Frames sends RFC 6455 ping frames instead of Ping, for a
+// server that answers pings (as every WebSocket server does) but has no
+// message for it. Without Frames, and always in the browser, the server
+// must answer Ping with a message, or send something at least every
+// Interval+Timeout on its own.
 type Heartbeat struct {
 	// Interval is the silence after which Ping is sent. It must be > 0.
 	Interval time.Duration
@@ -210,8 +220,14 @@ type Heartbeat struct {
 	Ping func() (client.MessageType, []byte)
 	// IsPong reports whether a message answers Ping. Such messages keep
 	// the connection alive but Read does not return them. nil means
-	// every message is returned.
+	// every message is returned (and no round trip is measured).
 	IsPong func(typ client.MessageType, p []byte) bool
+	// Frames, natively, sends a ping frame (client.Conn.Ping) after
+	// Interval of silence instead of Ping, and takes its pong as the
+	// answer; the pong must come within Timeout. Browsers let a page send
+	// no ping frame: there Frames is ignored, and Ping and IsPong are
+	// used.
+	Frames bool
 }
 
 // Backoff says how long to wait before the next dial.

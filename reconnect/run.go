@@ -254,6 +254,7 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 		return nil
 	}
 	c.cur, c.flushing = l, true
+	c.rtt, c.srtt = 0, 0
 	c.state = Connected                  // before Dial returns: see State
 	c.tasks = append(c.tasks, &l.reader) // before a Close can look
 	c.mu.Unlock()
@@ -376,6 +377,7 @@ func (c *Conn) announce(e Event) bool {
 	if e.State != Connected {
 		c.state = e.State
 	}
+	e.RTT, e.SmoothedRTT = c.rtt, c.srtt
 	c.mu.Unlock()
 	if c.o.OnState == nil {
 		return true

@@ -53,4 +53,9 @@ type Event struct {
 	// Conn dials again when the browser's online event comes (Delay is
 	// 0). Natively it is never set.
 	Offline bool
+	// RTT and SmoothedRTT are Conn.RTT's as the event comes: for Waiting
+	// after a lost connection, and for Closed, that connection's last
+	// heartbeat round trip and its smoothed value; 0 for Connected and
+	// while none was measured. Conn.RTT follows them as they change.
+	RTT, SmoothedRTT time.Duration
 }
