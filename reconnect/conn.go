@@ -3,6 +3,7 @@ package reconnect
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 	"time"
 
@@ -64,8 +65,12 @@ type Conn struct {
 	cur      *link // the open connection, nil if none
 	flushing bool  // run is sending the queue on cur
 	queue    []message
-	queued   int64         // what queue counts towards SendQueueLimit
-	inflight bool          // flush is writing queue[0]
+	queued   int64 // what queue counts towards SendQueueLimit
+	inflight bool  // flush is writing queue[0]
+	// setLimit applies SetReadLimit's limit to a connection; nil if it
+	// was never called. (A func, so that a program that never calls
+	// SetReadLimit does not download client's.)
+	setLimit func(*client.Conn)
 	rtt      time.Duration // the last heartbeat's round trip (RTT)
 	srtt     time.Duration // its smoothed value
 	closing  bool          // Close or CloseNow was called
@@ -227,6 +232,71 @@ func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
 	}
 }
 
+// Reader is Read with the message's body as an io.Reader, for code
+// written for client.Conn's Reader. The Conn has received the message
+// whole: reading the body never waits.
+func (c *Conn) Reader(ctx context.Context) (client.MessageType, io.Reader, error) {
+	typ, p, err := c.Read(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	return typ, &bodyReader{p}, nil
+}
+
+// bodyReader reads a message's body. (Not bytes.Reader: package bytes
+// would bring package unicode's tables to every page, some 3 KB.)
+type bodyReader struct{ p []byte }
+
+func (r *bodyReader) Read(b []byte) (int, error) {
+	if len(r.p) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, r.p)
+	r.p = r.p[n:]
+	return n, nil
+}
+
+// Writer returns a writer for one message of type typ, for code written
+// for client.Conn's Writer (an encoder that writes to an io.Writer, say).
+// What is written is held in memory, and sent or queued at Close, as one
+// Write with ctx does: messages from other goroutines do not wait for
+// it, and Close returns Write's error (text that is not UTF-8 is refused
+// then).
+func (c *Conn) Writer(ctx context.Context, typ client.MessageType) (io.WriteCloser, error) {
+	if err := wsspec.CheckType("reconnect: writer", int(typ)); err != nil {
+		return nil, err
+	}
+	if c.isClosing() {
+		return nil, c.ended("writer")
+	}
+	return &writer{c: c, ctx: ctx, typ: typ}, nil
+}
+
+// writer is Conn.Writer's: a buffer, written at Close.
+type writer struct {
+	c      *Conn
+	ctx    context.Context
+	typ    client.MessageType
+	buf    []byte
+	closed bool
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, errs.Wrap("reconnect: write: the Writer is closed", errs.ErrClosed)
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+func (w *writer) Close() error {
+	if w.closed {
+		return errs.Wrap("reconnect: close: the Writer is closed", errs.ErrClosed)
+	}
+	w.closed = true
+	return w.c.Write(w.ctx, w.typ, w.buf)
+}
+
 // Write sends p as one message of type typ on the open connection, or
 // queues a copy of it while there is none (see Conn): Send with Queue,
 // whose answer says which. Text that is not UTF-8 is refused with
@@ -326,6 +396,12 @@ func (c *Conn) Send(ctx context.Context, typ client.MessageType, p []byte, d Del
 // closes a channel that OnState sends on, waits for Done after Close.
 func (c *Conn) Close(code client.StatusCode, reason string) error {
 	return c.close(func(cc *client.Conn) error { return cc.Close(code, reason) })
+}
+
+// CloseContext is Close with the wait for the server's answer bounded by
+// ctx instead of Options.Dial.CloseTimeout: see client.Conn.CloseContext.
+func (c *Conn) CloseContext(ctx context.Context, code client.StatusCode, reason string) error {
+	return c.close(func(cc *client.Conn) error { return cc.CloseContext(ctx, code, reason) })
 }
 
 // CloseNow is Close without waiting for the server: see
@@ -435,6 +511,45 @@ func (c *Conn) URL() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.url
+}
+
+// SetReadLimit sets the read limit (client.Options.ReadLimit: n bytes,
+// -1 for none, 0 for client.DefaultReadLimit) of the open connection,
+// for the messages that arrive from now on, and of every connection
+// dialled after it, whatever Options.Dial or Options.Endpoint say.
+func (c *Conn) SetReadLimit(n int64) {
+	set := func(cc *client.Conn) { cc.SetReadLimit(n) }
+	c.mu.Lock()
+	c.setLimit = set
+	l := c.cur
+	c.mu.Unlock()
+	if l != nil {
+		set(l.cc)
+	}
+}
+
+// limit applies SetReadLimit's limit, if any, to cc.
+func (c *Conn) limit(cc *client.Conn) {
+	c.mu.Lock()
+	set := c.setLimit
+	c.mu.Unlock()
+	if set != nil {
+		set(cc)
+	}
+}
+
+// Current returns the open connection, nil if none: for what only a
+// client.Conn has (BufferedAmount, Extensions, Transport). The Conn
+// reads it and writes the queue on it: a program that reads it, or
+// writes on it while the queue is sent, takes messages from under the
+// Conn. Closing it is a lost connection, dialled again.
+func (c *Conn) Current() *client.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil {
+		return nil
+	}
+	return c.cur.cc
 }
 
 // Subprotocol returns the subprotocol of the open connection, "" if

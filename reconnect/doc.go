@@ -23,13 +23,16 @@
 //     GiveUpAfter bounds the failures in a row and MaxElapsed the time
 //     they take; StableAfter, or the program's Conn.Ready, says when they
 //     start again.
-//   - A send queue while there is no connection (SendQueueLimit), sent in
-//     order on the next one.
+//   - A send queue while there is no connection (SendQueueLimit,
+//     SendQueueCount), sent in order on the next one; Conn.Send chooses,
+//     per message, to queue, to wait until sent (Await), or never to queue
+//     (Volatile), and says whether it was sent, queued or refused.
 //   - State changes a program can watch (OnState, Conn.State), and a hook
 //     run on each new connection to log in or subscribe again
 //     (OnConnect).
-//   - A heartbeat to find connections that died without a word
-//     (Heartbeat).
+//   - A heartbeat to find connections that died without a word, which
+//     measures the round trip (Heartbeat, Conn.RTT); natively it may use
+//     ping frames.
 //   - Reading ahead of Read, within a bound (ReadAhead), so that a
 //     connection lost while received messages wait for the program is
 //     noticed and redialled all the same.
@@ -39,6 +42,26 @@
 // Every callback (OnState, OnConnect, Final, Backoff, the heartbeat's,
 // OnDisconnect's) may call any method of the Conn, Close included: see
 // Options. Conn.Done is closed once the last callback has returned.
+//
+// # Defaults
+//
+// The zero Options are meant for production, and each field's zero value
+// is its documented default:
+//
+//   - Redials wait 500 ms, then twice as long after each failure in a
+//     row, up to 30 s, each wait drawn at random from 0 to that (full
+//     jitter), so that a server's clients do not come back together.
+//     A close saying the server goes away or restarts (1001, 1012) is not
+//     a failure: the redial comes within RestartWindow (1 s).
+//   - The Conn never gives up on its own but for a final failure: a
+//     handshake refused with 4xx (natively), or a close for a protocol or
+//     policy violation (DefaultFinal). One message too big, received
+//     (over Dial.ReadLimit, client's 32 KiB by default) or sent (the
+//     server closes with 1009), is not final: it ends its connection, and
+//     the Conn goes on with the next, without that message. Raise the
+//     limit for larger messages (Dial.ReadLimit, Conn.SetReadLimit).
+//   - Writes while disconnected queue up to 1 MiB (SendQueueLimit).
+//   - No heartbeat: set one to find connections that die without a word.
 //
 // It is written once over package client; its only platform-specific code
 // is the browser's online and offline signal.

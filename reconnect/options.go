@@ -313,12 +313,17 @@ func (c Constant) Delay(int) time.Duration { return time.Duration(c) }
 //     refusals are retried like a server that is down, and GiveUpAfter
 //     is what bounds them);
 //   - a close by the server with 1002 (protocol error), 1003 (unsupported
-//     data), 1007 (invalid data), 1008 (policy violation), 1009 (message
-//     too big) or 1010 (mandatory extension);
-//   - a received message over the read limit (client.ErrMessageTooBig).
+//     data), 1007 (invalid data), 1008 (policy violation) or 1010
+//     (mandatory extension).
 //
 // Everything else is retried: network errors, 5xx, 408 and 429, closes
-// with 1000, 1001, 1006, 1011-1015 and 3000-4999, ErrHeartbeatTimeout.
+// with 1000, 1001, 1006, 1009 and 1011-1015 and 3000-4999,
+// ErrHeartbeatTimeout, and a received message over the read limit
+// (client.ErrMessageTooBig). One message too big, received or sent (the
+// server closes with 1009), is a fault of that message, not of every
+// connection to come: it ends its connection, and the Conn goes on with
+// the next, without it. (Options.Dial.ReadLimit and Conn.SetReadLimit
+// raise the limit.)
 // What the server says of when to come back is honoured, up to the
 // backoff's cap (Exponential's Max, or DefaultMaxDelay: see
 // Options.Backoff), and spread over half of it again so that its clients
@@ -337,14 +342,11 @@ func DefaultFinal(err error) bool {
 		s := de.StatusCode
 		return s >= 300 && s < 500 && s != 408 && s != 429
 	}
-	if errors.Is(err, client.ErrMessageTooBig) {
-		return true
-	}
 	if ce, ok := errors.AsType[*client.CloseError](err); ok {
 		switch ce.Code {
 		case client.StatusProtocolError, client.StatusUnsupportedData,
 			client.StatusInvalidFramePayloadData, client.StatusPolicyViolation,
-			client.StatusMessageTooBig, client.StatusMandatoryExtension:
+			client.StatusMandatoryExtension:
 			return true
 		}
 	}

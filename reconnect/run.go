@@ -219,6 +219,7 @@ func (c *Conn) dial() (*link, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.limit(cc)
 	if c.o.OnConnect != nil {
 		ctx, cancel := c.attemptCtx()
 		if !c.enter(&c.dialer) {
@@ -258,6 +259,7 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 	c.state = Connected                  // before Dial returns: see State
 	c.tasks = append(c.tasks, &l.reader) // before a Close can look
 	c.mu.Unlock()
+	c.limit(l.cc) // again: a SetReadLimit may have come while l was dialled
 	c.upOnce.Do(func() { close(c.up) })
 	go c.read(l, prev)
 	// The queue first, then OnState: a Write from OnState goes after the
