@@ -55,8 +55,9 @@ type Conn struct {
 	up      chan struct{} // closed at the first connection
 	done    chan struct{} // closed when the last goroutine returns (Done)
 	dialer  task          // run's goroutine
-	online  <-chan struct{}
-	offline func() bool // nil natively
+	wake    chan struct{} // 1-buffered: the page is shown again (page.go)
+	online  chan struct{} // 1-buffered: the browser is online again (page.go)
+	offline func() bool   // nil natively
 
 	mu       sync.Mutex
 	url      string // the URL of the last dial (Options.Endpoint's), or Dial's
@@ -70,12 +71,14 @@ type Conn struct {
 	// setLimit applies SetReadLimit's limit to a connection; nil if it
 	// was never called. (A func, so that a program that never calls
 	// SetReadLimit does not download client's.)
-	setLimit func(*client.Conn)
-	rtt      time.Duration // the last heartbeat's round trip (RTT)
-	srtt     time.Duration // its smoothed value
-	closing  bool          // Close or CloseNow was called
-	end      *gaveUp       // why the Conn ended, if it gave up; nil if it has not or was closed
-	lastErr  error         // the last failure, for Dial's error
+	setLimit  func(*client.Conn)
+	hidden    bool          // the page is hidden (page.go)
+	suspended bool          // the page is in the back/forward cache (page.go)
+	rtt       time.Duration // the last heartbeat's round trip (RTT)
+	srtt      time.Duration // its smoothed value
+	closing   bool          // Close or CloseNow was called
+	end       *gaveUp       // why the Conn ended, if it gave up; nil if it has not or was closed
+	lastErr   error         // the last failure, for Dial's error
 	// The Conn's goroutines that have not returned: run's and the
 	// readers' (see exit). The last to return calls OnState with
 	// closed, the Closed event run leaves as it returns.
@@ -100,12 +103,13 @@ type message struct {
 // link is one connection.
 type link struct {
 	cc      *client.Conn
-	gone    bool          // under Conn.mu: drop has begun
-	dead    chan struct{} // closed when it is lost (drop)
-	err     error         // why it was lost; set before dead is closed
-	ready   bool          // under Conn.mu: Conn.Ready was called on it
-	reader  task          // its reading goroutine
-	flushed chan struct{} // closed when the queue has been sent on it, or it failed
+	gone    bool               // under Conn.mu: drop has begun
+	dead    chan struct{}      // closed when it is lost (drop)
+	err     error              // why it was lost; set before dead is closed
+	ready   bool               // under Conn.mu: Conn.Ready was called on it
+	poke    context.CancelFunc // under Conn.mu: makes the heartbeat ping now, if there is one
+	reader  task               // its reading goroutine
+	flushed chan struct{}      // closed when the queue has been sent on it, or it failed
 }
 
 // Dial dials url (as client.Dial does, with Options.Dial, or what
@@ -177,9 +181,9 @@ func start(op, url string, opts *Options) (*Conn, error) {
 	}
 	c.tasks = []*task{&c.dialer}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	online, offline, stopOnline := watchOnline()
-	c.online, c.offline = online, offline
-	go c.run(stopOnline)
+	c.wake, c.online = make(chan struct{}, 1), make(chan struct{}, 1)
+	stopPage := watchPage(c) // before run: it sets c.hidden and c.offline
+	go c.run(stopPage)
 	return c, nil
 }
 

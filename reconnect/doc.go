@@ -36,8 +36,11 @@
 //   - Reading ahead of Read, within a bound (ReadAhead), so that a
 //     connection lost while received messages wait for the program is
 //     noticed and redialled all the same.
-//   - In the browser, no dial while it says it is offline, and the online
-//     event ends a backoff wait at once.
+//   - In the browser, the page's lifecycle: no dial while it says it is
+//     offline, and the online event ends a backoff wait at once (but in a
+//     hidden page); shown again, the page dials at once or checks its
+//     connection; going into the back/forward cache, it closes with 1001
+//     and dials again when the page is back (docs/platforms.md).
 //
 // Every callback (OnState, OnConnect, Final, Backoff, the heartbeat's,
 // OnDisconnect's) may call any method of the Conn, Close included: see
@@ -64,7 +67,7 @@
 //   - No heartbeat: set one to find connections that die without a word.
 //
 // It is written once over package client; its only platform-specific code
-// is the browser's online and offline signal.
+// is what the browser says of the page's lifecycle.
 //
 // # Browsers (GOOS=js)
 //

@@ -24,6 +24,9 @@ type beat struct {
 	pinged bool       // a ping is out, unanswered
 	sentAt time.Time  // when the ping message went out, for the RTT; zero if none is out
 	fp     *framePing // the ping frame out, if any
+	// pctx is the parent of each wait: link.poke ends it, for a ping now
+	// (the page is shown again: page.go).
+	pctx context.Context
 }
 
 // framePing is a ping frame in flight: client.Conn.Ping, on a goroutine
@@ -51,7 +54,7 @@ func (b *beat) arm() (context.Context, context.CancelFunc) {
 	if b.pinged {
 		wait = b.hb.Timeout
 	}
-	return context.WithTimeout(b.c.ctx, wait)
+	return context.WithTimeout(b.pctx, wait)
 }
 
 // silence is told that a Read armed by arm ended with no message; it
@@ -59,6 +62,10 @@ func (b *beat) arm() (context.Context, context.CancelFunc) {
 // (pingFrames is a constant: the browser build has no ping frames, and
 // none of their code.)
 func (b *beat) silence() bool {
+	poked := b.pctx.Err() != nil
+	if poked {
+		b.repoke()
+	}
 	var failed error // the ping failed; nil: no answer came
 	switch {
 	case pingFrames && b.pinged && b.fp != nil:
@@ -71,6 +78,8 @@ func (b *beat) silence() bool {
 		if !errors.Is(fp.err, context.DeadlineExceeded) {
 			failed = fp.err
 		}
+	case b.pinged && poked:
+		return true // poked while a ping is out: wait for its answer
 	case b.pinged:
 	default:
 		b.pinged = true
@@ -152,6 +161,27 @@ func (b *beat) got(typ client.MessageType, p []byte) (pong, ok bool) {
 func (b *beat) pause() {
 	b.stop()
 	b.pinged, b.sentAt = false, time.Time{}
+}
+
+// repoke makes a new pctx, and link.poke the func that ends it.
+func (b *beat) repoke() {
+	var poke context.CancelFunc
+	b.pctx, poke = context.WithCancel(b.c.ctx)
+	b.c.mu.Lock()
+	b.l.poke = poke
+	b.c.mu.Unlock()
+}
+
+// end is the end of the heartbeat, with its reading goroutine.
+func (b *beat) end() {
+	b.c.mu.Lock()
+	poke := b.l.poke
+	b.l.poke = nil
+	b.c.mu.Unlock()
+	if poke != nil {
+		poke()
+	}
+	b.stop()
 }
 
 // stop ends the ping frame in flight, if any, and waits for its

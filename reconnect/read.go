@@ -134,9 +134,8 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 	var b *beat
 	if hb := c.o.Heartbeat; hb != nil {
 		b = &beat{c: c, l: l, hb: hb, frames: hb.Frames}
-		if pingFrames {
-			defer b.stop()
-		}
+		b.repoke()
+		defer b.end()
 	}
 	for {
 		// A link found dead meanwhile (by a Write, say) has nothing more

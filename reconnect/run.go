@@ -68,8 +68,9 @@ func (c *Conn) loop() Event {
 	var last error         // the last failure
 	var prev chan struct{} // the done of the last connection's reader
 	restart := false       // the server closed the last connection to restart
+	bfcache := false       // the last connection was closed for the back/forward cache
 	for {
-		if failures > 0 || restart {
+		if (failures > 0 || restart) && !bfcache {
 			var d time.Duration
 			if restart {
 				// Not a failure: redial soon, but not all at once.
@@ -96,11 +97,8 @@ func (c *Conn) loop() Event {
 				return closed
 			}
 		}
-		if c.offline != nil && c.offline() {
-			// A dial now would fail, and count: wait for the network.
-			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: true}) || !c.waitOnline() {
-				return closed
-			}
+		if !c.waitPage(failures, last) {
+			return closed
 		}
 		if !c.announce(Event{State: Connecting, Failures: failures, Err: last}) {
 			return closed
@@ -122,20 +120,26 @@ func (c *Conn) loop() Event {
 		} else if c.isClosing() {
 			return closed
 		}
+		bfcache = err == errPageHidden
 		restart = l != nil && restarting(err)
-		if restart {
+		switch {
+		case bfcache: // not a failure, nor the server's doing
+		case restart:
 			failures = 0 // whatever the connection's age
-		} else if failures++; failures == 1 {
-			since = time.Now()
+		default:
+			if failures++; failures == 1 {
+				since = time.Now()
+			}
 		}
 		last = err
 		c.failed(err)
+		if l != nil && !c.notifyLost(err) { // a connection lost
+			return closed
+		}
 		switch {
-		case l != nil: // a connection lost
-			if !c.notifyLost(err) {
-				return closed
-			}
-		case !mendable(err):
+		case bfcache:
+			continue
+		case l == nil && !mendable(err):
 			// A malformed URL, Options the platform cannot do: no redial
 			// mends them, whatever Final says.
 			return c.giveUp(&gaveUp{failures: failures, last: err, asIs: true})
@@ -220,6 +224,11 @@ func (c *Conn) dial() (*link, error) {
 		return nil, err
 	}
 	c.limit(cc)
+	if c.isSuspended() {
+		// Dialled as the page went into the back/forward cache.
+		pageHidden(cc)
+		return nil, errPageHidden
+	}
 	if c.o.OnConnect != nil {
 		ctx, cancel := c.attemptCtx()
 		if !c.enter(&c.dialer) {
@@ -282,7 +291,10 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 // drop ends l, which failed with err: Write queues from now on, and
 // serve learns why. Only the first drop of l counts, and none once the
 // Conn is closing.
-func (c *Conn) drop(l *link, err error) {
+func (c *Conn) drop(l *link, err error) { c.lose(l, err, (*client.Conn).CloseNow) }
+
+// lose is drop, closing l's connection with end.
+func (c *Conn) lose(l *link, err error, end func(*client.Conn) error) {
 	c.mu.Lock()
 	if l.gone || c.closing {
 		// Once Close has begun, a link fails because Close closed it
@@ -298,7 +310,7 @@ func (c *Conn) drop(l *link, err error) {
 	c.mu.Unlock()
 	l.err = err
 	close(l.dead)
-	l.cc.CloseNow()
+	end(l.cc)
 }
 
 // failed records err, the failure of a dial or of a connection.
@@ -311,35 +323,71 @@ func (c *Conn) failed(err error) {
 	c.mu.Unlock()
 }
 
-// sleep waits d, or less if the browser comes back online; it reports
-// false if the Conn ended meanwhile.
+// sleep waits d, or less if the page says so (page.go): the online
+// event unless the page is hidden, the page shown again; it reports false
+// if the Conn ended meanwhile.
 func (c *Conn) sleep(d time.Duration) bool {
-	select {
-	case <-c.online: // an old one, from before this wait
-	default:
-	}
+	drain(c.wake) // old ones, from before this wait
+	drain(c.online)
 	t := time.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-c.online:
-	case <-c.ctx.Done():
-		return false
+	for {
+		select {
+		case <-t.C:
+		case <-c.wake:
+		case <-c.online:
+			c.mu.Lock()
+			hidden := c.hidden
+			c.mu.Unlock()
+			if hidden {
+				continue
+			}
+		case <-c.ctx.Done():
+			return false
+		}
+		return true
 	}
-	return true
 }
 
-// waitOnline waits until the browser says it is online; it reports false
-// if the Conn ended meanwhile.
-func (c *Conn) waitOnline() bool {
-	for c.offline() {
+func drain(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+	}
+}
+
+// waitPage waits while a dial would be in vain: while the browser says
+// it is offline (a dial would fail, and count), or the page is in the
+// back/forward cache (page.go). OnState hears of each (Waiting, Offline
+// or Suspended). Online again, a hidden page waits a random time within
+// RestartWindow more, so that hidden tabs do not all dial at once. It
+// reports false if the Conn ended meanwhile.
+func (c *Conn) waitPage(failures int, last error) bool {
+	if c.offline == nil { // natively: no page
+		return true
+	}
+	var offline, suspended bool // as OnState was told
+	for {
+		off := c.offline()
+		c.mu.Lock()
+		susp, hidden := c.suspended, c.hidden
+		c.mu.Unlock()
+		if !off && !susp {
+			return !(offline && hidden) || c.sleep(time.Duration(rand.Float64()*float64(c.o.RestartWindow)))
+		}
+		if off != offline || susp != suspended {
+			offline, suspended = off, susp
+			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: off, Suspended: susp}) {
+				return false
+			}
+		}
 		select {
+		case <-c.wake:
 		case <-c.online:
 		case <-c.ctx.Done():
 			return false
 		}
 	}
-	return true
 }
 
 // enter and leave bracket a call into the program's code (a callback)
@@ -379,7 +427,7 @@ func (c *Conn) announce(e Event) bool {
 	if e.State != Connected {
 		c.state = e.State
 	}
-	e.RTT, e.SmoothedRTT = c.rtt, c.srtt
+	e.RTT, e.SmoothedRTT, e.Hidden = c.rtt, c.srtt, c.hidden
 	c.mu.Unlock()
 	if c.o.OnState == nil {
 		return true
