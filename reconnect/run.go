@@ -65,6 +65,7 @@ func (c *Conn) loop() Event {
 	closed := Event{State: Closed}
 	failures := 0
 	var since time.Time    // when the failures in a row began
+	var spread spread      // the windows of FullJitter
 	var last error         // the last failure
 	var prev chan struct{} // the done of the last connection's reader
 	restart := false       // the server closed the last connection to restart
@@ -75,6 +76,8 @@ func (c *Conn) loop() Event {
 			if restart {
 				// Not a failure: redial soon, but not all at once.
 				d = time.Duration(rand.Float64() * float64(c.o.RestartWindow))
+			} else if e, ok := exponential(c.o.Backoff); ok && e.Jitter == FullJitter {
+				d = spread.wait(e, failures, time.Now())
 			} else {
 				if !c.enter(&c.dialer) {
 					return closed
@@ -128,7 +131,7 @@ func (c *Conn) loop() Event {
 			failures = 0 // whatever the connection's age
 		default:
 			if failures++; failures == 1 {
-				since = time.Now()
+				since, spread.phase = time.Now(), rand.Float64()
 			}
 		}
 		last = err
@@ -148,6 +151,28 @@ func (c *Conn) loop() Event {
 			return e
 		}
 	}
+}
+
+// spread places the dials of a run of failures with FullJitter: the
+// k-th failure's window begins where the one before ends and lasts
+// Exponential's delay for it; the dial is at phase (of 0 to 1, drawn at
+// the first failure) of it.
+type spread struct {
+	next  time.Time // where the next window begins
+	phase float64
+}
+
+// wait returns the wait, from now, before the dial after failures
+// failures in a row. A window that should have begun already (the last
+// dial ended past it, or the server asked for a longer wait) begins now.
+func (s *spread) wait(e Exponential, failures int, now time.Time) time.Duration {
+	if failures == 1 || s.next.Before(now) {
+		s.next = now
+	}
+	w := e.window(failures)
+	d := s.next.Add(time.Duration(s.phase * float64(w))).Sub(now)
+	s.next = s.next.Add(w)
+	return d
 }
 
 // stop reports whether the Conn stops after err, the last of failures
