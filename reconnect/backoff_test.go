@@ -111,21 +111,20 @@ func TestFullJitterWindows(t *testing.T) {
 	t.Parallel()
 	e := reconnect.Exponential{Initial: 100 * time.Millisecond, Max: 800 * time.Millisecond}
 	windows := []time.Duration{100, 200, 400, 800, 800, 800} // ms, Max from the 4th
-	t0 := time.Unix(1e9, 0)
 	for _, phase := range []float64{0, 0.25, 0.5, 0.999} {
 		s := reconnect.NewSpread(phase)
-		now, start := t0, time.Duration(0)
+		var now, start time.Duration // since the first failure
 		for k, w := range windows {
 			w *= time.Millisecond
 			d := s.Wait(e, k+1, now)
-			now = now.Add(d) // the dial, which fails at once
+			now += d // the dial, which fails at once
 			want := start + time.Duration(phase*float64(w))
-			assert.Equal(t, want, now.Sub(t0), "phase %v: dial %d at %v of its window [%v, %v)", phase, k+1, phase, start, start+w)
+			assert.Equal(t, want, now, "phase %v: dial %d at %v of its window [%v, %v)", phase, k+1, phase, start, start+w)
 			start += w
 		}
 		// A dial that ends past the next window's point: that window
 		// begins at its end.
-		now = now.Add(10 * time.Second)
+		now += 10 * time.Second
 		assert.Equal(t, time.Duration(phase*float64(800*time.Millisecond)), s.Wait(e, len(windows)+1, now), "behind")
 	}
 
@@ -136,11 +135,11 @@ func TestFullJitterWindows(t *testing.T) {
 	counts := make([][10]int, len(windows))
 	for range n {
 		s := reconnect.NewSpread(rand.Float64())
-		now, start := t0, time.Duration(0)
+		var now, start time.Duration
 		for k, w := range windows {
 			w *= time.Millisecond
-			now = now.Add(s.Wait(e, k+1, now))
-			tenth := int((now.Sub(t0) - start) * 10 / w)
+			now += s.Wait(e, k+1, now)
+			tenth := int((now - start) * 10 / w)
 			require.True(t, tenth >= 0 && tenth < 10, "dial %d in its window", k+1)
 			counts[k][tenth]++
 			start += w

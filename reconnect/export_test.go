@@ -26,6 +26,6 @@ type Spread = spread
 func NewSpread(phase float64) *Spread { return &spread{phase: phase} }
 
 // Wait is wait.
-func (s *spread) Wait(e Exponential, failures int, now time.Time) time.Duration {
+func (s *spread) Wait(e Exponential, failures int, now time.Duration) time.Duration {
 	return s.wait(e, failures, now)
 }

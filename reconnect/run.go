@@ -77,7 +77,7 @@ func (c *Conn) loop() Event {
 				// Not a failure: redial soon, but not all at once.
 				d = time.Duration(rand.Float64() * float64(c.o.RestartWindow))
 			} else if e, ok := exponential(c.o.Backoff); ok && e.Jitter == FullJitter {
-				d = spread.wait(e, failures, time.Now())
+				d = spread.wait(e, failures, time.Since(since))
 			} else {
 				if !c.enter(&c.dialer) {
 					return closed
@@ -156,22 +156,23 @@ func (c *Conn) loop() Event {
 // spread places the dials of a run of failures with FullJitter: the
 // k-th failure's window begins where the one before ends and lasts
 // Exponential's delay for it; the dial is at phase (of 0 to 1, drawn at
-// the first failure) of it.
+// the first failure) of it. Times are durations since the run began
+// (durations, not time.Time: less code in every page).
 type spread struct {
-	next  time.Time // where the next window begins
+	next  time.Duration // where the next window begins
 	phase float64
 }
 
 // wait returns the wait, from now, before the dial after failures
 // failures in a row. A window that should have begun already (the last
 // dial ended past it, or the server asked for a longer wait) begins now.
-func (s *spread) wait(e Exponential, failures int, now time.Time) time.Duration {
-	if failures == 1 || s.next.Before(now) {
+func (s *spread) wait(e Exponential, failures int, now time.Duration) time.Duration {
+	if failures == 1 || s.next < now {
 		s.next = now
 	}
 	w := e.window(failures)
-	d := s.next.Add(time.Duration(s.phase * float64(w))).Sub(now)
-	s.next = s.next.Add(w)
+	d := s.next + time.Duration(s.phase*float64(w)) - now
+	s.next += w
 	return d
 }
 
