@@ -3,6 +3,7 @@
 package reconnect_test
 
 import (
+	"context"
 	"sync/atomic"
 	"syscall/js"
 	"testing"
@@ -177,4 +178,32 @@ func TestPageVisibility(t *testing.T) {
 	last, _ := c.RTT()
 	assert.Positive(t, last)
 	assert.Equal(t, int64(2), wstest.Stats(t, id).Handshakes)
+}
+
+// TestPageBFCacheWhileDialling: pagehide while a connection is being
+// set up (here in OnConnect, before it is the Conn's): that connection is
+// closed with 1001 too, not left open in the cache. Not parallel.
+func TestPageBFCacheWhileDialling(t *testing.T) {
+	id := wstest.ID(t)
+	var calls atomic.Int64
+	rec := newRecorder()
+	c, err := reconnect.New(wstest.URL(t, "/echo?id="+id), &reconnect.Options{
+		OnState: rec.on,
+		OnConnect: func(context.Context, *client.Conn) error {
+			if calls.Add(1) == 1 {
+				pageTransition("pagehide")
+			}
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.CloseNow() })
+	e := rec.wait(t, reconnect.Waiting)
+	assert.True(t, e.Suspended, "Suspended")
+	cs := wstest.CloseSeen(t, id)
+	assert.Equal(t, 4001, cs.ClientCloseCode, "the connection OnConnect had")
+	pageTransition("pageshow")
+	rec.wait(t, reconnect.Connected)
+	echo(t, c, "back")
+	assert.Equal(t, int64(2), calls.Load(), "OnConnect calls")
 }

@@ -289,6 +289,14 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 		l.cc.CloseNow()
 		return nil
 	}
+	if c.suspended {
+		// The page went into the back/forward cache while l was dialled
+		// (in OnConnect, say): closed as pageHide closes the open one.
+		c.mu.Unlock()
+		pageHidden(l.cc)
+		close(l.reader.done) // it never ran
+		return errPageHidden
+	}
 	c.cur, c.flushing = l, true
 	c.rtt, c.srtt = 0, 0
 	c.state = Connected                  // before Dial returns: see State
