@@ -42,8 +42,9 @@
 //     connection; going into the back/forward cache, it closes with 1001
 //     and dials again when the page is back (docs/platforms.md).
 //
-// Every callback (OnState, OnConnect, Final, Backoff, the heartbeat's,
-// OnDisconnect's) may call any method of the Conn, Close included: see
+// Every callback (OnState, Endpoint, OnConnect, Final, Backoff, the
+// heartbeat's, OnDisconnect's) may call any method of the Conn, Close
+// included: see
 // Options. Conn.Done is closed once the last callback has returned.
 //
 // # Defaults

@@ -31,26 +31,29 @@ const msgOverhead = 32
 //
 // # Callbacks
 //
-// The funcs a program gives here (OnState, OnConnect, Final, Backoff,
-// Heartbeat.Ping and Heartbeat.IsPong), and those of Conn.OnDisconnect,
+// The funcs a program gives here (OnState, Endpoint, OnConnect, Final,
+// Backoff, Heartbeat.Ping and Heartbeat.IsPong), and those of
+// Conn.OnDisconnect,
 // run on the Conn's own goroutines, one at a time on each: the heartbeat's
 // on the reading goroutine (one connection's after the last one's, never
 // both at once), the others on the goroutine that dials, but OnState's
 // Closed, which runs last, alone, on whichever returns last. They may
 // call any method of the Conn: nothing deadlocks, and each call does what
 // it would anywhere else.
-//   - Write queues while no connection is open (OnConnect, Final, Backoff,
-//     OnDisconnect, OnState of Connecting and Waiting); from OnState of
-//     Connected, Ping and IsPong it sends, after the queue. Give it a ctx
-//     with a deadline, as anywhere: a server that stops reading holds a
-//     Write, and the callback with it.
+//   - Write queues while no connection is open (Endpoint, OnConnect,
+//     Final, Backoff, OnDisconnect, OnState of Connecting and Waiting);
+//     from OnState of Connected, Ping and IsPong it sends, after the
+//     queue. Give it a ctx with a deadline, as anywhere: a server that
+//     stops reading holds a Write, and the callback with it. (Send with
+//     Await from the dialling goroutine's callbacks waits until its ctx:
+//     the connection it waits for is dialled once the callback returns.)
 //   - Read returns a message already received, or waits for one with its
 //     ctx; from Ping and IsPong (the reading goroutine) no new one comes
 //     while it waits.
-//   - State and Subprotocol say where the Conn is: Waiting as soon as a
-//     connection is lost, so in OnDisconnect, Final and Backoff; "" while
-//     no connection is open (the connection OnConnect is given has its
-//     own).
+//   - State, Subprotocol and Current say where the Conn is: Waiting as
+//     soon as a connection is lost, so in OnDisconnect, Final and Backoff;
+//     "" and nil while no connection is open (the connection OnConnect is
+//     given has its own).
 //   - Close and CloseNow close the Conn and return: they do not wait for
 //     the goroutine of the callback that called them (see Conn.Close),
 //     and the Conn's goroutines end once it returns. No callback starts
