@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 // A Conn runs on goroutines of its own besides its users': run, which
@@ -62,29 +64,44 @@ func (c *Conn) exit(t *task) {
 func (c *Conn) loop() Event {
 	closed := Event{State: Closed}
 	failures := 0
+	var since time.Time    // when the failures in a row began
+	var spread spread      // the windows of FullJitter
 	var last error         // the last failure
 	var prev chan struct{} // the done of the last connection's reader
+	restart := false       // the server closed the last connection to restart
+	bfcache := false       // the last connection was closed for the back/forward cache
 	for {
-		if failures > 0 {
+		if (failures > 0 || restart) && !bfcache {
 			var d time.Duration
-			if !c.enter(&c.dialer) {
-				return closed
+			if restart {
+				// Not a failure: redial soon, but not all at once.
+				d = time.Duration(rand.Float64() * float64(c.o.RestartWindow))
+			} else if e, ok := exponential(c.o.Backoff); ok && e.Jitter == FullJitter {
+				d = spread.wait(e, failures, time.Since(since))
+			} else {
+				if !c.enter(&c.dialer) {
+					return closed
+				}
+				d = c.o.Backoff.Delay(failures)
+				c.leave(&c.dialer)
+				if d < 0 {
+					return c.giveUp(&gaveUp{failures: failures, last: last})
+				}
 			}
-			d = c.o.Backoff.Delay(failures)
-			c.leave(&c.dialer)
-			if d < 0 {
-				return c.giveUp(last, failures, false)
+			if h := hint(last); h > 0 {
+				// At least what the server asked for, spread over half of
+				// it again, up to the backoff's cap.
+				d = max(d, time.Duration(min(float64(h)*(1+rand.Float64()/2), float64(retryCap(c.o.Backoff)))))
 			}
-			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
+			if m := c.o.MaxElapsed; m > 0 && failures > 0 && time.Since(since)+d > m {
+				return c.giveUp(&gaveUp{failures: failures, last: last, over: m})
+			}
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
 				return closed
 			}
 		}
-		if c.offline != nil && c.offline() {
-			// A dial now would fail, and count: wait for the network.
-			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: true}) || !c.waitOnline() {
-				return closed
-			}
+		if !c.waitPage(failures, last) {
+			return closed
 		}
 		if !c.announce(Event{State: Connecting, Failures: failures, Err: last}) {
 			return closed
@@ -97,24 +114,38 @@ func (c *Conn) loop() Event {
 			if err == nil { // closed
 				return closed
 			}
-			if time.Since(opened) >= c.o.StableAfter {
+			c.mu.Lock()
+			ready := l.ready
+			c.mu.Unlock()
+			if ready || c.o.StableAfter > 0 && time.Since(opened) >= c.o.StableAfter {
 				failures = 0
 			}
 		} else if c.isClosing() {
 			return closed
 		}
-		failures++
+		bfcache = err == errPageHidden
+		restart = l != nil && restarting(err)
+		switch {
+		case bfcache: // not a failure, nor the server's doing
+		case restart:
+			failures = 0 // whatever the connection's age
+		default:
+			if failures++; failures == 1 {
+				since, spread.phase = time.Now(), rand.Float64()
+			}
+		}
 		last = err
 		c.failed(err)
+		if l != nil && !c.notifyLost(err) { // a connection lost
+			return closed
+		}
 		switch {
-		case l != nil: // a connection lost
-			if !c.notifyLost(err) {
-				return closed
-			}
-		case !mendable(err):
+		case bfcache:
+			continue
+		case l == nil && !mendable(err):
 			// A malformed URL, Options the platform cannot do: no redial
 			// mends them, whatever Final says.
-			return c.giveUp(err, failures, true)
+			return c.giveUp(&gaveUp{failures: failures, last: err, asIs: true})
 		}
 		if e, stop := c.stop(err, failures); stop {
 			return e
@@ -122,18 +153,44 @@ func (c *Conn) loop() Event {
 	}
 }
 
+// spread places the dials of a run of failures with FullJitter: the
+// k-th failure's window begins where the one before ends and lasts
+// Exponential's delay for it; the dial is at phase (of 0 to 1, drawn at
+// the first failure) of it. Times are durations since the run began
+// (durations, not time.Time: less code in every page).
+type spread struct {
+	next  time.Duration // where the next window begins
+	phase float64
+}
+
+// wait returns the wait, from now, before the dial after failures
+// failures in a row. A window that should have begun already (the last
+// dial ended past it, or the server asked for a longer wait) begins now.
+func (s *spread) wait(e Exponential, failures int, now time.Duration) time.Duration {
+	if failures == 1 || s.next < now {
+		s.next = now
+	}
+	w := e.window(failures)
+	d := s.next + time.Duration(s.phase*float64(w)) - now
+	s.next += w
+	return d
+}
+
 // stop reports whether the Conn stops after err, the last of failures
 // failures in a row: because it is closing, or because err is final
-// (Options.Final) or the GiveUpAfter-th; e is then the Closed event.
+// (Permanent, Options.Final) or the GiveUpAfter-th; e is then the Closed
+// event.
 func (c *Conn) stop(err error, failures int) (e Event, stop bool) {
-	var final bool
-	if !c.enter(&c.dialer) {
-		return Event{State: Closed}, true
+	_, final := errors.AsType[*permanent](err)
+	if !final {
+		if !c.enter(&c.dialer) {
+			return Event{State: Closed}, true
+		}
+		final = c.o.Final(err)
+		c.leave(&c.dialer)
 	}
-	final = c.o.Final(err)
-	c.leave(&c.dialer)
 	if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-		return c.giveUp(err, failures, false), true
+		return c.giveUp(&gaveUp{failures: failures, last: err}), true
 	}
 	return Event{}, false
 }
@@ -151,17 +208,55 @@ func mendable(err error) bool {
 	return ok
 }
 
-// dial makes one connection, with OnConnect run on it.
+// attemptCtx returns the ctx of Endpoint and OnConnect: it ends with
+// Options.Dial.HandshakeTimeout or the Conn.
+func (c *Conn) attemptCtx() (context.Context, context.CancelFunc) {
+	if t := c.o.Dial.HandshakeTimeout; t >= 0 {
+		return context.WithTimeout(c.ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
+	}
+	return context.WithCancel(c.ctx)
+}
+
+// dial makes one connection, with Endpoint asked first and OnConnect run
+// on it.
 func (c *Conn) dial() (*link, error) {
-	cc, err := client.Dial(c.ctx, c.url, &c.o.Dial)
+	c.mu.Lock()
+	url := c.url
+	c.mu.Unlock()
+	opts := &c.o.Dial
+	if ep := c.o.Endpoint; ep != nil {
+		ctx, cancel := c.attemptCtx()
+		if !c.enter(&c.dialer) {
+			cancel()
+			return nil, errs.ErrClosed
+		}
+		u, o, err := ep(ctx)
+		c.leave(&c.dialer)
+		cancel()
+		if err != nil {
+			return nil, endpointFailure(err)
+		}
+		url = u
+		if o != nil {
+			opts = o
+		}
+		shown := redact.URL(u)
+		c.mu.Lock()
+		c.url, c.shown = u, shown
+		c.mu.Unlock()
+	}
+	cc, err := client.Dial(c.ctx, url, opts)
 	if err != nil {
 		return nil, err
 	}
+	c.limit(cc)
+	if c.isSuspended() {
+		// Dialled as the page went into the back/forward cache.
+		pageHidden(cc)
+		return nil, errPageHidden
+	}
 	if c.o.OnConnect != nil {
-		ctx, cancel := c.ctx, context.CancelFunc(func() {})
-		if t := c.o.Dial.HandshakeTimeout; t >= 0 {
-			ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
-		}
+		ctx, cancel := c.attemptCtx()
 		if !c.enter(&c.dialer) {
 			cancel()
 			cc.CloseNow()
@@ -194,10 +289,20 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 		l.cc.CloseNow()
 		return nil
 	}
+	if c.suspended {
+		// The page went into the back/forward cache while l was dialled
+		// (in OnConnect, say): closed as pageHide closes the open one.
+		c.mu.Unlock()
+		pageHidden(l.cc)
+		close(l.reader.done) // it never ran
+		return errPageHidden
+	}
 	c.cur, c.flushing = l, true
+	c.rtt, c.srtt = 0, 0
 	c.state = Connected                  // before Dial returns: see State
 	c.tasks = append(c.tasks, &l.reader) // before a Close can look
 	c.mu.Unlock()
+	c.limit(l.cc) // again: a SetReadLimit may have come while l was dialled
 	c.upOnce.Do(func() { close(c.up) })
 	go c.read(l, prev)
 	// The queue first, then OnState: a Write from OnState goes after the
@@ -220,7 +325,10 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 // drop ends l, which failed with err: Write queues from now on, and
 // serve learns why. Only the first drop of l counts, and none once the
 // Conn is closing.
-func (c *Conn) drop(l *link, err error) {
+func (c *Conn) drop(l *link, err error) { c.lose(l, err, (*client.Conn).CloseNow) }
+
+// lose is drop, closing l's connection with end.
+func (c *Conn) lose(l *link, err error, end func(*client.Conn) error) {
 	c.mu.Lock()
 	if l.gone || c.closing {
 		// Once Close has begun, a link fails because Close closed it
@@ -236,7 +344,7 @@ func (c *Conn) drop(l *link, err error) {
 	c.mu.Unlock()
 	l.err = err
 	close(l.dead)
-	l.cc.CloseNow()
+	end(l.cc)
 }
 
 // failed records err, the failure of a dial or of a connection.
@@ -249,35 +357,71 @@ func (c *Conn) failed(err error) {
 	c.mu.Unlock()
 }
 
-// sleep waits d, or less if the browser comes back online; it reports
-// false if the Conn ended meanwhile.
+// sleep waits d, or less if the page says so (page.go): the online
+// event unless the page is hidden, the page shown again; it reports false
+// if the Conn ended meanwhile.
 func (c *Conn) sleep(d time.Duration) bool {
-	select {
-	case <-c.online: // an old one, from before this wait
-	default:
-	}
+	drain(c.wake) // old ones, from before this wait
+	drain(c.online)
 	t := time.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-c.online:
-	case <-c.ctx.Done():
-		return false
+	for {
+		select {
+		case <-t.C:
+		case <-c.wake:
+		case <-c.online:
+			c.mu.Lock()
+			hidden := c.hidden
+			c.mu.Unlock()
+			if hidden {
+				continue
+			}
+		case <-c.ctx.Done():
+			return false
+		}
+		return true
 	}
-	return true
 }
 
-// waitOnline waits until the browser says it is online; it reports false
-// if the Conn ended meanwhile.
-func (c *Conn) waitOnline() bool {
-	for c.offline() {
+func drain(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+	}
+}
+
+// waitPage waits while a dial would be in vain: while the browser says
+// it is offline (a dial would fail, and count), or the page is in the
+// back/forward cache (page.go). OnState hears of each (Waiting, Offline
+// or Suspended). Online again, a hidden page waits a random time within
+// RestartWindow more, so that hidden tabs do not all dial at once. It
+// reports false if the Conn ended meanwhile.
+func (c *Conn) waitPage(failures int, last error) bool {
+	if c.offline == nil { // natively: no page
+		return true
+	}
+	var offline, suspended bool // as OnState was told
+	for {
+		off := c.offline()
+		c.mu.Lock()
+		susp, hidden := c.suspended, c.hidden
+		c.mu.Unlock()
+		if !off && !susp {
+			return !(offline && hidden) || c.sleep(time.Duration(rand.Float64()*float64(c.o.RestartWindow)))
+		}
+		if off != offline || susp != suspended {
+			offline, suspended = off, susp
+			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: off, Suspended: susp}) {
+				return false
+			}
+		}
 		select {
+		case <-c.wake:
 		case <-c.online:
 		case <-c.ctx.Done():
 			return false
 		}
 	}
-	return true
 }
 
 // enter and leave bracket a call into the program's code (a callback)
@@ -317,6 +461,7 @@ func (c *Conn) announce(e Event) bool {
 	if e.State != Connected {
 		c.state = e.State
 	}
+	e.RTT, e.SmoothedRTT, e.Hidden = c.rtt, c.srtt, c.hidden
 	c.mu.Unlock()
 	if c.o.OnState == nil {
 		return true
@@ -349,9 +494,8 @@ func (c *Conn) notifyLost(err error) bool {
 	return !c.isClosing()
 }
 
-// giveUp ends the Conn after err, the last of failures failures, and
-// returns the Closed event that says so.
-func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
+// giveUp ends the Conn for g, and returns the Closed event that says so.
+func (c *Conn) giveUp(g *gaveUp) Event {
 	c.mu.Lock()
 	if c.closing {
 		// A callback (Final, Backoff) closed the Conn before it said to
@@ -359,11 +503,12 @@ func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
 		c.mu.Unlock()
 		return Event{State: Closed}
 	}
-	g := &gaveUp{failures: failures, unsent: len(c.queue), last: err, asIs: asIs}
-	c.queue, c.queued = nil, 0
+	shown := c.shown
+	g.unsent = len(c.queue)
 	c.end = g
+	c.discard(g.err("write", shown))
 	c.state = Closed
 	c.mu.Unlock()
 	c.cancel()
-	return Event{State: Closed, Failures: failures, Err: g.err("", c.shown)}
+	return Event{State: Closed, Failures: g.failures, Err: g.err("", shown)}
 }

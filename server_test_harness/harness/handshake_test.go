@@ -190,3 +190,23 @@ func TestHang(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "after hold")
 	assert.Equal(t, int64(1), getStats(t, s, "h").Refused)
 }
+
+// TestToken: token=T is accepted once per id; again, it is refused with
+// 401, as an expired credential.
+func TestToken(t *testing.T) {
+	t.Parallel()
+	s := start(t, nil)
+	c := dial(t, s.ws+"/echo?id=tok&token=a", nil)
+	c.CloseNow()
+	_, resp, err := websocket.Dial(testCtx(t), s.ws+"/echo?id=tok&token=a", nil)
+	require.Error(t, err, "the same token again")
+	require.NotNil(t, resp)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the same token again")
+	c = dial(t, s.ws+"/echo?id=tok&token=b", nil)
+	c.CloseNow()
+	c = dial(t, s.ws+"/echo?id=other&token=a", nil) // another id: its own tokens
+	c.CloseNow()
+	st := getStats(t, s, "tok")
+	assert.Equal(t, int64(1), st.Refused, "refused handshakes")
+	assert.Equal(t, int64(2), st.Handshakes, "handshakes")
+}
