@@ -3,8 +3,62 @@ package reconnect
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
+
+	"github.com/duplex-go/duplex/client"
 )
+
+// Read returns the next message, of whichever connection is open, or of
+// one lost since (its messages come first). It waits across redials; it
+// returns ctx.Err() when ctx ends (the Conn stays usable), and an error
+// wrapping ErrGaveUp or net.ErrClosed when the Conn has ended: after
+// Close at once, after giving up once the messages that came before are
+// read.
+func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
+	for {
+		if c.isClosing() {
+			return 0, nil, c.ended("read")
+		}
+		if m, ok := c.in.pop(); ok {
+			return m.typ, m.p, nil
+		}
+		select {
+		case <-c.in.avail:
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-c.ctx.Done():
+			if m, ok := c.in.pop(); ok && !c.isClosing() {
+				return m.typ, m.p, nil
+			}
+			return 0, nil, c.ended("read")
+		}
+	}
+}
+
+// Reader is Read with the message's body as an io.Reader, for code
+// written for client.Conn's Reader. The Conn has received the message
+// whole: reading the body never waits.
+func (c *Conn) Reader(ctx context.Context) (client.MessageType, io.Reader, error) {
+	typ, p, err := c.Read(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	return typ, &bodyReader{p}, nil
+}
+
+// bodyReader reads a message's body. (Not bytes.Reader: package bytes
+// would bring package unicode's tables to every page, some 3 KB.)
+type bodyReader struct{ p []byte }
+
+func (r *bodyReader) Read(b []byte) (int, error) {
+	if len(r.p) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, r.p)
+	r.p = r.p[n:]
+	return n, nil
+}
 
 // inbox holds the messages received and not yet read, oldest first. The
 // reading goroutine of the open connection fills it while it holds less

@@ -20,7 +20,6 @@ import (
 // waiting for, so a callback may call any method of the Conn (see
 // enter). The last of them to return tells OnState the Conn is Closed
 // (exit).
-
 // run dials, serves each connection until it is lost, and dials again,
 // until the Conn is closed or gives up.
 func (c *Conn) run(stopOnline func()) {
@@ -151,29 +150,6 @@ func (c *Conn) loop() Event {
 			return e
 		}
 	}
-}
-
-// spread places the dials of a run of failures with FullJitter: the
-// k-th failure's window begins where the one before ends and lasts
-// Exponential's delay for it; the dial is at phase (of 0 to 1, drawn at
-// the first failure) of it. Times are durations since the run began
-// (durations, not time.Time: less code in every page).
-type spread struct {
-	next  time.Duration // where the next window begins
-	phase float64
-}
-
-// wait returns the wait, from now, before the dial after failures
-// failures in a row. A window that should have begun already (the last
-// dial ended past it, or the server asked for a longer wait) begins now.
-func (s *spread) wait(e Exponential, failures int, now time.Duration) time.Duration {
-	if failures == 1 || s.next < now {
-		s.next = now
-	}
-	w := e.window(failures)
-	d := s.next + time.Duration(s.phase*float64(w)) - now
-	s.next += w
-	return d
 }
 
 // stop reports whether the Conn stops after err, the last of failures
@@ -355,143 +331,6 @@ func (c *Conn) failed(err error) {
 		c.state = Waiting
 	}
 	c.mu.Unlock()
-}
-
-// sleep waits d, or less if the page says so (page.go): the online
-// event unless the page is hidden, the page shown again; it reports false
-// if the Conn ended meanwhile.
-func (c *Conn) sleep(d time.Duration) bool {
-	drain(c.wake) // old ones, from before this wait
-	drain(c.online)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-		case <-c.wake:
-		case <-c.online:
-			c.mu.Lock()
-			hidden := c.hidden
-			c.mu.Unlock()
-			if hidden {
-				continue
-			}
-		case <-c.ctx.Done():
-			return false
-		}
-		return true
-	}
-}
-
-func drain(ch chan struct{}) {
-	select {
-	case <-ch:
-	default:
-	}
-}
-
-// waitPage waits while a dial would be in vain: while the browser says
-// it is offline (a dial would fail, and count), or the page is in the
-// back/forward cache (page.go). OnState hears of each (Waiting, Offline
-// or Suspended). Online again, a hidden page waits a random time within
-// RestartWindow more, so that hidden tabs do not all dial at once. It
-// reports false if the Conn ended meanwhile.
-func (c *Conn) waitPage(failures int, last error) bool {
-	if c.offline == nil { // natively: no page
-		return true
-	}
-	var offline, suspended bool // as OnState was told
-	for {
-		off := c.offline()
-		c.mu.Lock()
-		susp, hidden := c.suspended, c.hidden
-		c.mu.Unlock()
-		if !off && !susp {
-			return !(offline && hidden) || c.sleep(time.Duration(rand.Float64()*float64(c.o.RestartWindow)))
-		}
-		if off != offline || susp != suspended {
-			offline, suspended = off, susp
-			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: off, Suspended: susp}) {
-				return false
-			}
-		}
-		select {
-		case <-c.wake:
-		case <-c.online:
-		case <-c.ctx.Done():
-			return false
-		}
-	}
-}
-
-// enter and leave bracket a call into the program's code (a callback)
-// on t, the goroutine that makes it: enter reports whether it may be
-// made, false once the Conn has ended (closing or given up), and marks
-// t busy until leave. Once Close has begun, no callback starts; a Close
-// does not wait for a goroutine that is in a callback (its caller may be
-// that callback); and neither run nor a reader ever waits, holding c.mu,
-// for what a method of the Conn holds. So a callback may call any
-// method of the Conn.
-//
-// (A bracket, not a helper that takes the call as a func: the seven
-// closures that needed cost every page 0.5 KB of gzipped wasm.)
-func (c *Conn) enter(t *task) bool {
-	c.mu.Lock()
-	ok := !c.closing && c.end == nil
-	t.busy = ok
-	c.mu.Unlock()
-	return ok
-}
-
-func (c *Conn) leave(t *task) {
-	c.mu.Lock()
-	t.busy = false
-	c.mu.Unlock()
-}
-
-// announce records e (but for Connected, which serve records as the
-// connection opens) and tells OnState; it reports false if the Conn is
-// closing.
-func (c *Conn) announce(e Event) bool {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return false
-	}
-	if e.State != Connected {
-		c.state = e.State
-	}
-	e.RTT, e.SmoothedRTT, e.Hidden = c.rtt, c.srtt, c.hidden
-	c.mu.Unlock()
-	if c.o.OnState == nil {
-		return true
-	}
-	if !c.enter(&c.dialer) {
-		return false
-	}
-	c.o.OnState(e)
-	c.leave(&c.dialer)
-	return true
-}
-
-// notifyLost calls the OnDisconnect funcs with err; it reports false if
-// the Conn is closing.
-func (c *Conn) notifyLost(err error) bool {
-	c.mu.Lock()
-	fns := make([]func(error), 0, len(c.listeners))
-	for fn := range c.listeners {
-		fns = append(fns, *fn)
-	}
-	c.mu.Unlock()
-	for _, fn := range fns {
-		// One may Close the Conn: the rest do not start then.
-		if !c.enter(&c.dialer) {
-			return false
-		}
-		fn(err)
-		c.leave(&c.dialer)
-	}
-	return !c.isClosing()
 }
 
 // giveUp ends the Conn for g, and returns the Closed event that says so.
