@@ -1,7 +1,16 @@
 # duplex: `make test` runs every test natively and in headless Chrome;
-# `make demo` serves the example app. Both install what they need: the
-# pinned tools from go.mod into bin/, Chrome through `make chrome`, and the
-# interop servers' Node and Tornado packages through `make interop-deps`.
+# `make demo` serves the demos (clock, echo, chat). Both install what they need: the
+# tools pinned in internal/tools/go.mod into bin/, Chrome through `make
+# chrome`, and the interop servers' Node and Tornado packages through
+# `make interop-deps`.
+#
+# Four modules: the library (.), which requires only what its packages
+# and their tests import, so that a module depending on duplex lists few
+# modules in its go.sum (TestConsumerGoSum); examples/, whose tests drive
+# Chrome through chromedp; internal/e2e, whose tests put toxiproxy
+# between reconnect and the harness and drive Chrome on pages of their
+# own; and internal/tools, which pins
+# wasmbrowsertest and staticcheck with `tool` lines.
 
 SHELL  := /bin/bash
 MODULE := github.com/duplex-go/duplex
@@ -22,9 +31,13 @@ BROWSER_TEST := $(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmbrowsertes
 # Every test run goes under it, so internal/interop runs with the rest.
 INTEROP := scripts/interop.sh --
 
+# The modules whose packages are vetted, checked and tested.
+MODULES := . examples internal/e2e
+TOOLS   := internal/tools
+
 DEMO_ADDR ?= 127.0.0.1:8080
 
-.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build bench bench-native bench-browser bench-codec size size-codec size-reconnect soak clean help
+.PHONY: all test test-native test-browser test-interop interop-deps lint fmt vet staticcheck guard tools chrome demo demo-build screenshot bench bench-native bench-browser bench-codec size size-codec size-reconnect size-table soak herd clean help
 
 all: test
 
@@ -33,8 +46,9 @@ help: ## list the targets
 
 test: lint size test-native test-browser ## lint, the size budget, then every test natively (-race) and in headless Chrome
 
-test-native: chrome interop-deps ## every test natively (-race); the demo test drives headless Chrome
+test-native: tools chrome interop-deps ## every test natively (-race); the demo and quick-start tests drive headless Chrome
 	$(INTEROP) go test -race -count=1 ./...
+	for m in examples internal/e2e; do go -C $$m test -race -count=1 ./... || exit 1; done
 
 test-browser: tools chrome interop-deps ## every package's tests in headless Chrome, against one harness; client's and reconnect's also in a Web Worker
 	$(INTEROP) $(BROWSER_TEST) -count=1 ./...
@@ -53,12 +67,10 @@ fmt:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 
 vet:
-	go vet ./...
-	$(JSGO) vet ./...
+	for m in $(MODULES); do go -C $$m vet ./... && $(JSGO) -C $$m vet ./... || exit 1; done
 
 staticcheck: $(BIN)/staticcheck
-	$(BIN)/staticcheck ./...
-	GOOS=js GOARCH=wasm $(BIN)/staticcheck ./...
+	for m in $(MODULES); do (cd $$m && $(BIN)/staticcheck ./... && GOOS=js GOARCH=wasm $(BIN)/staticcheck ./...) || exit 1; done
 
 # The browser build of client, wasm, jsbridge, reconnect and codec is
 # what every page downloads: it must not pull in net/http or
@@ -90,11 +102,14 @@ guard:
 
 tools: $(BIN)/wasmbrowsertest $(BIN)/staticcheck $(BIN)/wsharness $(BIN)/wasmrun ## build the pinned tools into bin/
 
-$(BIN)/wasmbrowsertest: go.mod go.sum
-	GOBIN=$(BIN) $(HOSTGO) install github.com/agnivade/wasmbrowsertest
+# The tools are pinned by the `tool` lines of internal/tools/go.mod, a
+# module of their own: their dependencies never reach the go.sum of a
+# module that depends on duplex.
+$(BIN)/wasmbrowsertest: $(TOOLS)/go.mod $(TOOLS)/go.sum
+	GOBIN=$(BIN) $(HOSTGO) -C $(TOOLS) install github.com/agnivade/wasmbrowsertest
 
-$(BIN)/staticcheck: go.mod go.sum
-	GOBIN=$(BIN) $(HOSTGO) install honnef.co/go/tools/cmd/staticcheck
+$(BIN)/staticcheck: $(TOOLS)/go.mod $(TOOLS)/go.sum
+	GOBIN=$(BIN) $(HOSTGO) -C $(TOOLS) install honnef.co/go/tools/cmd/staticcheck
 
 $(BIN)/wsharness: go.mod go.sum $(wildcard server_test_harness/*/*.go server_test_harness/cmd/*/*.go)
 	GOBIN=$(BIN) $(HOSTGO) install ./server_test_harness/cmd/wsharness
@@ -107,18 +122,39 @@ $(BIN)/wasmrun: $(wildcard internal/wasmrun/*.go)
 chrome: ## find Chrome or Chromium, installing Debian's chromium where it can
 	@scripts/chrome.sh >/dev/null
 
-# The demo: a Go server pushing to a Go wasm page.
-DEMO_DIR := $(BIN)/demo
+# The demos (examples/): clock, echo and chat, each a Go server and a Go
+# page compiled to WebAssembly, served from one process (examples/demo).
+# Each page goes into $(DEMO_DIR)/<name>/ with its HTML, its stylesheet,
+# the wasm_exec.js of the Go that built it, and its wasm gzipped beside it
+# (main.wasm.gz, which wasmserve sends). The targets are files, so a demo
+# already built starts at once.
+DEMO_DIR   := $(BIN)/demo
+DEMO_PAGES := clock echo chat
+DEMO_SRC   := $(shell find client codec reconnect wasm jsbridge internal/ws internal/errs internal/wsspec internal/redact examples -name '*.go' -not -name '*_test.go') \
+	$(wildcard examples/*/web/*.html examples/*/web/*.css examples/demo/*.html) go.mod examples/go.mod
 
-demo-build:
-	@mkdir -p $(DEMO_DIR)
-	$(JSGO) build -o $(DEMO_DIR)/main.wasm ./examples/clock/web
-	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" $(DEMO_DIR)/
-	cp examples/clock/web/index.html $(DEMO_DIR)/
-	$(HOSTGO) build -o $(BIN)/demo-server ./examples/clock/server
+demo-build: $(DEMO_PAGES:%=$(DEMO_DIR)/%/main.wasm) $(DEMO_DIR)/chat/hello.wasm $(BIN)/demo-server
 
-demo: demo-build ## build and serve the example app on $(DEMO_ADDR)
+$(DEMO_DIR)/%/main.wasm: $(DEMO_SRC)
+	@mkdir -p $(@D)
+	$(JSGO) -C examples build -o $@ ./$*/web
+	gzip -kf $@
+	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" $$(ls examples/$*/web/*.html examples/$*/web/*.css 2>/dev/null) $(@D)/
+
+# The README's program on package chat, for the browser: chat/hello.html.
+$(DEMO_DIR)/chat/hello.wasm: $(DEMO_SRC) $(DEMO_DIR)/chat/main.wasm
+	$(JSGO) -C examples build -o $@ ./chat/hello
+	gzip -kf $@
+
+$(BIN)/demo-server: $(DEMO_SRC)
+	$(HOSTGO) -C examples build -o $@ ./demo
+
+demo: demo-build ## build every demo's page and serve them all on $(DEMO_ADDR): clock, echo, chat
 	$(BIN)/demo-server -addr $(DEMO_ADDR) -dir $(DEMO_DIR)
+
+# The README's picture: the chat page, taken during the demos' test.
+screenshot: chrome ## renew docs/img/chat.png, the chat page as the demos' test sees it
+	go -C examples test -count=1 -run 'TestDemos/Chat$$' ./demo -args -screenshot $(CURDIR)/docs/img/chat.png
 
 bench: bench-native bench-codec bench-browser ## every benchmark (docs/benchmarks.md says how to read them)
 
@@ -139,12 +175,18 @@ bench-browser: tools chrome ## browser benchmarks: duplex against the page's own
 # stripped and gzipped, against the budget of the client issue (720 KB,
 # counted as KiB): docs/benchmarks.md.
 SIZE_BUDGET := 737280
-size: ## the gzipped wasm of a minimal echo program on client, against its 720 KB budget
+size: ## the gzipped wasm of a minimal echo program on client, against its 720 KB budget; the README's size table
 	@mkdir -p $(BIN)
 	@$(JSGO) build -ldflags='-s -w' -o $(BIN)/sizeprobe.wasm ./internal/sizeprobe
 	@n=$$(gzip -9 -c $(BIN)/sizeprobe.wasm | wc -c); \
 	echo "size: internal/sizeprobe: $$(stat -c %s $(BIN)/sizeprobe.wasm) bytes of wasm, $$n gzipped (-9); budget $(SIZE_BUDGET)"; \
 	if [ $$n -gt $(SIZE_BUDGET) ]; then echo "size: over budget by $$((n - $(SIZE_BUDGET))) bytes"; exit 1; fi
+	@scripts/size-table.sh --check README.md
+
+# The README's size table: the smallest page, then + reconnect, +
+# codec.JSON, + a Router, each gzipped as a server sends it.
+size-table: ## print the README's size table, measured now
+	@scripts/size-table.sh
 
 # What each codec adds to that program: the same echo through a
 # codec.Conn (JSON, CBOR, Marshaler) or a codec.Router.
@@ -173,6 +215,13 @@ size-reconnect: ## what package reconnect adds to the gzipped wasm of internal/s
 # one (200 drops), natively and in Chrome.
 soak: ## reconnect through 1,000 forced drops with 10,000 messages, natively (-race)
 	go test -race -count=1 -run '^TestSoak$$' -v ./reconnect -args -soak
+
+# The herd: 1,000 native reconnect.Conns on one harness, which restarts
+# (every connection cut, its port closed for 2 s); the handshakes per
+# 100 ms once it is back, and the time until all are, with each jitter
+# (docs/benchmarks.md). Not part of `make test`: it is a measure.
+herd: ## 1,000 reconnect.Conns through a restart of their server, natively, with and without jitter
+	go test -run '^$$' -bench '^BenchmarkHerd$$' -benchtime=1x -timeout 10m ./reconnect
 
 clean: ## remove bin/
 	rm -rf $(BIN)

@@ -47,7 +47,8 @@ func EnableCSPFallback() { enableCSPFallback() }
 // https:// mean the same). It waits for the handshake, bounded by ctx and
 // Options.HandshakeTimeout. A failed handshake is a *DialError: natively
 // with the HTTP status, Retry-After and redirect target of a refusal;
-// browsers hide those, and say only that the socket never opened.
+// browsers hide those, and say only that the socket never opened, and
+// why where the page can know (see DialError).
 // Redirects are not followed, on either platform.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	o := opts.withDefaults()
@@ -255,6 +256,26 @@ func (c *Conn) CloseNow() error {
 		return closedError("close")
 	}
 	return c.t.closeNow()
+}
+
+// Ping sends a ping frame (RFC 6455) and waits, bounded by ctx, for the
+// peer's pong, which the peer's WebSocket layer sends on its own: it
+// finds a dead peer even when the application above it sends nothing.
+// The pong is read by whatever reads the connection (a Read, or the
+// reader that answers the peer's control frames while nobody reads), so
+// Ping needs no Read of its own; but a message the program leaves
+// unread holds back the pong behind it. A ctx that ends returns
+// ctx.Err() and leaves the connection usable. Natively only: browsers let
+// a page send no ping frame, and there Ping returns an error wrapping
+// ErrUnsupported.
+func (c *Conn) Ping(ctx context.Context) error {
+	if c.isClosed() {
+		return closedError("ping")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.t.ping(ctx)
 }
 
 // URL returns the URL Dial was given.

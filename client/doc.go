@@ -35,7 +35,10 @@
 //   - Options.Header, Proxy and TLS are errors (ErrUnsupported): a page
 //     cannot send headers or choose a proxy or certificates.
 //   - A refused handshake is a *DialError without the HTTP status, which
-//     browsers hide.
+//     browsers hide. What the page can know, it says: mixed content
+//     (ErrMixedContent) and a Content Security Policy (ErrBlockedByCSP)
+//     always, and with EnableDialProbe whether anything answers HTTP
+//     there (ErrUnreachable, ErrUpgradeRefused).
 //   - Close codes: browsers send only 1000 and 3000-4999, so both platforms
 //     send 1001-1015 as 4001-4015 (WireCode).
 //   - CloseNow sends a close frame: a page cannot cut a connection.

@@ -37,7 +37,10 @@ func CloseStatus(err error) StatusCode { return ws.CloseStatus(err) }
 
 // DialError is a handshake that failed. Natively it carries the HTTP
 // answer when there was one; browsers hide it from pages, so there
-// StatusCode is 0 and the error says the socket never opened.
+// StatusCode is 0 and the error says the socket never opened. Where the
+// page can know why, Err has ErrMixedContent, ErrBlockedByCSP, or (with
+// EnableDialProbe) ErrUnreachable or ErrUpgradeRefused in its chain; see
+// wasm.DialError.
 //
 // Its text masks credentials: the URL's user info, every query value and
 // the fragment read REDACTED (wss://REDACTED@host/p?token=REDACTED), in

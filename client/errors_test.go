@@ -98,7 +98,11 @@ func TestErrorKinds(t *testing.T) {
 		}, isKind("net.ErrClosed", net.ErrClosed)},
 
 		{"reconnect: a server's close, final", func(t *testing.T) error {
-			c := reconnectDial(t, "/close?code=4000&reason=bye", &reconnect.Options{Final: final})
+			// The server closes once the Conn is up: a close that came
+			// before Dial returned would end Dial itself.
+			id := wstest.ID(t) + "-close"
+			c := reconnectDial(t, "/echo?id="+id, &reconnect.Options{Final: final})
+			require.Equal(t, 1, wstest.Kick(t, id, 4000, "bye"))
 			_, _, err := c.Read(ctx)
 			require.ErrorIs(t, err, reconnect.ErrGaveUp)
 			return err
@@ -124,7 +128,7 @@ func TestErrorKinds(t *testing.T) {
 			return err
 		}, isKind("ErrHeartbeatTimeout", reconnect.ErrHeartbeatTimeout, reconnect.ErrGaveUp, net.ErrClosed)},
 		{"reconnect: a full send queue, then Close", func(t *testing.T) error {
-			id := wstest.ID(t)
+			id := wstest.ID(t) + "-queue"
 			c := reconnectDial(t, "/echo?id="+id, &reconnect.Options{
 				SendQueueLimit: 64,
 				Backoff:        waitLong{},

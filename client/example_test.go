@@ -103,3 +103,30 @@ func ExampleWireCode() {
 	// StatusCode(4321) goes out as 4321 true
 	// StatusCode(2000) goes out as 4011 false
 }
+
+// In the browser a failed Dial says why where the page can know: mixed
+// content and the page's Content Security Policy always, and, after
+// EnableDialProbe, whether anything answers HTTP at the address at all
+// (one request per failed dial: turn it on in a development build).
+// Natively the *DialError has the HTTP status or the network's error
+// instead. (Compiled, not run: it needs a server.)
+func ExampleEnableDialProbe() {
+	client.EnableDialProbe()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, echoURL, nil)
+	switch {
+	case errors.Is(err, client.ErrMixedContent), errors.Is(err, client.ErrBlockedByCSP):
+		fmt.Println("the page refused the URL:", err) // the text says what to change
+		return
+	case errors.Is(err, client.ErrUnreachable):
+		fmt.Println("no server there:", err)
+		return
+	case errors.Is(err, client.ErrUpgradeRefused):
+		fmt.Println("the server refused the WebSocket: see its logs")
+		return
+	case err != nil:
+		return
+	}
+	defer c.CloseNow()
+}

@@ -26,6 +26,8 @@ type transport interface {
 	// and waits, bounded by ctx, for the peer's close frame.
 	close(ctx context.Context, code StatusCode, reason string) error
 	closeNow() error
+	// ping sends a ping frame and waits, bounded by ctx, for its pong.
+	ping(ctx context.Context) error
 	subprotocol() string
 	extensions() string
 	transport() Transport

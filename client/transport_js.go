@@ -110,6 +110,10 @@ func (b *browser) close(ctx context.Context, code StatusCode, reason string) err
 
 func (b *browser) closeNow() error { return b.c.CloseNow() }
 
+func (b *browser) ping(context.Context) error {
+	return errs.Msg("client: ping: browsers let a page send no ping frame", ErrUnsupported)
+}
+
 func (b *browser) subprotocol() string { return b.c.Subprotocol() }
 
 func (b *browser) extensions() string { return b.c.Extensions() }

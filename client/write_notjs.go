@@ -69,6 +69,22 @@ func (n *native) write(ctx context.Context, typ MessageType, p []byte) error {
 	return nil
 }
 
+func (n *native) ping(ctx context.Context) error {
+	if n.hasEnded() {
+		return n.endErr("ping")
+	}
+	err := n.ws.Ping(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case n.hasEnded():
+		return n.endErr("ping")
+	case ctx.Err() != nil:
+		return errs.Wrap("client: ping: no pong before ctx ended", ctx.Err())
+	}
+	return errs.Join("client: ping: the connection failed", errs.ErrClosed)
+}
+
 func (n *native) writer(ctx context.Context, typ MessageType) (io.WriteCloser, error) {
 	if n.hasEnded() {
 		return nil, n.endErr("writer")

@@ -2,7 +2,6 @@ package codec
 
 import (
 	"context"
-	"sync"
 
 	"github.com/duplex-go/duplex/internal/errs"
 )
@@ -69,21 +68,33 @@ func (c *Conn[T]) Receive(ctx context.Context) (T, error) {
 	return v, nil
 }
 
-// maxPooled is the largest buffer kept for reuse.
-const maxPooled = 1 << 20
+// Send encodes into buffers kept for reuse: at most maxKept of them, each
+// at most maxPooled bytes, so what is kept stays under 512 KiB however
+// large a message was. A channel, not a sync.Pool: the pool's machinery
+// costs a page about 9 KB gzipped, and a few buffers do the same job.
+const (
+	maxPooled = 64 << 10
+	maxKept   = 8
+)
 
-var buffers sync.Pool // of *[]byte
+var buffers = make(chan *[]byte, maxKept)
 
 func getBuffer() *[]byte {
-	if b, ok := buffers.Get().(*[]byte); ok {
+	select {
+	case b := <-buffers:
 		return b
+	default:
+		b := make([]byte, 0, 1024)
+		return &b
 	}
-	b := make([]byte, 0, 1024)
-	return &b
 }
 
 func putBuffer(b *[]byte) {
-	if cap(*b) <= maxPooled {
-		buffers.Put(b)
+	if cap(*b) > maxPooled {
+		return
+	}
+	select {
+	case buffers <- b:
+	default:
 	}
 }

@@ -49,6 +49,7 @@ func TestCallbacksMayUseConn(t *testing.T) {
 		{"OnState(connected)", reconnect.Connected, sub, false},
 		{"OnState(waiting)", reconnect.Waiting, "", true},
 		{"OnState(closed)", reconnect.Closed, "", false},
+		{"Endpoint", reconnect.Connecting, "", true},
 		{"OnConnect", reconnect.Connecting, "", true},
 		{"OnDisconnect", reconnect.Waiting, "", true},
 		{"Final", reconnect.Waiting, "", true},
@@ -127,7 +128,12 @@ func TestCallbacksMayUseConn(t *testing.T) {
 						},
 					},
 				}
-				c, err := reconnect.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, "/echo?id="+id), o)
+				url := wstest.URL(t, "/echo?id="+id)
+				o.Endpoint = func(context.Context) (string, *client.Options, error) {
+					fire("Endpoint")
+					return url, nil, nil
+				}
+				c, err := reconnect.Dial(ctxFor(t, 10*time.Second), "", o)
 				require.NoError(t, err)
 				t.Cleanup(func() { closeBounded(t, c) })
 				conn.Store(c)

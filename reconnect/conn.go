@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
 	"github.com/duplex-go/duplex/internal/redact"
-	"github.com/duplex-go/duplex/internal/wsspec"
 )
 
 // Conn is a WebSocket connection that dials again when it is lost, with
@@ -46,8 +46,6 @@ import (
 // in a callback: that callback may be the caller. Done says when
 // everything, callbacks included, is over: see Close.
 type Conn struct {
-	url     string
-	shown   string // url as errors show it: redact.URL(url)
 	o       Options
 	ctx     context.Context // ends with the Conn
 	cancel  context.CancelFunc
@@ -55,18 +53,30 @@ type Conn struct {
 	up      chan struct{} // closed at the first connection
 	done    chan struct{} // closed when the last goroutine returns (Done)
 	dialer  task          // run's goroutine
-	online  <-chan struct{}
-	offline func() bool // nil natively
+	wake    chan struct{} // 1-buffered: the page is shown again (page.go)
+	online  chan struct{} // 1-buffered: the browser is online again (page.go)
+	offline func() bool   // nil natively
 
 	mu       sync.Mutex
+	url      string // the URL of the last dial (Options.Endpoint's), or Dial's
+	shown    string // url as errors show it: redact.URL(url)
 	state    State
 	cur      *link // the open connection, nil if none
 	flushing bool  // run is sending the queue on cur
 	queue    []message
-	queued   int64   // what queue counts towards SendQueueLimit
-	closing  bool    // Close or CloseNow was called
-	end      *gaveUp // why the Conn ended, if it gave up; nil if it has not or was closed
-	lastErr  error   // the last failure, for Dial's error
+	queued   int64 // what queue counts towards SendQueueLimit
+	inflight bool  // flush is writing queue[0]
+	// setLimit applies SetReadLimit's limit to a connection; nil if it
+	// was never called. (A func, so that a program that never calls
+	// SetReadLimit does not download client's.)
+	setLimit  func(*client.Conn)
+	hidden    bool          // the page is hidden (page.go)
+	suspended bool          // the page is in the back/forward cache (page.go)
+	rtt       time.Duration // the last heartbeat's round trip (RTT)
+	srtt      time.Duration // its smoothed value
+	closing   bool          // Close or CloseNow was called
+	end       *gaveUp       // why the Conn ended, if it gave up; nil if it has not or was closed
+	lastErr   error         // the last failure, for Dial's error
 	// The Conn's goroutines that have not returned: run's and the
 	// readers' (see exit). The last to return calls OnState with
 	// closed, the Closed event run leaves as it returns.
@@ -85,48 +95,35 @@ type task struct {
 type message struct {
 	typ client.MessageType
 	p   []byte
+	w   *waiter // in the send queue, the Send that waits for it (Await), if any
 }
 
 // link is one connection.
 type link struct {
 	cc      *client.Conn
-	gone    bool          // under Conn.mu: drop has begun
-	dead    chan struct{} // closed when it is lost (drop)
-	err     error         // why it was lost; set before dead is closed
-	reader  task          // its reading goroutine
-	flushed chan struct{} // closed when the queue has been sent on it, or it failed
+	gone    bool               // under Conn.mu: drop has begun
+	dead    chan struct{}      // closed when it is lost (drop)
+	err     error              // why it was lost; set before dead is closed
+	ready   bool               // under Conn.mu: Conn.Ready was called on it
+	poke    context.CancelFunc // under Conn.mu: makes the heartbeat ping now, if there is one
+	reader  task               // its reading goroutine
+	flushed chan struct{}      // closed when the queue has been sent on it, or it failed
 }
 
-// Dial dials url (as client.Dial does, with Options.Dial) until a
-// connection opens, and returns a Conn that keeps dialling again whenever
-// its connection is lost, until Close. ctx bounds only this first
-// connection: Dial returns ctx.Err() (joined with the last failure) if
-// it ends first, and an error wrapping ErrGaveUp if a failure is final or
-// GiveUpAfter failures come first. The Conn it returns is Connected
-// (State says so), but Options.OnState may hear of that connection only
-// after Dial has returned.
+// Dial dials url (as client.Dial does, with Options.Dial, or what
+// Options.Endpoint says) until a connection opens, and returns a Conn
+// that keeps dialling again whenever its connection is lost, until
+// Close. ctx bounds only this first connection: Dial returns ctx.Err()
+// (joined with the last failure) if it ends first, and an error wrapping
+// ErrGaveUp if a failure is final or GiveUpAfter failures come first. The
+// Conn it returns is Connected (State says so), but Options.OnState may
+// hear of that connection only after Dial has returned. New is Dial
+// without the wait.
 func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
-	o := opts.withDefaults()
-	shown := redact.URL(url)
-	if h := o.Heartbeat; h != nil && h.Interval <= 0 {
-		return nil, errors.New("reconnect: dial " + shown + ": Options.Heartbeat.Interval must be positive")
+	c, err := start("dial", url, opts)
+	if err != nil {
+		return nil, err
 	}
-	c := &Conn{
-		url:       url,
-		shown:     shown,
-		o:         o,
-		in:        newInbox(),
-		up:        make(chan struct{}),
-		done:      make(chan struct{}),
-		dialer:    task{done: make(chan struct{})},
-		state:     Connecting,
-		listeners: map[*func(error)]struct{}{},
-	}
-	c.tasks = []*task{&c.dialer}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
-	online, offline, stopOnline := watchOnline()
-	c.online, c.offline = online, offline
-	go c.run(stopOnline)
 	select {
 	case <-c.up:
 		return c, nil
@@ -141,12 +138,51 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 	}
 	c.CloseNow()
 	c.mu.Lock()
-	last := c.lastErr
+	last, shown := c.lastErr, c.shown
 	c.mu.Unlock()
 	if last == nil {
 		return nil, errs.Wrap("reconnect: dial "+shown, ctx.Err())
 	}
 	return nil, errs.Join("reconnect: dial "+shown+": "+ctx.Err().Error()+"; the last failure: "+describe(last), ctx.Err(), last)
+}
+
+// New returns a Conn at once, Connecting, which dials url (as Dial does)
+// in the background and goes on as Dial's does: a page that starts
+// offline, or a server still booting, leaves the program a Conn to write
+// to all the same. Writes queue until the first connection opens (see
+// Write), Read waits for it, and Options.OnState tells the program what
+// happens; a final failure, or GiveUpAfter failures in a row, end it as
+// they end any Conn (ErrGaveUp from Read and Write, and in OnState's
+// Closed). The error is for Options that cannot work, such as a
+// Heartbeat without an Interval.
+func New(url string, opts *Options) (*Conn, error) {
+	return start("new", url, opts)
+}
+
+// start makes a Conn and sets it dialling; op names the caller in errors.
+func start(op, url string, opts *Options) (*Conn, error) {
+	o := opts.withDefaults()
+	shown := redact.URL(url)
+	if h := o.Heartbeat; h != nil && h.Interval <= 0 {
+		return nil, errors.New("reconnect: " + op + " " + shown + ": Options.Heartbeat.Interval must be positive")
+	}
+	c := &Conn{
+		url:       url,
+		shown:     shown,
+		o:         o,
+		in:        newInbox(),
+		up:        make(chan struct{}),
+		done:      make(chan struct{}),
+		dialer:    task{done: make(chan struct{})},
+		state:     Connecting,
+		listeners: map[*func(error)]struct{}{},
+	}
+	c.tasks = []*task{&c.dialer}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.wake, c.online = make(chan struct{}, 1), make(chan struct{}, 1)
+	stopPage := watchPage(c) // before run: it sets c.hidden and c.offline
+	go c.run(stopPage)
+	return c, nil
 }
 
 // OnDisconnect registers fn to be called, each time a connection is lost,
@@ -171,83 +207,6 @@ func (c *Conn) OnDisconnect(fn func(err error)) (stop func()) {
 	}
 }
 
-// Read returns the next message, of whichever connection is open, or of
-// one lost since (its messages come first). It waits across redials; it
-// returns ctx.Err() when ctx ends (the Conn stays usable), and an error
-// wrapping ErrGaveUp or net.ErrClosed when the Conn has ended: after
-// Close at once, after giving up once the messages that came before are
-// read.
-func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
-	for {
-		if c.isClosing() {
-			return 0, nil, c.ended("read")
-		}
-		if m, ok := c.in.pop(); ok {
-			return m.typ, m.p, nil
-		}
-		select {
-		case <-c.in.avail:
-		case <-ctx.Done():
-			return 0, nil, ctx.Err()
-		case <-c.ctx.Done():
-			if m, ok := c.in.pop(); ok && !c.isClosing() {
-				return m.typ, m.p, nil
-			}
-			return 0, nil, c.ended("read")
-		}
-	}
-}
-
-// Write sends p as one message of type typ on the open connection, or
-// queues a copy of it while there is none (see Conn). Text that is not
-// UTF-8 is refused with client.ErrInvalidUTF8, and a full queue with
-// ErrSendQueueFull: nothing is queued then. A Write whose ctx ends returns
-// ctx.Err(), as client.Conn's does. p may be reused as soon as Write
-// returns.
-func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) error {
-	if err := wsspec.CheckWrite("reconnect: write", int(typ), p, client.ErrInvalidUTF8); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for {
-		c.mu.Lock()
-		switch {
-		case c.closing || c.end != nil:
-			c.mu.Unlock()
-			return c.ended("write")
-		case c.cur == nil:
-			err := c.enqueue(typ, p)
-			c.mu.Unlock()
-			return err
-		}
-		l, flushing := c.cur, c.flushing
-		c.mu.Unlock()
-		if flushing {
-			// A new connection: the queue goes first.
-			select {
-			case <-l.flushed:
-			case <-l.dead:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			continue
-		}
-		err := l.cc.Write(ctx, typ, p)
-		if err == nil {
-			if h := c.o.hooks; h != nil && h.Sent != nil {
-				h.Sent(p, false, l.dead)
-			}
-			return nil
-		}
-		if ctx.Err() != nil {
-			return err
-		}
-		c.drop(l, err) // the connection broke under the write: queue it
-	}
-}
-
 // Close closes the open connection with code and reason, waiting for the
 // server's answer as client.Conn's Close does (at most
 // Options.Dial.CloseTimeout), and stops redialling. It returns an error
@@ -269,6 +228,12 @@ func (c *Conn) Write(ctx context.Context, typ client.MessageType, p []byte) erro
 // closes a channel that OnState sends on, waits for Done after Close.
 func (c *Conn) Close(code client.StatusCode, reason string) error {
 	return c.close(func(cc *client.Conn) error { return cc.Close(code, reason) })
+}
+
+// CloseContext is Close with the wait for the server's answer bounded by
+// ctx instead of Options.Dial.CloseTimeout: see client.Conn.CloseContext.
+func (c *Conn) CloseContext(ctx context.Context, code client.StatusCode, reason string) error {
+	return c.close(func(cc *client.Conn) error { return cc.CloseContext(ctx, code, reason) })
 }
 
 // CloseNow is Close without waiting for the server: see
@@ -317,8 +282,7 @@ func (c *Conn) close(closeConn func(*client.Conn) error) error {
 	// has returned: waitTasks waited for it, unless our caller is a
 	// callback on run's goroutine, which then flushes nothing.
 	c.mu.Lock()
-	unsent := len(c.queue)
-	c.queue, c.queued = nil, 0
+	unsent := c.discard(errs.Join("reconnect: write: the Conn was closed while the message waited in the send queue; it was never sent", ErrUnsent, errs.ErrClosed))
 	c.mu.Unlock()
 	if unsent > 0 {
 		err = errors.Join(err, errs.Msg("reconnect: close: "+plural(unsent, "queued message")+" never sent, discarded", ErrUnsent))
@@ -348,6 +312,21 @@ func (c *Conn) waitTasks() {
 	}
 }
 
+// Ready tells the Conn that the open connection is healthy, say once the
+// server has answered the program's login: the failures in a row start
+// again from zero, as for a connection that outlives
+// Options.StableAfter, so that its loss counts as the first failure (and
+// its redial waits the backoff's first delay), and Options.MaxElapsed
+// starts again. It does nothing while no connection is open (in
+// OnConnect, say): call it from OnState's Connected, or later.
+func (c *Conn) Ready() {
+	c.mu.Lock()
+	if c.cur != nil {
+		c.cur.ready = true
+	}
+	c.mu.Unlock()
+}
+
 // State returns the Conn's state now. It changes before OnState hears of
 // it: Connected as soon as a connection is open (so a Conn fresh from
 // Dial is Connected), Waiting as soon as one is lost.
@@ -357,8 +336,53 @@ func (c *Conn) State() State {
 	return c.state
 }
 
-// URL returns the URL Dial was given.
-func (c *Conn) URL() string { return c.url }
+// URL returns the URL of the open connection, or of the last dial:
+// the URL Dial was given, or with Options.Endpoint the last one it
+// returned.
+func (c *Conn) URL() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.url
+}
+
+// SetReadLimit sets the read limit (client.Options.ReadLimit: n bytes,
+// -1 for none, 0 for client.DefaultReadLimit) of the open connection,
+// for the messages that arrive from now on, and of every connection
+// dialled after it, whatever Options.Dial or Options.Endpoint say.
+func (c *Conn) SetReadLimit(n int64) {
+	set := func(cc *client.Conn) { cc.SetReadLimit(n) }
+	c.mu.Lock()
+	c.setLimit = set
+	l := c.cur
+	c.mu.Unlock()
+	if l != nil {
+		set(l.cc)
+	}
+}
+
+// limit applies SetReadLimit's limit, if any, to cc.
+func (c *Conn) limit(cc *client.Conn) {
+	c.mu.Lock()
+	set := c.setLimit
+	c.mu.Unlock()
+	if set != nil {
+		set(cc)
+	}
+}
+
+// Current returns the open connection, nil if none: for what only a
+// client.Conn has (BufferedAmount, Extensions, Transport). The Conn
+// reads it and writes the queue on it: a program that reads it, or
+// writes on it while the queue is sent, takes messages from under the
+// Conn. Closing it is a lost connection, dialled again.
+func (c *Conn) Current() *client.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil {
+		return nil
+	}
+	return c.cur.cc
+}
 
 // Subprotocol returns the subprotocol of the open connection, "" if
 // none is open or it has none.
@@ -374,13 +398,13 @@ func (c *Conn) Subprotocol() string {
 // ended returns the error of op on a Conn that has ended.
 func (c *Conn) ended(op string) error {
 	c.mu.Lock()
-	g := c.end
+	g, shown := c.end, c.shown
 	c.mu.Unlock()
 	if g != nil {
-		return g.err(op, c.shown)
+		return g.err(op, shown)
 	}
 	if op == "dial" {
-		op += " " + c.shown
+		op += " " + shown
 	}
 	return errs.Wrap("reconnect: "+op, errs.ErrClosed)
 }

@@ -21,11 +21,15 @@ var (
 	// receive queue has its own limit and error:
 	// client.ErrReceiveQueueFull.)
 	ErrSendQueueFull = errors.New("reconnect: send queue full")
+	// ErrNotConnected: Send refused a Volatile message because no
+	// connection was open, or the connection was lost under its write.
+	ErrNotConnected = errors.New("reconnect: not connected")
 	// ErrHeartbeatTimeout: a connection was silent past its heartbeat
 	// (Options.Heartbeat), and was closed as dead.
 	ErrHeartbeatTimeout = errors.New("reconnect: no message within the heartbeat timeout")
-	// ErrUnsent: Close discarded messages that were still queued; the
-	// error says how many.
+	// ErrUnsent: Close discarded messages that were still queued (the
+	// error says how many), or DiscardQueue or Close took out a message
+	// that a Send awaited (Await).
 	ErrUnsent = errors.New("reconnect: queued messages were never sent")
 )
 
@@ -48,6 +52,7 @@ type gaveUp struct {
 	// fields to compose from: its own text, which names the URL, is the
 	// error's.
 	asIs bool
+	over time.Duration // Options.MaxElapsed, if that is why
 }
 
 // err returns the error of op ("dial", "read"...; "" for OnState's
@@ -62,6 +67,9 @@ func (g *gaveUp) err(op, shown string) error {
 		msg += op + " "
 	}
 	msg += shown + ": gave up after " + plural(g.failures, "failure")
+	if g.over > 0 {
+		msg += " (trying for longer than Options.MaxElapsed, " + g.over.String() + ")"
+	}
 	if g.unsent > 0 {
 		msg += ", discarding " + plural(g.unsent, "queued message")
 	}
@@ -90,6 +98,26 @@ func pingFailure(err error) error {
 
 // onConnectFailure: Options.OnConnect returned err.
 func onConnectFailure(err error) error { return &failure{"OnConnect: " + err.Error(), err} }
+
+// endpointFailure: Options.Endpoint returned err.
+func endpointFailure(err error) error { return &failure{"Endpoint: " + err.Error(), err} }
+
+// Permanent wraps err, an error of Options.Endpoint or Options.OnConnect,
+// so that the Conn takes it as final, whatever Options.Final says: the
+// Conn stops redialling and ends with ErrGaveUp (and err in its chain).
+// For a failure no retry can mend, such as a credential the server has
+// revoked. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanent{err}
+}
+
+type permanent struct{ err error }
+
+func (e *permanent) Error() string { return e.err.Error() }
+func (e *permanent) Unwrap() error { return e.err }
 
 // describe says what err, the failure of a dial or of a connection, was,
 // in words for the text of an error of this package that has err in its

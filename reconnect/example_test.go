@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/url"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
@@ -43,6 +44,32 @@ func ExampleDial() {
 		}
 		log.Printf("%s", p)
 	}
+}
+
+// New returns at once, whether or not the server can be reached: a page
+// that starts offline has a Conn to write to all the same. What is
+// written before the first connection waits in the send queue; OnState
+// says when the Conn connects, or why it waits.
+func ExampleNew() {
+	c, err := reconnect.New(serverURL, &reconnect.Options{
+		OnState: func(e reconnect.Event) {
+			if e.State == reconnect.Waiting {
+				log.Printf("not connected (%v): next try in %v", e.Err, e.Delay)
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err) // Options that cannot work
+	}
+	defer c.CloseNow()
+
+	ctx := context.Background()
+	_ = c.Write(ctx, client.MessageText, []byte(`{"subscribe":"news"}`)) // queued until connected
+	_, p, err := c.Read(ctx)                                             // waits for the first connection
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("%s", p)
 }
 
 // OnState hears each change of state, in order: here for a status line
@@ -119,6 +146,34 @@ func ExampleOptions_onConnect() {
 }
 
 var errLoginRefused = errors.New("login refused")
+
+// A page can present a credential only in the URL (or in a first
+// message): Endpoint is asked before every dial, so that a redial hours
+// later presents a fresh token, not the one of the first dial.
+func ExampleOptions_endpoint() {
+	c, err := reconnect.Dial(context.Background(), serverURL, &reconnect.Options{
+		Endpoint: func(ctx context.Context) (string, *client.Options, error) {
+			token, err := fetchToken(ctx)
+			if errors.Is(err, errSignedOut) {
+				return "", nil, reconnect.Permanent(err) // no retry mends it
+			}
+			if err != nil {
+				return "", nil, err // counted as a failed dial, and retried
+			}
+			return serverURL + "?token=" + url.QueryEscape(token), nil, nil
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.CloseNow()
+}
+
+// fetchToken stands for the program's own way to get a token, such as a
+// request to its server.
+func fetchToken(ctx context.Context) (string, error) { return "t0k3n", ctx.Err() }
+
+var errSignedOut = errors.New("signed out")
 
 // A program that hears of state changes on a channel closes that channel
 // only once Done is closed: Close returns without waiting for a callback

@@ -2,8 +2,6 @@ package reconnect
 
 import (
 	"context"
-	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
@@ -14,8 +12,9 @@ const (
 	DefaultInitialDelay   = 500 * time.Millisecond
 	DefaultMaxDelay       = 30 * time.Second
 	DefaultMultiplier     = 2
-	DefaultJitter         = 0.5
 	DefaultStableAfter    = 5 * time.Second
+	DefaultRestartWindow  = time.Second
+	DefaultTryAgainDelay  = 5 * time.Second
 	DefaultSendQueueLimit = 1 << 20
 	DefaultReadAhead      = 64 << 10
 )
@@ -30,26 +29,29 @@ const msgOverhead = 32
 //
 // # Callbacks
 //
-// The funcs a program gives here (OnState, OnConnect, Final, Backoff,
-// Heartbeat.Ping and Heartbeat.IsPong), and those of Conn.OnDisconnect,
+// The funcs a program gives here (OnState, Endpoint, OnConnect, Final,
+// Backoff, Heartbeat.Ping and Heartbeat.IsPong), and those of
+// Conn.OnDisconnect,
 // run on the Conn's own goroutines, one at a time on each: the heartbeat's
 // on the reading goroutine (one connection's after the last one's, never
 // both at once), the others on the goroutine that dials, but OnState's
 // Closed, which runs last, alone, on whichever returns last. They may
 // call any method of the Conn: nothing deadlocks, and each call does what
 // it would anywhere else.
-//   - Write queues while no connection is open (OnConnect, Final, Backoff,
-//     OnDisconnect, OnState of Connecting and Waiting); from OnState of
-//     Connected, Ping and IsPong it sends, after the queue. Give it a ctx
-//     with a deadline, as anywhere: a server that stops reading holds a
-//     Write, and the callback with it.
+//   - Write queues while no connection is open (Endpoint, OnConnect,
+//     Final, Backoff, OnDisconnect, OnState of Connecting and Waiting);
+//     from OnState of Connected, Ping and IsPong it sends, after the
+//     queue. Give it a ctx with a deadline, as anywhere: a server that
+//     stops reading holds a Write, and the callback with it. (Send with
+//     Await from the dialling goroutine's callbacks waits until its ctx:
+//     the connection it waits for is dialled once the callback returns.)
 //   - Read returns a message already received, or waits for one with its
 //     ctx; from Ping and IsPong (the reading goroutine) no new one comes
 //     while it waits.
-//   - State and Subprotocol say where the Conn is: Waiting as soon as a
-//     connection is lost, so in OnDisconnect, Final and Backoff; "" while
-//     no connection is open (the connection OnConnect is given has its
-//     own).
+//   - State, Subprotocol and Current say where the Conn is: Waiting as
+//     soon as a connection is lost, so in OnDisconnect, Final and Backoff;
+//     "" and nil while no connection is open (the connection OnConnect is
+//     given has its own).
 //   - Close and CloseNow close the Conn and return: they do not wait for
 //     the goroutine of the callback that called them (see Conn.Close),
 //     and the Conn's goroutines end once it returns. No callback starts
@@ -63,43 +65,79 @@ const msgOverhead = 32
 // A callback must not block for long: redialling, or reading, waits for
 // it.
 type Options struct {
-	// Dial is what each connection is dialled with.
+	// Dial is what each connection is dialled with, unless Endpoint says
+	// otherwise.
 	Dial client.Options
 
+	// Endpoint, if set, is called before every dial, the first included,
+	// for the URL and the client.Options of that dial: nil Options mean
+	// Dial. It is where a fresh credential comes from (a page can send
+	// one only in the URL, or in a first message: see OnConnect), so that
+	// a redial an hour later does not present a token that has expired.
+	// The URL given to Dial or New then names the Conn only until the
+	// first call. Its ctx ends with Dial.HandshakeTimeout or Close. An
+	// error fails the attempt as a failed dial does (counted, given to
+	// Final, waited out under the backoff); an error wrapped by Permanent
+	// ends the Conn (ErrGaveUp), whatever Final says.
+	Endpoint func(ctx context.Context) (url string, dial *client.Options, err error)
+
 	// Backoff says how long to wait before each redial; nil means
-	// Exponential{} (500 ms, doubling, up to 30 s, with jitter). A
-	// refusal's Retry-After (natively: browsers hide it) is waited out when
-	// it is longer, up to the backoff's cap: Exponential's Max (whether
-	// the Backoff is an Exponential or a pointer to one), or
-	// DefaultMaxDelay (30 s) for any other Backoff. So a server that says
-	// "retry after a century" is asked again after the cap, not never.
+	// Exponential{} (500 ms, doubling, up to 30 s, with full jitter).
+	// When the server says when to come back (a refusal's Retry-After,
+	// natively: browsers hide it; retry-after=N in a close's reason; 1013,
+	// try again later), that is waited out when it is longer, up to the
+	// backoff's cap: Exponential's Max (whether the Backoff is an
+	// Exponential or a pointer to one), or DefaultMaxDelay (30 s) for any
+	// other Backoff. So a server that says "retry after a century" is
+	// asked again after the cap, not never. See DefaultFinal.
 	Backoff Backoff
 
 	// GiveUpAfter is how many failures in a row end the Conn (with
 	// ErrGaveUp); 0 means it never gives up on its own. A failure is a
-	// dial that fails, or a connection lost less than StableAfter after it
-	// opened.
+	// dial that fails, or the loss of a connection that was not yet
+	// stable: lost less than StableAfter after it opened, and before the
+	// program called Conn.Ready on it.
 	GiveUpAfter int
 
+	// MaxElapsed bounds the time spent trying: when the failures in a row
+	// began more than MaxElapsed before the next dial would start, the
+	// Conn gives up (ErrGaveUp) instead of waiting for it. 0 means no
+	// bound. The clock starts at the first failure after a stable
+	// connection (or at New or Dial), and starts again with the count.
+	MaxElapsed time.Duration
+
+	// RestartWindow is how long redials are spread over after the server
+	// closed the connection saying it goes away (1001) or restarts
+	// (1012): each Conn waits a random time from 0 to RestartWindow, so
+	// that a server's clients do not all come back at the same moment.
+	// Such a close is not a failure, however young the connection: the
+	// failures in a row start again from zero. 0 means 1 s; a negative
+	// value, no wait. A retry-after=N in the close's reason is honoured
+	// (see DefaultFinal).
+	RestartWindow time.Duration
+
 	// StableAfter is how long a connection must stay open for the count
-	// of failures to start again from zero when it is lost; 0 means 5 s.
-	// A server that accepts and then at once drops every connection is
-	// thus redialled with a growing delay, not in a tight loop.
+	// of failures to start again from zero when it is lost; 0 means 5 s,
+	// a negative value never (only Conn.Ready then says a connection is
+	// stable). A server that accepts and then at once drops every
+	// connection is thus redialled with a growing delay, not in a tight
+	// loop.
 	StableAfter time.Duration
 
 	// Final reports whether a failure is final: the Conn then stops
 	// redialling and ends with ErrGaveUp. nil means DefaultFinal. An
-	// error of client.Dial that is not a *client.DialError (a malformed
-	// URL, Options the platform does not support) is final whatever Final
-	// says: no redial can mend it. The Conn's error is then that error as
+	// error wrapped by Permanent is final whatever Final says, and so is
+	// an error of client.Dial that is not a *client.DialError (a malformed
+	// URL, Options the platform does not support): no redial can mend it. The Conn's error is then that error as
 	// client.Dial gave it, with ErrGaveUp and net.ErrClosed in its chain.
 	Final func(err error) bool
 
 	// OnConnect, if set, runs on each new connection before anything else
 	// is sent or read on it: to log in, or to subscribe again. It may
 	// read and write c; Read and Write of the Conn wait (queue) meanwhile.
-	// An error fails the attempt (counted, and given to Final). Its ctx
-	// ends with Dial.HandshakeTimeout or Close.
+	// An error fails the attempt (counted, and given to Final; one
+	// wrapped by Permanent is final). Its ctx ends with
+	// Dial.HandshakeTimeout or Close.
 	OnConnect func(ctx context.Context, c *client.Conn) error
 
 	// ReadAhead bounds, in bytes, the memory of the received messages the
@@ -122,8 +160,14 @@ type Options struct {
 	// its bookkeeping); past it Write fails with ErrSendQueueFull. 0 means
 	// 1 MiB; a negative value means no queue: Write fails at once while
 	// disconnected. (The browser's receive queue is another, bounded by
-	// Dial.ReceiveQueueLimit.)
+	// Dial.ReceiveQueueLimit.) Conn.Queued says what it holds, and
+	// Conn.DiscardQueue empties it.
 	SendQueueLimit int64
+
+	// SendQueueCount bounds the send queue by its number of messages as
+	// well; past it Write fails with ErrSendQueueFull. 0 means no bound
+	// but SendQueueLimit's.
+	SendQueueCount int
 
 	// Heartbeat, if set, finds connections that died without a word: see
 	// Heartbeat. nil means none (the operating system or the browser may
@@ -149,14 +193,24 @@ type Options struct {
 // both platforms: browsers give pages no WebSocket ping, so it is built
 // from messages. When no message has arrived for Interval, Ping (if set)
 // is sent; if still nothing has arrived Timeout later, the connection is
-// closed as dead (ErrHeartbeatTimeout) and a new one dialled.
+// closed as dead (ErrHeartbeatTimeout) and a new one dialled. Each round
+// trip, from Ping to the message IsPong accepts, is measured: Conn.RTT.
+//
+// Each wait is armed afresh when a message arrives or a ping goes out,
+// never counted in timer ticks: in a page whose timers the browser
+// throttles (a hidden tab's fire at most once a second, and after five
+// minutes once a minute), the ping goes out late and the verdict comes
+// late, never sooner, while the answer, an event, is not throttled; so a
+// hidden tab does not take a healthy connection for dead.
 //
 // While received messages fill Options.ReadAhead, the Conn reads nothing,
 // and the heartbeat pauses until Read makes room.
 //
-// Natively, the ping frames of RFC 6455 are not used, so that a program
-// behaves the same in a page: the server must answer Ping with a message,
-// or send something at least every Interval+Timeout on its own.
+// Natively, Frames sends RFC 6455 ping frames instead of Ping, for a
+// server that answers pings (as every WebSocket server does) but has no
+// message for it. Without Frames, and always in the browser, the server
+// must answer Ping with a message, or send something at least every
+// Interval+Timeout on its own.
 type Heartbeat struct {
 	// Interval is the silence after which Ping is sent. It must be > 0.
 	Interval time.Duration
@@ -167,133 +221,37 @@ type Heartbeat struct {
 	Ping func() (client.MessageType, []byte)
 	// IsPong reports whether a message answers Ping. Such messages keep
 	// the connection alive but Read does not return them. nil means
-	// every message is returned.
+	// every message is returned (and no round trip is measured).
 	IsPong func(typ client.MessageType, p []byte) bool
+	// Frames, natively, sends a ping frame (client.Conn.Ping) after
+	// Interval of silence instead of Ping, and takes its pong as the
+	// answer; the pong must come within Timeout. Browsers let a page send
+	// no ping frame: there Frames is ignored, and Ping and IsPong are
+	// used.
+	Frames bool
 }
 
-// Backoff says how long to wait before the next dial.
-type Backoff interface {
-	// Delay returns the wait before the next dial after failures failures
-	// in a row (failures >= 1: Options.GiveUpAfter says what counts). A
-	// negative Delay ends the Conn with ErrGaveUp.
-	Delay(failures int) time.Duration
-}
-
-// Exponential is the default Backoff: Initial, then Multiplier times the
-// previous delay, up to Max, each delay drawn at random from its last
-// Jitter fraction (with Jitter 0.5, between half of it and all of it), so
-// that clients dropped together do not come back together. The zero
-// value means the defaults; it holds no state, so one value may serve
-// any number of Conns.
-type Exponential struct {
-	// Initial is the delay after the first failure; 0 means 500 ms.
-	Initial time.Duration
-	// Max caps the delay; 0 means 30 s.
-	Max time.Duration
-	// Multiplier is the growth from one delay to the next; values below
-	// 1 (0 included) mean 2.
-	Multiplier float64
-	// Jitter is the fraction of each delay that is random, from 0 to 1;
-	// 0 means 0.5, a negative value means none.
-	Jitter float64
-}
-
-// Delay returns the delay after failures failures in a row.
-func (e Exponential) Delay(failures int) time.Duration {
-	initial, maxDelay, mult, jitter := e.Initial, e.Max, e.Multiplier, e.Jitter
-	if initial <= 0 {
-		initial = DefaultInitialDelay
-	}
-	if maxDelay <= 0 {
-		maxDelay = DefaultMaxDelay
-	}
-	if mult < 1 {
-		mult = DefaultMultiplier
-	}
-	switch {
-	case jitter == 0:
-		jitter = DefaultJitter
-	case jitter < 0:
-		jitter = 0
-	case jitter > 1:
-		jitter = 1
-	}
-	d := float64(initial)
-	for i := 1; i < failures && d < float64(maxDelay); i++ {
-		d *= mult
-	}
-	d = min(d, float64(maxDelay))
-	return time.Duration(d * (1 - jitter*rand.Float64()))
-}
-
-// Constant is a Backoff that waits the same time after every failure.
-type Constant time.Duration
-
-// Delay returns c.
-func (c Constant) Delay(int) time.Duration { return time.Duration(c) }
-
-// DefaultFinal is the Final of Options that leave it nil. These
-// failures are final, since dialling again would meet them again:
-//   - a handshake refused with an HTTP 4xx status other than 408 and 429,
-//     or redirected (natively only: browsers hide the status, so there
-//     refusals are retried like a server that is down, and GiveUpAfter
-//     is what bounds them);
-//   - a close by the server with 1002 (protocol error), 1003 (unsupported
-//     data), 1007 (invalid data), 1008 (policy violation), 1009 (message
-//     too big) or 1010 (mandatory extension);
-//   - a received message over the read limit (client.ErrMessageTooBig).
-//
-// Everything else is retried: network errors, 5xx, 408 and 429 (after
-// their Retry-After, if longer than the backoff, up to its cap: see
-// Options.Backoff), closes with 1000,
-// 1001, 1006, 1011-1015 and 3000-4999, ErrHeartbeatTimeout.
-func DefaultFinal(err error) bool {
-	if de, ok := errors.AsType[*client.DialError](err); ok {
-		s := de.StatusCode
-		return s >= 300 && s < 500 && s != 408 && s != 429
-	}
-	if errors.Is(err, client.ErrMessageTooBig) {
-		return true
-	}
-	if ce, ok := errors.AsType[*client.CloseError](err); ok {
-		switch ce.Code {
-		case client.StatusProtocolError, client.StatusUnsupportedData,
-			client.StatusInvalidFramePayloadData, client.StatusPolicyViolation,
-			client.StatusMessageTooBig, client.StatusMandatoryExtension:
-			return true
-		}
-	}
-	return false
-}
-
-// retryAfter returns the Retry-After of a refused handshake in err's
-// chain, 0 if none.
-func retryAfter(err error) time.Duration {
-	if de, ok := errors.AsType[*client.DialError](err); ok {
-		return de.RetryAfter
-	}
-	return 0
-}
-
-// retryCap is the longest a Retry-After is waited out with b: see
-// Options.Backoff. (A type switch, not an interface a Backoff could
-// implement to say its cap: asserting one cost 1.7 KB of wasm, about
-// 0.5 KB gzipped.)
-func retryCap(b Backoff) time.Duration {
-	var e Exponential
-	switch b := b.(type) {
-	case Exponential:
-		e = b
-	case *Exponential:
-		if b != nil {
-			e = *b
-		}
-	}
-	if e.Max > 0 {
-		return e.Max
-	}
-	return DefaultMaxDelay
-}
+const (
+	// FullJitter, the zero value: at random from 0 to d, as in AWS's
+	// analysis ("Exponential Backoff and Jitter"), which finds it spreads
+	// clients dropped together the best of the schemes it compares. A
+	// Conn goes one step further: the delays of its failures in a row
+	// are windows laid end to end (the k-th begins when the one before
+	// ends, and lasts d), and it dials at the same random point of each
+	// (drawn at the first failure), so that a herd of Conns dropped
+	// together dials at an even rate through every window, whatever its
+	// size, instead of bunching early in each. (A dial that ends past
+	// its window's point, or a wait the server asked for, moves the
+	// windows that follow to begin then.) Measured: docs/benchmarks.md,
+	// the herd.
+	FullJitter Jitter = iota
+	// EqualJitter: at random from d/2 to d. Fewer dials than FullJitter,
+	// in a wave half as wide.
+	EqualJitter
+	// NoJitter: d itself. Every client dropped at the same moment dials
+	// at the same moments: for tests, and for a single client.
+	NoJitter
+)
 
 // withDefaults returns o with its defaults filled in.
 func (o *Options) withDefaults() Options {
@@ -304,9 +262,13 @@ func (o *Options) withDefaults() Options {
 	if r.Backoff == nil {
 		r.Backoff = Exponential{}
 	}
-	if r.StableAfter <= 0 {
+	if r.StableAfter == 0 {
 		r.StableAfter = DefaultStableAfter
 	}
+	if r.RestartWindow == 0 {
+		r.RestartWindow = DefaultRestartWindow
+	}
+	r.RestartWindow = max(r.RestartWindow, 0)
 	if r.Final == nil {
 		r.Final = DefaultFinal
 	}

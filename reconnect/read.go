@@ -3,10 +3,62 @@ package reconnect
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 
 	"github.com/duplex-go/duplex/client"
 )
+
+// Read returns the next message, of whichever connection is open, or of
+// one lost since (its messages come first). It waits across redials; it
+// returns ctx.Err() when ctx ends (the Conn stays usable), and an error
+// wrapping ErrGaveUp or net.ErrClosed when the Conn has ended: after
+// Close at once, after giving up once the messages that came before are
+// read.
+func (c *Conn) Read(ctx context.Context) (client.MessageType, []byte, error) {
+	for {
+		if c.isClosing() {
+			return 0, nil, c.ended("read")
+		}
+		if m, ok := c.in.pop(); ok {
+			return m.typ, m.p, nil
+		}
+		select {
+		case <-c.in.avail:
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-c.ctx.Done():
+			if m, ok := c.in.pop(); ok && !c.isClosing() {
+				return m.typ, m.p, nil
+			}
+			return 0, nil, c.ended("read")
+		}
+	}
+}
+
+// Reader is Read with the message's body as an io.Reader, for code
+// written for client.Conn's Reader. The Conn has received the message
+// whole: reading the body never waits.
+func (c *Conn) Reader(ctx context.Context) (client.MessageType, io.Reader, error) {
+	typ, p, err := c.Read(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	return typ, &bodyReader{p}, nil
+}
+
+// bodyReader reads a message's body. (Not bytes.Reader: package bytes
+// would bring package unicode's tables to every page, some 3 KB.)
+type bodyReader struct{ p []byte }
+
+func (r *bodyReader) Read(b []byte) (int, error) {
+	if len(r.p) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, r.p)
+	r.p = r.p[n:]
+	return n, nil
+}
 
 // inbox holds the messages received and not yet read, oldest first. The
 // reading goroutine of the open connection fills it while it holds less
@@ -76,16 +128,17 @@ func (b *inbox) pop() (message, bool) {
 }
 
 // waitRoom waits until b holds less than limit bytes; it reports false
-// if ctx ended or dead was closed first. full, if not nil, is told when it
-// starts waiting.
-func (b *inbox) waitRoom(ctx context.Context, dead <-chan struct{}, limit int64, full func(held int)) bool {
+// if ctx ended or dead was closed first, and whether it had to wait.
+// full, if not nil, is told when it starts waiting.
+func (b *inbox) waitRoom(ctx context.Context, dead <-chan struct{}, limit int64, full func(held int)) (ok, waited bool) {
 	for {
 		b.mu.Lock()
 		ok, held := b.bytes < limit, len(b.msgs)-b.head
 		b.mu.Unlock()
 		if ok {
-			return true
+			return true, waited
 		}
+		waited = true
 		if full != nil {
 			full(held)
 			full = nil
@@ -95,20 +148,20 @@ func (b *inbox) waitRoom(ctx context.Context, dead <-chan struct{}, limit int64,
 			select {
 			case <-dead: // the room is not for a dead link: pass it on
 				signal(b.room)
-				return false
+				return false, waited
 			default:
 			}
 		case <-ctx.Done():
-			return false
+			return false, waited
 		case <-dead:
-			return false
+			return false, waited
 		}
 	}
 }
 
 // read reads l until it fails, putting messages in the inbox, and runs
-// the heartbeat. While the inbox is full it does not read: the server's
-// messages wait in the network, and the heartbeat pauses.
+// the heartbeat (beat). While the inbox is full it does not read: the
+// server's messages wait in the network, and the heartbeat pauses.
 //
 // It starts once prev, the reading goroutine of the last connection, has
 // returned: so the messages of one connection come after the last one's,
@@ -118,7 +171,6 @@ func (b *inbox) waitRoom(ctx context.Context, dead <-chan struct{}, limit int64,
 // room; it may still be in IsPong or Ping.
 func (c *Conn) read(l *link, prev <-chan struct{}) {
 	defer c.exit(&l.reader)
-	hb := c.o.Heartbeat
 	var full func(int)
 	if h := c.o.hooks; h != nil {
 		full = h.ReadAheadFull
@@ -133,67 +185,51 @@ func (c *Conn) read(l *link, prev <-chan struct{}) {
 			return
 		}
 	}
-	pinged := false
+	var b *beat
+	if hb := c.o.Heartbeat; hb != nil {
+		b = &beat{c: c, l: l, hb: hb, frames: hb.Frames}
+		b.repoke()
+		defer b.end()
+	}
 	for {
 		// A link found dead meanwhile (by a Write, say) has nothing more
 		// to read: its goroutine returns, and does not compete with the
 		// next link's for the room Read makes.
-		if !c.in.waitRoom(c.ctx, l.dead, c.o.ReadAhead, full) {
+		ok, waited := c.in.waitRoom(c.ctx, l.dead, c.o.ReadAhead, full)
+		if !ok {
 			return
 		}
 		ctx, cancel := c.ctx, context.CancelFunc(nil)
-		if hb != nil {
-			wait := hb.Interval
-			if pinged {
-				wait = hb.Timeout
+		if b != nil {
+			if waited {
+				b.pause()
 			}
-			ctx, cancel = context.WithTimeout(c.ctx, wait)
+			ctx, cancel = b.arm()
 		}
 		typ, p, err := l.cc.Read(ctx)
-		// Silence, not a failure: the Read's own deadline passed.
-		silent := err != nil && hb != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil
+		// Silence, not a failure: the Read's own ctx ended.
+		silent := err != nil && cancel != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
 		if cancel != nil {
 			cancel()
 		}
 		if err != nil {
-			if c.ctx.Err() != nil {
+			switch {
+			case c.ctx.Err() != nil:
 				return
-			}
-			if silent {
-				if pinged {
-					c.drop(l, heartbeatFailure(hb.Interval+hb.Timeout))
+			case silent:
+				if !b.silence() {
 					return
-				}
-				pinged = true
-				if hb.Ping != nil {
-					var typ client.MessageType
-					var p []byte
-					if !c.enter(&l.reader) {
-						return
-					}
-					typ, p = hb.Ping()
-					c.leave(&l.reader)
-					wctx, cancel := context.WithTimeout(c.ctx, hb.Timeout)
-					err := l.cc.Write(wctx, typ, p)
-					cancel()
-					if err != nil && c.ctx.Err() == nil {
-						c.drop(l, pingFailure(err))
-						return
-					}
 				}
 				continue
 			}
 			c.drop(l, err)
 			return
 		}
-		pinged = false
-		if hb != nil && hb.IsPong != nil {
-			var pong bool
-			if !c.enter(&l.reader) {
+		if b != nil {
+			pong, ok := b.got(typ, p)
+			if !ok {
 				return
 			}
-			pong = hb.IsPong(typ, p)
-			c.leave(&l.reader)
 			if pong {
 				continue
 			}

@@ -28,7 +28,8 @@ func TestRetryAfter(t *testing.T) {
 		&reconnect.Options{Backoff: fast, GiveUpAfter: 2, OnState: rec.on})
 	require.ErrorIs(t, err, reconnect.ErrGaveUp)
 	e := rec.wait(t, reconnect.Waiting)
-	assert.Equal(t, time.Second, e.Delay)
+	assert.GreaterOrEqual(t, e.Delay, time.Second, "at least the Retry-After")
+	assert.Less(t, e.Delay, 1500*time.Millisecond, "spread over half of it again")
 }
 
 // TestRetryAfterCapped: a Retry-After is waited out only up to the
@@ -50,7 +51,7 @@ func TestRetryAfterCapped(t *testing.T) {
 		{"*Exponential", "99999999999999999999", &capped, 2 * time.Second},
 		{"default Exponential", "99999999999999999999", nil, reconnect.DefaultMaxDelay},
 		{"Backoff with no cap", "Fri, 31 Dec 9999 23:59:59 GMT", fast, reconnect.DefaultMaxDelay},
-		{"under the cap", "1", capped, time.Second},
+		{"under the cap", "1", capped, time.Second}, // to 1.5 s: spread
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -66,6 +67,11 @@ func TestRetryAfterCapped(t *testing.T) {
 			e := rec.wait(t, reconnect.Waiting)
 			cancel() // no need to wait it out
 			require.ErrorIs(t, <-errc, context.Canceled)
+			if tt.want < 2*time.Second {
+				assert.GreaterOrEqual(t, e.Delay, tt.want, "the wait before the next dial")
+				assert.Less(t, e.Delay, tt.want*3/2, "the wait before the next dial")
+				return
+			}
 			assert.Equal(t, tt.want, e.Delay, "the wait before the next dial")
 		})
 	}

@@ -156,7 +156,7 @@ func TestServerClose(t *testing.T) {
 		{client.StatusProtocolError, true},
 		{client.StatusUnsupportedData, true},
 		{client.StatusPolicyViolation, true},
-		{client.StatusMessageTooBig, true},
+		{client.StatusMessageTooBig, false}, // one message: TestTooBigIsNotFinal
 	} {
 		t.Run(strconv.Itoa(int(tt.code)), func(t *testing.T) {
 			t.Parallel()
@@ -166,6 +166,9 @@ func TestServerClose(t *testing.T) {
 			if !tt.final {
 				e := rec.wait(t, reconnect.Waiting)
 				assert.Equal(t, tt.code, client.CloseStatus(e.Err), "the loss: %v", e.Err)
+				if tt.code == client.StatusTryAgainLater {
+					return // it waits at least 5 s: TestCloseHints
+				}
 				rec.wait(t, reconnect.Connected)
 				echo(t, c, "again")
 				return
@@ -561,22 +564,66 @@ func TestEachConnection(t *testing.T) {
 
 func TestExponential(t *testing.T) {
 	t.Parallel()
-	e := reconnect.Exponential{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: -1}
-	var got []time.Duration
-	for n := 1; n <= 6; n++ {
-		got = append(got, e.Delay(n))
-	}
 	ms := time.Millisecond
-	assert.Equal(t, []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, time.Second}, got)
+	delays := func(e reconnect.Exponential) []time.Duration {
+		var got []time.Duration
+		for n := 1; n <= 6; n++ {
+			got = append(got, e.Delay(n))
+		}
+		return got
+	}
+	e := reconnect.Exponential{Initial: 100 * ms, Max: time.Second, Multiplier: 2, Jitter: reconnect.NoJitter}
+	assert.Equal(t, []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, time.Second}, delays(e))
+	e.Multiplier = 0 // the default, 2
+	assert.Equal(t, []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, time.Second}, delays(e), "Multiplier 0")
+	e.Multiplier = 0.5 // below 1: no growth
+	assert.Equal(t, []time.Duration{100 * ms, 100 * ms, 100 * ms, 100 * ms, 100 * ms, 100 * ms}, delays(e), "Multiplier 0.5")
+	assert.Equal(t, 100*ms, e.Delay(1<<40), "many failures, no growth: no loop either")
+	defaults := reconnect.Exponential{Jitter: reconnect.NoJitter}
+	assert.Equal(t, reconnect.DefaultInitialDelay, defaults.Delay(1))
+	assert.Equal(t, reconnect.DefaultMaxDelay, defaults.Delay(50))
 
-	var zero reconnect.Exponential // the defaults, with jitter 0.5
+	var zero reconnect.Exponential // the defaults, with full jitter
 	for range 100 {
 		d := zero.Delay(1)
-		require.GreaterOrEqual(t, d, reconnect.DefaultInitialDelay/2)
+		require.GreaterOrEqual(t, d, time.Duration(0))
 		require.LessOrEqual(t, d, reconnect.DefaultInitialDelay)
 		d = zero.Delay(50)
-		require.GreaterOrEqual(t, d, reconnect.DefaultMaxDelay/2)
+		require.GreaterOrEqual(t, d, time.Duration(0))
 		require.LessOrEqual(t, d, reconnect.DefaultMaxDelay)
+	}
+}
+
+// TestJitterSpread: FullJitter, the default, draws delays across all of
+// [0, d]; EqualJitter across [d/2, d]. 2,000 draws each: the chance that
+// a right draw lands outside the bounds checked here is below 1e-40.
+func TestJitterSpread(t *testing.T) {
+	t.Parallel()
+	const n = 2000
+	d := time.Second
+	for _, tt := range []struct {
+		jitter         reconnect.Jitter
+		lo, hi         time.Duration // every draw within
+		minBelow       time.Duration // the smallest draw below
+		maxAbove       time.Duration // the largest above
+		meanLo, meanHi time.Duration
+	}{
+		{reconnect.FullJitter, 0, d, d / 20, d - d/20, 45 * d / 100, 55 * d / 100},
+		{reconnect.EqualJitter, d / 2, d, d/2 + d/40, d - d/40, 72 * d / 100, 78 * d / 100},
+	} {
+		e := reconnect.Exponential{Initial: d, Max: d, Jitter: tt.jitter}
+		lo, hi, sum := time.Duration(1<<62), time.Duration(0), time.Duration(0)
+		for range n {
+			x := e.Delay(1)
+			require.GreaterOrEqual(t, x, tt.lo, "jitter %d", tt.jitter)
+			require.LessOrEqual(t, x, tt.hi, "jitter %d", tt.jitter)
+			lo, hi, sum = min(lo, x), max(hi, x), sum+x
+		}
+		mean := sum / n
+		t.Logf("jitter %d: %d draws of %v: from %v to %v, mean %v", tt.jitter, n, d, lo, hi, mean)
+		assert.Less(t, lo, tt.minBelow, "the smallest of jitter %d", tt.jitter)
+		assert.Greater(t, hi, tt.maxAbove, "the largest of jitter %d", tt.jitter)
+		assert.True(t, tt.meanLo < mean && mean < tt.meanHi, "jitter %d: mean %v, want %v to %v", tt.jitter, mean, tt.meanLo, tt.meanHi)
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
 	"github.com/duplex-go/duplex/internal/errs"
+	"github.com/duplex-go/duplex/internal/redact"
 )
 
 // A Conn runs on goroutines of its own besides its users': run, which
@@ -18,7 +20,6 @@ import (
 // waiting for, so a callback may call any method of the Conn (see
 // enter). The last of them to return tells OnState the Conn is Closed
 // (exit).
-
 // run dials, serves each connection until it is lost, and dials again,
 // until the Conn is closed or gives up.
 func (c *Conn) run(stopOnline func()) {
@@ -62,29 +63,44 @@ func (c *Conn) exit(t *task) {
 func (c *Conn) loop() Event {
 	closed := Event{State: Closed}
 	failures := 0
+	var since time.Time    // when the failures in a row began
+	var spread spread      // the windows of FullJitter
 	var last error         // the last failure
 	var prev chan struct{} // the done of the last connection's reader
+	restart := false       // the server closed the last connection to restart
+	bfcache := false       // the last connection was closed for the back/forward cache
 	for {
-		if failures > 0 {
+		if (failures > 0 || restart) && !bfcache {
 			var d time.Duration
-			if !c.enter(&c.dialer) {
-				return closed
+			if restart {
+				// Not a failure: redial soon, but not all at once.
+				d = time.Duration(rand.Float64() * float64(c.o.RestartWindow))
+			} else if e, ok := exponential(c.o.Backoff); ok && e.Jitter == FullJitter {
+				d = spread.wait(e, failures, time.Since(since))
+			} else {
+				if !c.enter(&c.dialer) {
+					return closed
+				}
+				d = c.o.Backoff.Delay(failures)
+				c.leave(&c.dialer)
+				if d < 0 {
+					return c.giveUp(&gaveUp{failures: failures, last: last})
+				}
 			}
-			d = c.o.Backoff.Delay(failures)
-			c.leave(&c.dialer)
-			if d < 0 {
-				return c.giveUp(last, failures, false)
+			if h := hint(last); h > 0 {
+				// At least what the server asked for, spread over half of
+				// it again, up to the backoff's cap.
+				d = max(d, time.Duration(min(float64(h)*(1+rand.Float64()/2), float64(retryCap(c.o.Backoff)))))
 			}
-			d = max(d, min(retryAfter(last), retryCap(c.o.Backoff)))
+			if m := c.o.MaxElapsed; m > 0 && failures > 0 && time.Since(since)+d > m {
+				return c.giveUp(&gaveUp{failures: failures, last: last, over: m})
+			}
 			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Delay: d}) || !c.sleep(d) {
 				return closed
 			}
 		}
-		if c.offline != nil && c.offline() {
-			// A dial now would fail, and count: wait for the network.
-			if !c.announce(Event{State: Waiting, Failures: failures, Err: last, Offline: true}) || !c.waitOnline() {
-				return closed
-			}
+		if !c.waitPage(failures, last) {
+			return closed
 		}
 		if !c.announce(Event{State: Connecting, Failures: failures, Err: last}) {
 			return closed
@@ -97,24 +113,38 @@ func (c *Conn) loop() Event {
 			if err == nil { // closed
 				return closed
 			}
-			if time.Since(opened) >= c.o.StableAfter {
+			c.mu.Lock()
+			ready := l.ready
+			c.mu.Unlock()
+			if ready || c.o.StableAfter > 0 && time.Since(opened) >= c.o.StableAfter {
 				failures = 0
 			}
 		} else if c.isClosing() {
 			return closed
 		}
-		failures++
+		bfcache = err == errPageHidden
+		restart = l != nil && restarting(err)
+		switch {
+		case bfcache: // not a failure, nor the server's doing
+		case restart:
+			failures = 0 // whatever the connection's age
+		default:
+			if failures++; failures == 1 {
+				since, spread.phase = time.Now(), rand.Float64()
+			}
+		}
 		last = err
 		c.failed(err)
+		if l != nil && !c.notifyLost(err) { // a connection lost
+			return closed
+		}
 		switch {
-		case l != nil: // a connection lost
-			if !c.notifyLost(err) {
-				return closed
-			}
-		case !mendable(err):
+		case bfcache:
+			continue
+		case l == nil && !mendable(err):
 			// A malformed URL, Options the platform cannot do: no redial
 			// mends them, whatever Final says.
-			return c.giveUp(err, failures, true)
+			return c.giveUp(&gaveUp{failures: failures, last: err, asIs: true})
 		}
 		if e, stop := c.stop(err, failures); stop {
 			return e
@@ -124,16 +154,19 @@ func (c *Conn) loop() Event {
 
 // stop reports whether the Conn stops after err, the last of failures
 // failures in a row: because it is closing, or because err is final
-// (Options.Final) or the GiveUpAfter-th; e is then the Closed event.
+// (Permanent, Options.Final) or the GiveUpAfter-th; e is then the Closed
+// event.
 func (c *Conn) stop(err error, failures int) (e Event, stop bool) {
-	var final bool
-	if !c.enter(&c.dialer) {
-		return Event{State: Closed}, true
+	_, final := errors.AsType[*permanent](err)
+	if !final {
+		if !c.enter(&c.dialer) {
+			return Event{State: Closed}, true
+		}
+		final = c.o.Final(err)
+		c.leave(&c.dialer)
 	}
-	final = c.o.Final(err)
-	c.leave(&c.dialer)
 	if final || c.o.GiveUpAfter > 0 && failures >= c.o.GiveUpAfter {
-		return c.giveUp(err, failures, false), true
+		return c.giveUp(&gaveUp{failures: failures, last: err}), true
 	}
 	return Event{}, false
 }
@@ -151,17 +184,55 @@ func mendable(err error) bool {
 	return ok
 }
 
-// dial makes one connection, with OnConnect run on it.
+// attemptCtx returns the ctx of Endpoint and OnConnect: it ends with
+// Options.Dial.HandshakeTimeout or the Conn.
+func (c *Conn) attemptCtx() (context.Context, context.CancelFunc) {
+	if t := c.o.Dial.HandshakeTimeout; t >= 0 {
+		return context.WithTimeout(c.ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
+	}
+	return context.WithCancel(c.ctx)
+}
+
+// dial makes one connection, with Endpoint asked first and OnConnect run
+// on it.
 func (c *Conn) dial() (*link, error) {
-	cc, err := client.Dial(c.ctx, c.url, &c.o.Dial)
+	c.mu.Lock()
+	url := c.url
+	c.mu.Unlock()
+	opts := &c.o.Dial
+	if ep := c.o.Endpoint; ep != nil {
+		ctx, cancel := c.attemptCtx()
+		if !c.enter(&c.dialer) {
+			cancel()
+			return nil, errs.ErrClosed
+		}
+		u, o, err := ep(ctx)
+		c.leave(&c.dialer)
+		cancel()
+		if err != nil {
+			return nil, endpointFailure(err)
+		}
+		url = u
+		if o != nil {
+			opts = o
+		}
+		shown := redact.URL(u)
+		c.mu.Lock()
+		c.url, c.shown = u, shown
+		c.mu.Unlock()
+	}
+	cc, err := client.Dial(c.ctx, url, opts)
 	if err != nil {
 		return nil, err
 	}
+	c.limit(cc)
+	if c.isSuspended() {
+		// Dialled as the page went into the back/forward cache.
+		pageHidden(cc)
+		return nil, errPageHidden
+	}
 	if c.o.OnConnect != nil {
-		ctx, cancel := c.ctx, context.CancelFunc(func() {})
-		if t := c.o.Dial.HandshakeTimeout; t >= 0 {
-			ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, client.DefaultHandshakeTimeout))
-		}
+		ctx, cancel := c.attemptCtx()
 		if !c.enter(&c.dialer) {
 			cancel()
 			cc.CloseNow()
@@ -194,10 +265,20 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 		l.cc.CloseNow()
 		return nil
 	}
+	if c.suspended {
+		// The page went into the back/forward cache while l was dialled
+		// (in OnConnect, say): closed as pageHide closes the open one.
+		c.mu.Unlock()
+		pageHidden(l.cc)
+		close(l.reader.done) // it never ran
+		return errPageHidden
+	}
 	c.cur, c.flushing = l, true
+	c.rtt, c.srtt = 0, 0
 	c.state = Connected                  // before Dial returns: see State
 	c.tasks = append(c.tasks, &l.reader) // before a Close can look
 	c.mu.Unlock()
+	c.limit(l.cc) // again: a SetReadLimit may have come while l was dialled
 	c.upOnce.Do(func() { close(c.up) })
 	go c.read(l, prev)
 	// The queue first, then OnState: a Write from OnState goes after the
@@ -220,7 +301,10 @@ func (c *Conn) serve(l *link, prev <-chan struct{}) error {
 // drop ends l, which failed with err: Write queues from now on, and
 // serve learns why. Only the first drop of l counts, and none once the
 // Conn is closing.
-func (c *Conn) drop(l *link, err error) {
+func (c *Conn) drop(l *link, err error) { c.lose(l, err, (*client.Conn).CloseNow) }
+
+// lose is drop, closing l's connection with end.
+func (c *Conn) lose(l *link, err error, end func(*client.Conn) error) {
 	c.mu.Lock()
 	if l.gone || c.closing {
 		// Once Close has begun, a link fails because Close closed it
@@ -236,7 +320,7 @@ func (c *Conn) drop(l *link, err error) {
 	c.mu.Unlock()
 	l.err = err
 	close(l.dead)
-	l.cc.CloseNow()
+	end(l.cc)
 }
 
 // failed records err, the failure of a dial or of a connection.
@@ -249,109 +333,8 @@ func (c *Conn) failed(err error) {
 	c.mu.Unlock()
 }
 
-// sleep waits d, or less if the browser comes back online; it reports
-// false if the Conn ended meanwhile.
-func (c *Conn) sleep(d time.Duration) bool {
-	select {
-	case <-c.online: // an old one, from before this wait
-	default:
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-c.online:
-	case <-c.ctx.Done():
-		return false
-	}
-	return true
-}
-
-// waitOnline waits until the browser says it is online; it reports false
-// if the Conn ended meanwhile.
-func (c *Conn) waitOnline() bool {
-	for c.offline() {
-		select {
-		case <-c.online:
-		case <-c.ctx.Done():
-			return false
-		}
-	}
-	return true
-}
-
-// enter and leave bracket a call into the program's code (a callback)
-// on t, the goroutine that makes it: enter reports whether it may be
-// made, false once the Conn has ended (closing or given up), and marks
-// t busy until leave. Once Close has begun, no callback starts; a Close
-// does not wait for a goroutine that is in a callback (its caller may be
-// that callback); and neither run nor a reader ever waits, holding c.mu,
-// for what a method of the Conn holds. So a callback may call any
-// method of the Conn.
-//
-// (A bracket, not a helper that takes the call as a func: the seven
-// closures that needed cost every page 0.5 KB of gzipped wasm.)
-func (c *Conn) enter(t *task) bool {
-	c.mu.Lock()
-	ok := !c.closing && c.end == nil
-	t.busy = ok
-	c.mu.Unlock()
-	return ok
-}
-
-func (c *Conn) leave(t *task) {
-	c.mu.Lock()
-	t.busy = false
-	c.mu.Unlock()
-}
-
-// announce records e (but for Connected, which serve records as the
-// connection opens) and tells OnState; it reports false if the Conn is
-// closing.
-func (c *Conn) announce(e Event) bool {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return false
-	}
-	if e.State != Connected {
-		c.state = e.State
-	}
-	c.mu.Unlock()
-	if c.o.OnState == nil {
-		return true
-	}
-	if !c.enter(&c.dialer) {
-		return false
-	}
-	c.o.OnState(e)
-	c.leave(&c.dialer)
-	return true
-}
-
-// notifyLost calls the OnDisconnect funcs with err; it reports false if
-// the Conn is closing.
-func (c *Conn) notifyLost(err error) bool {
-	c.mu.Lock()
-	fns := make([]func(error), 0, len(c.listeners))
-	for fn := range c.listeners {
-		fns = append(fns, *fn)
-	}
-	c.mu.Unlock()
-	for _, fn := range fns {
-		// One may Close the Conn: the rest do not start then.
-		if !c.enter(&c.dialer) {
-			return false
-		}
-		fn(err)
-		c.leave(&c.dialer)
-	}
-	return !c.isClosing()
-}
-
-// giveUp ends the Conn after err, the last of failures failures, and
-// returns the Closed event that says so.
-func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
+// giveUp ends the Conn for g, and returns the Closed event that says so.
+func (c *Conn) giveUp(g *gaveUp) Event {
 	c.mu.Lock()
 	if c.closing {
 		// A callback (Final, Backoff) closed the Conn before it said to
@@ -359,11 +342,12 @@ func (c *Conn) giveUp(err error, failures int, asIs bool) Event {
 		c.mu.Unlock()
 		return Event{State: Closed}
 	}
-	g := &gaveUp{failures: failures, unsent: len(c.queue), last: err, asIs: asIs}
-	c.queue, c.queued = nil, 0
+	shown := c.shown
+	g.unsent = len(c.queue)
 	c.end = g
+	c.discard(g.err("write", shown))
 	c.state = Closed
 	c.mu.Unlock()
 	c.cancel()
-	return Event{State: Closed, Failures: failures, Err: g.err("", c.shown)}
+	return Event{State: Closed, Failures: g.failures, Err: g.err("", shown)}
 }

@@ -143,8 +143,9 @@ func TestSoak(t *testing.T) {
 	var fromQueue int
 	g := &soakProgress{written: make([]int, soakWriters), wake: make(chan struct{})}
 	o := &reconnect.Options{
-		Backoff:     reconnect.Exponential{Initial: time.Millisecond, Max: 5 * time.Millisecond},
-		StableAfter: 20 * time.Millisecond,
+		Backoff:       reconnect.Exponential{Initial: time.Millisecond, Max: 5 * time.Millisecond},
+		RestartWindow: 5 * time.Millisecond, // the closes with 1001 and 1012
+		StableAfter:   20 * time.Millisecond,
 		OnState: func(e reconnect.Event) {
 			if e.State == reconnect.Connected {
 				g.update(func() { g.conns++ })

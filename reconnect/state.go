@@ -53,4 +53,19 @@ type Event struct {
 	// Conn dials again when the browser's online event comes (Delay is
 	// 0). Natively it is never set.
 	Offline bool
+	// Suspended is, for Waiting, that the page went into the browser's
+	// back/forward cache (pagehide): the Conn closed its connection with
+	// 1001 (going away) and dials again when the page is shown (pageshow);
+	// Delay is 0. Such a loss is not a failure. Natively it is never set.
+	Suspended bool
+	// Hidden is that the page was hidden (document.hidden) as the event
+	// came: a hidden page's Conn does not cut a backoff wait short when
+	// the network comes back, and dials at once when shown again. Natively
+	// it is never set.
+	Hidden bool
+	// RTT and SmoothedRTT are Conn.RTT's as the event comes: for Waiting
+	// after a lost connection, and for Closed, that connection's last
+	// heartbeat round trip and its smoothed value; 0 for Connected and
+	// while none was measured. Conn.RTT follows them as they change.
+	RTT, SmoothedRTT time.Duration
 }

@@ -34,6 +34,10 @@ type backend interface {
 	// without counting its UTF-8.
 	failure() (kind string, size, limit int64)
 	readyState() ReadyState
+	// refusedBy is the directive of the page's Content Security Policy
+	// that refused the socket's URL (it then ended without opening), or
+	// "": see shim.js's _watch.
+	refusedBy() string
 	protocol() string
 	extensions() string
 	buffered() int64

@@ -41,7 +41,10 @@
 //   - The browser sends only close codes 1000 and 3000-4999: Close maps the
 //     protocol's 1001-1015 onto 4001-4015 (WireCode).
 //   - A handshake the server refuses looks like any other failure: close
-//     1006, never the HTTP status (DialError).
+//     1006, never the HTTP status (DialError). Where the page can know
+//     more, DialError says so: mixed content and a Content Security
+//     Policy always, and with EnableDialProbe whether anything answers
+//     HTTP there.
 //   - The classic WebSocket has no event for bufferedAmount falling: a
 //     write waiting on backpressure polls it, from 1 ms to 64 ms.
 //

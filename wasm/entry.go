@@ -64,10 +64,6 @@ var conns []*Conn
 // at once (shim.go), so that exportEnter knows whether Go was idle.
 var inShim int
 
-// nudges counts the calls that only let Go run (shim.js: _notifyRead),
-// for tests.
-var nudges int
-
 // enterHook, set by tests, runs at the start of exportEnter: a test makes
 // it block to prove the guard.
 var enterHook func()
@@ -84,8 +80,6 @@ func exportEnter() {
 	}
 	if uint(id) < uint(len(conns)) && conns[id] != nil {
 		conns[id].enter(bits, n)
-	} else if id < 0 {
-		nudges++ // shim.js: _notifyRead
 	}
 	entryBox.done++
 	if idle {
@@ -96,9 +90,8 @@ func exportEnter() {
 	}
 }
 
-// enter is how the shim's calls reach a Conn, through exportEnter or the
-// wake js.Func: n bytes of messages wait in c.rbuf (memory mode), then
-// notify.
+// enter is how exportEnter reaches a Conn: n bytes of messages wait in
+// c.rbuf, then notify.
 func (c *Conn) enter(bits, n int) {
 	if n > 0 {
 		c.arrived = n
@@ -133,8 +126,8 @@ func (c *Conn) ReceivePath() string {
 	case !b.mem:
 		return "func"
 	}
-	if why := b.s.Call("broken").String(); why != "" {
-		return "func: " + why
+	if b.s.Call("broken").Bool() {
+		return "func: a call of the export did not complete"
 	}
 	return "export"
 }

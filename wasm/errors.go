@@ -49,6 +49,17 @@ func CloseStatus(err error) StatusCode { return ws.CloseStatus(err) }
 // holds that *CloseError (or, when Dial's ctx or Options.HandshakeTimeout
 // ended first, the ctx's error).
 //
+// Where the page can know more, Err says why, with one of these in its
+// chain:
+//
+//   - ErrMixedContent: a ws:// URL from an https page, which the browser
+//     refused before connecting (no *CloseError: no socket was made);
+//   - ErrBlockedByCSP: the page's Content Security Policy does not allow
+//     the URL, refused before connecting (no *CloseError either);
+//   - ErrUnreachable or ErrUpgradeRefused, beside the *CloseError: what
+//     an HTTP request to the URL's host and port found, if the program
+//     called EnableDialProbe.
+//
 // Its text, like that of every error of Dial, masks the URL's
 // credentials: user info, query values and fragment read REDACTED.
 type DialError = ws.DialError

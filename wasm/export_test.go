@@ -42,9 +42,8 @@ func Registered() int {
 	return n
 }
 
-// Nudges returns how many times the shim has entered Go only to let it
-// run its timers.
-func Nudges() int { return nudges }
+// Entries returns how many calls of the export have completed.
+func Entries() int { return int(entryBox.done) }
 
 // UsesShim reports whether c runs on the JavaScript shim.
 func UsesShim(c *Conn) bool { _, ok := c.b.(*shimSock); return ok }

@@ -45,7 +45,9 @@ type goSock struct {
 	scratchLen int
 	poller     chan struct{} // closed to stop the write poller
 	low        int64
-	stopped    bool // detached
+	stopped    bool   // detached
+	unwatch    func() // see watch
+	policy     string // see watch
 }
 
 // queued is a received message: a Uint8Array (text encoded in UTF-8) or
@@ -83,13 +85,50 @@ func newGoSock(url string, protocols []any, binaryType BinaryType, readLimit, qu
 		}
 		g.releases = append(g.releases, release)
 	}
+	g.watch()
 	return g, nil
+}
+
+// watch is shim.js's _watch in Go (change both): until the socket opens
+// or closes it listens for the securitypolicyviolation event of a Content
+// Security Policy that does not allow the URL, and ends the socket when
+// it comes, with the directive it names in policy. Chromium 156 fires
+// error and never close for such a socket: without the event, Dial would
+// wait for its timeout. Where there is no such event (a global scope
+// without addEventListener: not a page or a worker) it does nothing.
+func (g *goSock) watch() {
+	u, err := jsbridge.New(js.Global().Get("URL"), g.ws.Get("url"))
+	if err != nil {
+		return
+	}
+	u.Set("username", "") // the event's blockedURI has none
+	u.Set("password", "")
+	want := u.Get("href").String()
+	release, err := jsbridge.Listen(js.Global(), "securitypolicyviolation", func(e js.Value) {
+		if e.Get("blockedURI").String() == want && e.Get("disposition").String() == "enforce" {
+			g.mu.Lock()
+			g.policy = e.Get("violatedDirective").String()
+			g.mu.Unlock()
+			g.ended(end{code: 1006})
+		}
+	})
+	if err != nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.unwatch = release
+	g.releases = append(g.releases, release)
 }
 
 func (g *goSock) onOpen(js.Value) {
 	g.mu.Lock()
 	g.opened = true
+	unwatch := g.unwatch
 	g.mu.Unlock()
+	if unwatch != nil {
+		unwatch()
+	}
 	g.notify(1)
 }
 
@@ -169,17 +208,18 @@ func (g *goSock) failLocked(kind string, size int64, code int, reason string) in
 }
 
 func (g *goSock) onClose(e js.Value) {
+	g.ended(end{code: e.Get("code").Int(), reason: e.Get("reason").String(), wasClean: e.Get("wasClean").Bool()})
+}
+
+// ended records how the socket ended, once, and wakes everything.
+func (g *goSock) ended(e end) {
 	g.mu.Lock()
 	if g.end != nil {
 		g.mu.Unlock()
 		return
 	}
-	g.end = &end{
-		code:     e.Get("code").Int(),
-		reason:   e.Get("reason").String(),
-		wasClean: e.Get("wasClean").Bool(),
-		opened:   g.opened,
-	}
+	e.opened = g.opened
+	g.end = &e
 	g.mu.Unlock()
 	g.detach()
 	g.notify(1 | 2 | 4)
@@ -291,6 +331,12 @@ func (g *goSock) readyState() ReadyState {
 		return Closed
 	}
 	return ReadyState(g.ws.Get("readyState").Int())
+}
+
+func (g *goSock) refusedBy() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.policy
 }
 
 func (g *goSock) protocol() string   { return g.ws.Get("protocol").String() }

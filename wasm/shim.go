@@ -86,19 +86,7 @@ type shimSock struct {
 	wbuf      js.Value // the Sock's wbuf, wcap bytes
 	wcap      int
 	mem       bool
-	grow      bool // the last fill packed more than half of dst
 }
-
-// attach puts b on the export path as Conn id, if the shim found the
-// page's Go instance (entry.go), and reports whether it did.
-func (b *shimSock) attach(id int) bool {
-	b.mem = b.s.Call("attach", id).Bool()
-	return b.mem
-}
-
-// minRead is the least buffer fill hands the shim in Go's memory: it
-// doubles, up to batchBytes, while batches fill half of it.
-const minRead = 4 << 10
 
 // wbufMax is shim.js's WBUF: a wbuf grown past it for a message is dropped
 // once the message is sent, and the fallback sends a message larger than
@@ -111,11 +99,12 @@ func newShimSock(s js.Value) *shimSock {
 
 // fill asks the shim for the messages ready. With mem, dst (empty) is
 // the buffer the shim packs them into, now or, if a Read then waits,
-// when they arrive: the Conn passes what fill returned last.
+// when they arrive: the Conn passes what fill returned last. It is made
+// batchBytes long, as big as the shim's rbuf, which the shim then never
+// makes.
 func (b *shimSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
-	if b.mem && (cap(dst) < minRead || b.grow) {
-		dst = make([]byte, 0, min(max(2*cap(dst), minRead), batchBytes))
-		b.grow = false
+	if b.mem && cap(dst) < batchBytes {
+		dst = make([]byte, 0, batchBytes)
 	}
 	for {
 		c, ptr := b.rcap, uintptr(0)
@@ -143,12 +132,8 @@ func (b *shimSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 				return p, fillText
 			}
 			return p, fillBinary
-		case -6: // the next message does not fit in dst
-			dst = make([]byte, 0, batchBytes)
-			continue
 		}
 		if b.mem {
-			b.grow = n > cap(dst)/2 && cap(dst) < batchBytes
 			return dst[:n], fillOK
 		}
 		start := len(dst)
@@ -193,6 +178,7 @@ func (b *shimSock) failure() (string, int64, int64) {
 }
 
 func (b *shimSock) readyState() ReadyState { return ReadyState(b.s.Call("readyState").Int()) }
+func (b *shimSock) refusedBy() string      { return b.s.Get("policy").String() }
 func (b *shimSock) protocol() string       { return b.s.Get("protocol").String() }
 func (b *shimSock) extensions() string     { return b.s.Get("extensions").String() }
 func (b *shimSock) buffered() int64        { return int64(b.s.Call("buffered").Float()) }

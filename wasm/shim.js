@@ -12,7 +12,7 @@
 // written into Go's memory; and a Read waiting with a buffer (fill's ptr)
 // gets the messages packed straight into it. Elsewhere (or after that
 // export failed to complete: see goEnter) through the socket's wake
-// js.Func, as wake(bits, n), and Go copies the messages out of rbuf.
+// js.Func, as wake(bits), and Go copies the messages out of rbuf.
 //
 // Go talks to a socket through calls that return numbers only, and two
 // buffers it holds on to: handing Go a new JavaScript object costs about
@@ -101,10 +101,10 @@ const mem = () => {
   return heap;
 };
 const mem32 = () => (mem(), heap32);
-// calls counts the calls of the export; broken says why the shim stopped
-// using it.
+// calls counts the calls of the export; broken is set once one did not
+// complete.
 let calls = 0;
-let broken = "";
+let broken = false;
 // lastGo is when the last call of the export returned.
 let lastGo = -Infinity;
 
@@ -124,6 +124,20 @@ let caught = null;
     };
   }
 }
+
+// attach puts socket s on the export path as Go's id, if the shim can
+// find the page's Go instance; s.id stays -1 otherwise.
+const attach = (s, id) => {
+  if (inst === null) {
+    const x = caught && caught._inst && caught._inst.exports;
+    const f = x && x.duplex_wasm_enter;
+    inst = typeof f === "function" && x.mem instanceof WebAssembly.Memory && typeof caught._resolveExitPromise === "function" && { go: caught, mem: x.mem, enter: f };
+    // The calls Go completed so far (a shim built again, in tests).
+    if (inst) calls = mem32()[(box >>> 2) + 3];
+  }
+  if (inst && id >= 0) s.id = id;
+  return s;
+};
 
 // goEnter calls Go's export for socket id. It must return only once the
 // call has completed, which Go counts in entryBox.done: a Go function
@@ -145,8 +159,8 @@ const goEnter = (id, bits, n) => {
   // wasm_exec.js's _resume does then.
   if (g.exited) g._resolveExitPromise();
   else if (mem32()[b + 3] !== calls) {
-    broken = "the export duplex_wasm_enter returned before it completed";
-    console.error("duplex: wasm: " + broken + "; entering Go through js.Func from now on");
+    broken = true;
+    console.error("duplex: wasm: a call of Go's export did not complete: using js.Funcs");
   }
 };
 
@@ -170,6 +184,9 @@ class Sock {
     this.extensions = "";
     this.failure = null; // {kind, size, limit} when a limit made us close
     this.end = null; // {code, reason, wasClean, opened} once closed
+    // The directive of a Content Security Policy that refused the URL.
+    this.policy = "";
+    this.unwatch = () => {};
     // rbuf is made on first use, and only without Go's memory.
     this.rbuf = null;
     this.wbuf = new Uint8Array(4096);
@@ -186,21 +203,7 @@ class Sock {
     this.releaseFn = (n) => this.release(n);
   }
 
-  // attach puts the socket on the export path, as Go's id, and reports
-  // whether it can.
-  attach(id) {
-    if (inst === null) {
-      const x = caught && caught._inst && caught._inst.exports;
-      inst = !!x && typeof x.duplex_wasm_enter === "function" && x.mem instanceof WebAssembly.Memory && typeof caught._resolveExitPromise === "function" && { go: caught, mem: x.mem, enter: x.duplex_wasm_enter };
-      // The calls Go completed so far (a shim built again, in tests).
-      if (inst) calls = mem32()[(box >>> 2) + 3];
-    }
-    if (!inst) return false;
-    this.id = id;
-    return true;
-  }
-
-  // broken says why the shim no longer uses the export, or "".
+  // broken reports whether the shim no longer uses the export.
   broken() {
     return broken;
   }
@@ -213,19 +216,22 @@ class Sock {
     if (wake && bits) this._enter(wake, bits);
   }
 
-  // _enter calls Go with bits and, if a Read waits with a buffer, the
-  // messages ready packed into it.
+  // _enter calls Go with bits and, on the export path, if a Read waits
+  // with a buffer, the messages ready packed into it. (Through the js.Func,
+  // the Read's fill packs them, into that buffer still.)
   _enter(wake, bits) {
-    let n = 0;
-    if (bits & 1 && this.dptr) {
-      n = this._pack(mem(), this.dptr, this.dcap);
-      this.dptr = 0;
+    if (this.id >= 0 && !broken) {
+      let n = 0;
+      if (bits & 1 && this.dptr) {
+        n = this._pack(mem(), this.dptr, this.dcap);
+        this.dptr = 0;
+      }
+      goEnter(this.id, bits, n);
     }
-    if (this.id >= 0 && !broken) goEnter(this.id, bits, n);
     // Called as a plain function, so `this` is undefined: syscall/js reads
     // `this` for every call into Go, and an object there would cost a
     // reference, an allocation and a finalizer each time.
-    else wake(bits, n);
+    else wake(bits);
     this.idle = performance.now();
   }
 
@@ -265,7 +271,33 @@ class Sock {
     }
   }
 
+  // _watch listens, until the socket opens or closes, for the event that
+  // says the page's Content Security Policy does not allow its URL
+  // (connect-src), and ends the socket when it comes, with the directive
+  // it names in policy (for diagnose.go). The browser refuses such a URL
+  // before connecting, and Chromium 156 says so in ways Go cannot read:
+  // its WebSocket is CLOSED at once and fires error but never close (Dial
+  // would wait for its timeout); its WebSocketStream rejects with a
+  // SecurityError just before the event, which the socket waits for. url
+  // is the socket's own, as the browser holds it (wss:// where the policy
+  // says upgrade-insecure-requests).
+  _watch(url) {
+    if (typeof addEventListener !== "function") return; // not a page or a worker
+    // The event's blockedURI has no user info.
+    const u = new URL(url);
+    u.username = u.password = "";
+    const f = (e) => {
+      if (e.blockedURI === u.href && e.disposition === "enforce") {
+        this.policy = e.violatedDirective;
+        this._closed(1006, "", false);
+      }
+    };
+    addEventListener("securitypolicyviolation", f);
+    this.unwatch = () => removeEventListener("securitypolicyviolation", f);
+  }
+
   _opened(protocol, extensions) {
+    this.unwatch();
     this.state = 1;
     this.opened = true;
     this.protocol = protocol || "";
@@ -277,6 +309,7 @@ class Sock {
   // _closed records the end and wakes Go.
   _closed(code, reason, wasClean) {
     if (this.end) return;
+    this.unwatch();
     this.state = 3;
     this.end = { code, reason, wasClean, opened: this.opened };
     this.readArmed = this.writeArmed = false;
@@ -402,9 +435,9 @@ class Sock {
   // socket has ended, or failed for a limit, and everything before has
   // been taken, -3 when rbuf is not the cap bytes Go holds (Go fetches
   // rbuf and asks again), -4 (binary) or -5 (text) when the next message
-  // is too big for rbuf: Go takes it with takeBig, and -6 when it does not
-  // fit in Go's buffer (Go grows it). A message packed still counts
-  // against the queue limit until Go's Read returns it (release).
+  // is too big for rbuf (Go's buffer is as big): Go takes it with takeBig.
+  // A message packed still counts against the queue limit until Go's Read
+  // returns it (release).
   fill(arm, cap, ptr) {
     // First, before packing: see "Waking Read" at the top.
     this._resume();
@@ -420,7 +453,6 @@ class Sock {
     const q = this.q;
     if (q.length > 0 && q[0].ready) {
       const e = q[0];
-      if (e.n + 5 <= RBUF) return -6;
       // Alone, and Go's Read returns it at once: it counts no more.
       q.shift();
       this.big = e.v;
@@ -531,6 +563,7 @@ class Sock {
 
   // detach stops every call into Go: for a socket Go has given up on.
   detach() {
+    this.unwatch();
     this.wake = null;
     pending.delete(this);
   }
@@ -547,7 +580,8 @@ class Classic extends Sock {
     ws.addEventListener("message", (e) => this._message(e.data, false));
     ws.addEventListener("close", (e) => this._closed(e.code, e.reason, e.wasClean));
     // The error event carries nothing: the close event that follows says
-    // how the socket ended.
+    // how the socket ended, except for a URL the browser refused (_watch).
+    this._watch(ws.url);
   }
 
   readyState() {
@@ -602,6 +636,7 @@ class Stream extends Sock {
     super(wake, readLimit, queueLimit);
     const wss = new WebSocketStream(url, { protocols });
     this.wss = wss;
+    this._watch(wss.url);
     this.writing = 0; // bytes written and not yet taken by the stream
     this.pumping = false;
     wss.opened.then(
@@ -616,7 +651,14 @@ class Stream extends Sock {
     );
     wss.closed.then(
       (c) => this._peerClosed(c.closeCode, c.reason, true),
-      (e) => this._peerClosed(typeof e.closeCode === "number" ? e.closeCode : 1006, e.reason || "", false),
+      (e) => {
+        const f = () => this._peerClosed(e && typeof e.closeCode === "number" ? e.closeCode : 1006, (e && e.reason) || "", false);
+        // A SecurityError before opening: the page's policy refused the
+        // URL, and the event that says so (_watch) follows. It ends the
+        // socket; the timer, in case it never comes.
+        if (e && e.name === "SecurityError" && !this.opened) setTimeout(f, 100);
+        else f();
+      },
     );
   }
 
@@ -723,8 +765,9 @@ class Stream extends Sock {
 }
 
 return {
-  classic: (url, protocols, binaryType, readLimit, queueLimit, wake) =>
-    new Classic(url, protocols, binaryType, readLimit, queueLimit, wake),
-  stream: (url, protocols, readLimit, queueLimit, wake) => new Stream(url, protocols, readLimit, queueLimit, wake),
+  // id is Go's for the socket on the export path: see attach.
+  classic: (url, protocols, binaryType, readLimit, queueLimit, wake, id) =>
+    attach(new Classic(url, protocols, binaryType, readLimit, queueLimit, wake), id),
+  stream: (url, protocols, readLimit, queueLimit, wake, id) => attach(new Stream(url, protocols, readLimit, queueLimit, wake), id),
   hasStream: () => typeof WebSocketStream === "function",
 };

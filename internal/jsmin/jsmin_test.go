@@ -17,15 +17,20 @@ func TestMinify(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "function f(a) {\nreturn a + 1;\n}\nf(1)\n", got)
 
-	// A // after a quote or a slash may be inside a string or a regular
-	// expression: kept.
-	for _, keep := range []string{`const u = "http://x"; // a URL`, `const r = /a\/\/b/; // slashes`, `f('a') // b`} {
-		got, err := jsmin.Minify(keep + "\n")
-		require.NoError(t, err)
-		assert.Equal(t, keep+"\n", got)
+	// A // in a string is not a comment, even after a space.
+	for in, want := range map[string]string{
+		`const u = "a //b"; // c`:         `const u = "a //b";`,
+		`const u = 'a //b' + "\" //"; //`: `const u = 'a //b' + "\" //";`,
+		`x = a / b; //`:                   `x = a / b;`,
+		`re = /^[a-z]*$/; // letters`:     `re = /^[a-z]*$/;`,
+		`u = "http://h/"`:                 `u = "http://h/"`,
+	} {
+		got, err := jsmin.Minify(in + "\n")
+		require.NoError(t, err, in)
+		assert.Equal(t, want+"\n", got, in)
 	}
 
-	for _, bad := range []string{"const s = `x`;", "/* block */ f()"} {
+	for _, bad := range []string{"const s = `x`;", "/* block */ f()", `re = /["]/; // a quote`} {
 		_, err := jsmin.Minify(bad)
 		assert.Error(t, err, bad)
 	}

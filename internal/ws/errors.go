@@ -123,3 +123,16 @@ func (e *DialError) Error() string {
 
 // Unwrap returns the cause.
 func (e *DialError) Unwrap() error { return e.Err }
+
+// Why a browser's WebSocket never opened, where the page can know more
+// than the close 1006 that browsers report for every failed handshake: a
+// *DialError's chain holds one of these. Natively none is ever returned:
+// a failed handshake there carries the HTTP answer or the network's error
+// itself. See package client's ErrMixedContent, ErrBlockedByCSP,
+// ErrUnreachable and ErrUpgradeRefused.
+var (
+	ErrMixedContent   = errors.New(prefix + "an https page may not open a ws:// WebSocket (mixed content)")
+	ErrBlockedByCSP   = errors.New(prefix + "the page's Content Security Policy does not allow the URL")
+	ErrUnreachable    = errors.New(prefix + "nothing answers HTTP at the address")
+	ErrUpgradeRefused = errors.New(prefix + "a server answers HTTP at the address and refused the handshake")
+)

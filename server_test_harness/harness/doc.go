@@ -26,6 +26,9 @@
 //	limit=N       the server's read limit in bytes (default 64 MiB)
 //	fail=N        refuses handshakes tagged id with HTTP 503 until N of its handshakes
 //	              have been refused, as a server that is down for a while (needs id)
+//	token=T       a one-time credential: a handshake whose token was accepted before
+//	              for the same id is refused with HTTP 401, as an expired token is
+//	              (checked after fail=; a refused handshake does not use its token)
 //
 // The endpoints:
 //

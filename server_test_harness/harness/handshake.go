@@ -78,6 +78,10 @@ func (h *Harness) accept(raw bool, scenario func(q query) (func(c *conn), error)
 			h.refuse(w, r, http.StatusServiceUnavailable, fmt.Errorf("fail=%d: down for this handshake", n))
 			return
 		}
+		if q.Has("token") && !h.spend(q.Get("id"), q.Get("token")) {
+			h.refuse(w, r, http.StatusUnauthorized, errors.New("token=: expired (it was accepted before for this id)"))
+			return
+		}
 		c := &conn{h: h, id: q.Get("id"), st: &ConnStats{Path: r.URL.Path, Open: true}, ready: make(chan struct{}), raw: raw}
 		if raw {
 			c.clientClosed = make(chan struct{})
@@ -135,6 +139,24 @@ func (h *Harness) failing(q query) (int, error) {
 		return 0, nil
 	}
 	return n, nil
+}
+
+// spend accepts token for id once: it reports false if token was
+// accepted for id before (an expired token). A refused handshake does
+// not spend its token.
+func (h *Harness) spend(id, token string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	b := h.bucket(id)
+	defer h.used(id, b)
+	if b.tokens[token] {
+		return false
+	}
+	if b.tokens == nil {
+		b.tokens = make(map[string]bool)
+	}
+	b.tokens[token] = true
+	return true
 }
 
 func (h *Harness) acceptOptions(r *http.Request, q query) (*websocket.AcceptOptions, int64, error) {

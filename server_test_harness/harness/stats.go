@@ -6,9 +6,10 @@ import "container/list"
 
 // bucket is what the harness has seen of the connections tagged one id.
 type bucket struct {
-	s     Stats
-	conns []*ConnStats
-	idle  *list.Element // in h.idle while no connection of the id is open
+	s      Stats
+	conns  []*ConnStats
+	idle   *list.Element   // in h.idle while no connection of the id is open
+	tokens map[string]bool // the token= values accepted for the id
 }
 
 // Stats returns what the harness has seen for connections tagged id, or

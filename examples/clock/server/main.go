@@ -4,7 +4,7 @@
 // and a WebSocket at /clock that pushes the seconds elapsed since the page
 // connected, every -every.
 //
-//	make demo    # builds bin/demo and runs this on 127.0.0.1:8080
+//	make demo-build && go -C examples run ./clock/server -dir ../bin/demo/clock
 package main
 
 import (
@@ -20,13 +20,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
+	"github.com/duplex-go/duplex/examples/clock/clockserver"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "`address` to serve on")
-	dir := flag.String("dir", "bin/demo", "`directory` holding index.html, wasm_exec.js and main.wasm")
+	dir := flag.String("dir", "bin/demo/clock", "`directory` holding index.html, wasm_exec.js and main.wasm")
 	every := flag.Duration("every", time.Second, "push `interval`")
 	flag.Parse()
 	if _, err := os.Stat(*dir + "/main.wasm"); err != nil {
@@ -56,44 +55,8 @@ func main() {
 	}
 }
 
-// Tick is the message /clock pushes.
-type Tick struct {
-	// Seconds is the time since the page connected.
-	Seconds float64 `json:"seconds"`
-}
-
 // newHandler serves the static files of dir and the /clock WebSocket,
-// whose pushes end when ctx does.
+// whose pushes end when ctx does (package clockserver).
 func newHandler(ctx context.Context, dir string, every time.Duration) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /", http.FileServer(http.Dir(dir)))
-	mux.HandleFunc("GET /clock", func(w http.ResponseWriter, r *http.Request) {
-		c, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return // Accept wrote the HTTP error
-		}
-		defer c.CloseNow()
-		// The page sends nothing; CloseRead handles its close frame, and its
-		// context ends when the page goes. It must not derive from ctx: a
-		// cancelled CloseRead cuts the connection without a close frame,
-		// racing the 1001 below.
-		gone := c.CloseRead(context.Background())
-		start := time.Now()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-gone.Done():
-				return
-			case <-ctx.Done():
-				c.Close(websocket.StatusGoingAway, "demo: server stopping")
-				return
-			case now := <-t.C:
-				if wsjson.Write(gone, c, Tick{Seconds: now.Sub(start).Round(every).Seconds()}) != nil {
-					return
-				}
-			}
-		}
-	})
-	return mux
+	return clockserver.Handler(ctx, dir, every)
 }

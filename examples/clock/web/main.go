@@ -27,8 +27,9 @@ func main() {
 	show := func(s string) { status.Set("textContent", s) }
 
 	ctx := context.Background()
-	// A relative URL: the page's own host, ws:// or wss:// to match it.
-	c, err := reconnect.Dial(ctx, "/clock", &reconnect.Options{
+	// A URL relative to the page: ws:// or wss:// to match it, on the
+	// page's host, beside the page (at /clock/clock in `make demo`).
+	c, err := reconnect.Dial(ctx, "clock", &reconnect.Options{
 		Backoff: reconnect.Exponential{Initial: 250 * time.Millisecond, Max: 10 * time.Second},
 		OnState: func(e reconnect.Event) {
 			switch {

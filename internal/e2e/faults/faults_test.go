@@ -1,10 +1,12 @@
 //go:build !js
 
-package reconnect_test
+package faults_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,13 +17,63 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/duplex-go/duplex/client"
+	"github.com/duplex-go/duplex/internal/leakcheck"
 	"github.com/duplex-go/duplex/internal/wstest"
 	"github.com/duplex-go/duplex/reconnect"
 )
 
-// These tests put an in-process toxiproxy between the Conn and the
-// harness, on loopback, for the faults a server cannot make by itself: a
-// network that is gone, and one that silently drops everything.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+const fast = reconnect.Constant(10 * time.Millisecond)
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// recorder keeps a Conn's events and lets a test wait for one.
+type recorder struct {
+	mu     sync.Mutex
+	states []reconnect.State
+	ch     chan reconnect.Event
+}
+
+func newRecorder() *recorder { return &recorder{ch: make(chan reconnect.Event, 1024)} }
+
+func (r *recorder) on(e reconnect.Event) {
+	r.mu.Lock()
+	r.states = append(r.states, e.State)
+	r.mu.Unlock()
+	r.ch <- e
+}
+
+// wait returns the next event in state s, skipping others.
+func (r *recorder) wait(t *testing.T, s reconnect.State) reconnect.Event {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-r.ch:
+			if e.State == s {
+				return e
+			}
+		case <-timeout:
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			t.Fatalf("no %v event in 10 s; states so far: %v", s, r.states)
+		}
+	}
+}
+
+func echo(t *testing.T, c *reconnect.Conn, msg string) {
+	t.Helper()
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, c.Write(ctx, client.MessageText, []byte(msg)), "write %q", msg)
+	_, p, err := c.Read(ctx)
+	require.NoError(t, err, "read the echo of %q", msg)
+	assert.Equal(t, msg, string(p))
+}
 
 // proxy starts a toxiproxy to the harness and returns it with the ws://
 // URL of path through it.

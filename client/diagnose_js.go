@@ -1,0 +1,7 @@
+//go:build js && wasm
+
+package client
+
+import "github.com/duplex-go/duplex/wasm"
+
+func enableDialProbe() { wasm.EnableDialProbe() }

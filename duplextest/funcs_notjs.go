@@ -1,0 +1,5 @@
+//go:build !js
+
+package duplextest
+
+func liveFuncs() int { return 0 }

@@ -1,9 +1,0 @@
-//go:build !js
-
-package reconnect
-
-// watchOnline returns nils natively: there is no online event to cut a
-// wait short, and no offline state to wait out.
-func watchOnline() (online <-chan struct{}, offline func() bool, stop func()) {
-	return nil, nil, func() {}
-}
