@@ -50,8 +50,13 @@ test-native: tools chrome interop-deps ## every test natively (-race); the demo 
 	$(INTEROP) go test -race -count=1 ./...
 	for m in examples internal/e2e; do go -C $$m test -race -count=1 ./... || exit 1; done
 
-test-browser: tools chrome interop-deps ## every package's tests in headless Chrome, against one harness
+# The Worker run (internal/wasmrun -worker) leaves out the examples, which
+# need a file system the runner does not give them, and reconnect's
+# TestPage*, about the page's lifecycle: a worker has no document and no
+# back/forward cache.
+test-browser: tools chrome interop-deps ## every package's tests in headless Chrome, against one harness; client's and reconnect's also in a Web Worker
 	$(INTEROP) $(BROWSER_TEST) -count=1 ./...
+	$(BIN)/wsharness run -- env DUPLEX_WORKER=1 $(JSGO) test -exec='$(BIN)/wasmrun -worker' -count=1 -run '^Test' -skip '^TestPage' ./client ./reconnect
 
 test-interop: tools chrome interop-deps ## only the interop tests (Node ws, Tornado), natively and in Chrome
 	$(INTEROP) go test -race -count=1 ./internal/interop
@@ -99,7 +104,7 @@ guard:
 	if [ -n "$$bad" ]; then echo "guard: reconnect and codec import each other ($$bad): each page pays for both (docs/architecture.md)"; exit 1; fi
 	@echo "guard: import rules hold"
 
-tools: $(BIN)/wasmbrowsertest $(BIN)/staticcheck $(BIN)/wsharness ## build the pinned tools into bin/
+tools: $(BIN)/wasmbrowsertest $(BIN)/staticcheck $(BIN)/wsharness $(BIN)/wasmrun ## build the pinned tools into bin/
 
 # The tools are pinned by the `tool` lines of internal/tools/go.mod, a
 # module of their own: their dependencies never reach the go.sum of a
@@ -112,6 +117,11 @@ $(BIN)/staticcheck: $(TOOLS)/go.mod $(TOOLS)/go.sum
 
 $(BIN)/wsharness: go.mod go.sum $(wildcard server_test_harness/*/*.go server_test_harness/cmd/*/*.go)
 	GOBIN=$(BIN) $(HOSTGO) install ./server_test_harness/cmd/wsharness
+
+# The browser benchmarks' -exec: a cross-origin isolated page, where the
+# clock resolves 5 µs (internal/wasmrun).
+$(BIN)/wasmrun: $(wildcard internal/wasmrun/*.go)
+	GOBIN=$(BIN) $(HOSTGO) install ./internal/wasmrun
 
 chrome: ## find Chrome or Chromium, installing Debian's chromium where it can
 	@scripts/chrome.sh >/dev/null
@@ -158,10 +168,12 @@ bench-native: ## native benchmarks: client against raw coder/websocket
 bench-codec: ## codec benchmarks: each codec, what a codec.Conn adds, a Router call
 	go test -run '^$$' -bench . -benchmem ./codec/...
 
-# The browser benchmarks compare duplex with the page's own JavaScript in
-# the same run; each -benchtime iteration is one interleaved round.
-bench-browser: tools chrome ## browser benchmarks: duplex against the page's own JavaScript WebSocket
-	$(BROWSER_TEST) -run '^$$' -bench . -benchtime=5x ./wasm
+# The browser benchmarks compare duplex with the page's own JavaScript and
+# with coder/websocket's browser build in the same run; each -benchtime
+# iteration is one interleaved round. They run in a cross-origin isolated
+# page (bin/wasmrun), where performance.now() resolves 5 µs, not 100.
+bench-browser: tools chrome ## browser benchmarks: duplex against the page's own JavaScript WebSocket and coder/websocket
+	$(BIN)/wsharness run -- $(JSGO) test -exec=$(BIN)/wasmrun -run '^$$' -bench . -benchtime=5x ./wasm
 
 # What a page downloads for the smallest program on package client,
 # stripped and gzipped, against the budget of the client issue (720 KB,

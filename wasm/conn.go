@@ -21,7 +21,8 @@ type Conn struct {
 	transport  Transport
 	binaryType BinaryType
 	b          backend
-	wake       *jsbridge.Func // the shim's way into Go; nil for the fallback
+	wake       *jsbridge.Func // the shim's way into Go without the export; nil for the fallback
+	id         int            // the shim's id for c on the export path (entry.go), else -1
 
 	readSem   chan struct{}
 	writeSem  chan struct{}
@@ -33,9 +34,12 @@ type Conn struct {
 
 	// Read's state, under readSem: rbuf holds what the backend packed
 	// (see backend.fill: never much more than batchBytes), batch what of
-	// it is still to be read.
-	rbuf  []byte
-	batch []byte
+	// it is still to be read. On the export path the shim packs messages
+	// into rbuf when they arrive for a Read that waits, and arrived says
+	// how many bytes (entry.go).
+	rbuf    []byte
+	batch   []byte
+	arrived int
 
 	mu          sync.Mutex
 	closeCalled bool
@@ -61,11 +65,18 @@ func (c *Conn) notify(bits int) {
 	}
 }
 
-// finalize releases the wake func: nothing calls into Go after it.
+// finalize releases the wake func: nothing calls into Go after it. (Not
+// inlined: it is called from ten places, and its closure would be
+// copied into each.)
+//
+//go:noinline
 func (c *Conn) finalize() {
 	c.finalOnce.Do(func() {
 		if c.wake != nil {
 			c.wake.Release()
+		}
+		if c.id >= 0 {
+			conns[c.id] = nil
 		}
 		close(c.final)
 	})

@@ -34,6 +34,7 @@ type backend struct {
 	name     string
 	opts     wasm.Options
 	fallback bool // the Go backend, as on a page whose CSP forbids eval
+	fn       bool // the shim without the export, as where it cannot find the page's Go instance
 }
 
 var backends = []backend{
@@ -42,19 +43,34 @@ var backends = []backend{
 	{name: "stream", opts: wasm.Options{Transport: wasm.TransportStream}},
 	{name: "fallback", fallback: true},
 	{name: "fallback-blob", opts: wasm.Options{BinaryType: wasm.Blob}, fallback: true},
+	{name: "classic-func", fn: true},
+}
+
+// path is the ReceivePath of the backend's Conns.
+func (be backend) path() string {
+	switch {
+	case be.fallback:
+		return "go"
+	case be.fn:
+		return "func"
+	}
+	return "export"
 }
 
 // forEach runs fn once per backend, in subtests, and checks that each
-// leaves no js.Func behind.
+// leaves no js.Func behind. only names the backends to run; "classic"
+// takes in "classic-func", the same on the js.Func path.
 func forEach(t *testing.T, fn func(t *testing.T, be backend), only ...string) {
 	for _, be := range backends {
-		if len(only) > 0 && !contains(only, be.name) {
+		if len(only) > 0 && !contains(only, strings.TrimSuffix(be.name, "-func")) {
 			continue
 		}
 		t.Run(be.name, func(t *testing.T) {
 			before := jsbridge.LiveFuncs()
 			old := wasm.SetForceFallback(be.fallback)
+			oldFunc := wasm.SetForceFunc(be.fn)
 			t.Cleanup(func() {
+				wasm.SetForceFunc(oldFunc)
 				wasm.SetForceFallback(old)
 				assert.Eventually(t, func() bool { return jsbridge.LiveFuncs() == before },
 					5*time.Second, 5*time.Millisecond, "js.Funcs left unreleased: %d, want %d", jsbridge.LiveFuncs(), before)
@@ -90,6 +106,7 @@ func (be backend) dial(t *testing.T, path string, edit func(*wasm.Options)) *was
 	c, err := wasm.Dial(ctxFor(t, 10*time.Second), wstest.URL(t, path), &o)
 	require.NoError(t, err, "dial %s", path)
 	require.Equal(t, !be.fallback, wasm.UsesShim(c), "backend in use")
+	require.Equal(t, be.path(), c.ReceivePath(), "receive path")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

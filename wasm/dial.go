@@ -51,6 +51,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 		writeWake:  make(chan struct{}, 1),
 		final:      make(chan struct{}),
 		closing:    make(chan struct{}),
+		id:         -1,
 	}
 	protocols := make([]any, len(o.Subprotocols))
 	for i, p := range o.Subprotocols {
@@ -89,16 +90,23 @@ func Dial(ctx context.Context, url string, opts *Options) (*Conn, error) {
 			c.notify(args[0].Int())
 			return nil
 		})
+		if !forceFunc {
+			c.id = register(c) // the export path's, if the shim can take it (entry.go)
+		}
 		var s js.Value
 		err = jsbridge.Try(func() {
 			if c.transport == TransportStream {
-				s = lib.Call("stream", u, protocols, float64(o.ReadLimit), float64(o.ReceiveQueueLimit), c.wake.Value)
+				s = lib.Call("stream", u, protocols, float64(o.ReadLimit), float64(o.ReceiveQueueLimit), c.wake.Value, c.id)
 			} else {
-				s = lib.Call("classic", u, protocols, o.BinaryType.String(), float64(o.ReadLimit), float64(o.ReceiveQueueLimit), c.wake.Value)
+				s = lib.Call("classic", u, protocols, o.BinaryType.String(), float64(o.ReadLimit), float64(o.ReceiveQueueLimit), c.wake.Value, c.id)
 			}
 		})
 		if err == nil {
-			c.b = newShimSock(s)
+			b := newShimSock(s)
+			if b.mem = c.id >= 0 && s.Get("id").Int() == c.id; !b.mem && c.id >= 0 {
+				conns[c.id], c.id = nil, -1
+			}
+			c.b = b
 		}
 	} else {
 		c.b, err = (*fallback)(u, protocols, o.BinaryType, o.ReadLimit, o.ReceiveQueueLimit, c.notify)

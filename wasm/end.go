@@ -63,6 +63,10 @@ func (c *Conn) endError(op string) error {
 // broke the protocol: 1006, not clean, as natively. Chromium reports such
 // a code as if it were valid (999, clean, after waiting 2 s for the server
 // to end TCP).
+//
+// (Not inlined: five copies cost more than the call.)
+//
+//go:noinline
 func (e end) closeError() *CloseError {
 	// 1005, 1006 and 1015 are the browser's own reports.
 	if c := e.code; wsspec.PeerCloseCode(c) || c == 1005 || c == 1006 || c == 1015 {

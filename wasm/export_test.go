@@ -20,6 +20,31 @@ func SetForceFallback(v bool) bool {
 	return old
 }
 
+// SetForceFunc makes Dial use the shim without the export, as where the
+// page's Go instance cannot be found; it returns the previous setting.
+func SetForceFunc(v bool) bool {
+	old := forceFunc
+	forceFunc = v
+	return old
+}
+
+// SetEnterHook makes exportEnter call f first; nil removes it.
+func SetEnterHook(f func()) { enterHook = f }
+
+// Registered returns how many Conns the export path knows by id.
+func Registered() int {
+	n := 0
+	for _, c := range conns {
+		if c != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Entries returns how many calls of the export have completed.
+func Entries() int { return int(entryBox.done) }
+
 // UsesShim reports whether c runs on the JavaScript shim.
 func UsesShim(c *Conn) bool { _, ok := c.b.(*shimSock); return ok }
 
@@ -61,7 +86,9 @@ func Held(c *Conn) bool {
 func Buffers(c *Conn) (goRead, jsRead, jsWrite int) {
 	goRead, jsRead, jsWrite = cap(c.rbuf), -1, -1
 	if b, ok := c.b.(*shimSock); ok {
-		jsRead = b.s.Get("rbuf").Length()
+		if r := b.s.Get("rbuf"); !r.IsNull() {
+			jsRead = r.Length()
+		}
 		jsWrite = b.s.Get("wbuf").Length()
 	}
 	if g, ok := c.b.(*goSock); ok {

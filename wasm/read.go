@@ -28,6 +28,9 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 		if c.isClosing() {
 			return 0, nil, c.closedError("read")
 		}
+		if c.arrived > 0 {
+			c.batch, c.arrived = c.rbuf[:c.arrived], 0
+		}
 		if len(c.batch) > 0 {
 			typ := MessageType(c.batch[0])
 			n := int(uint32(c.batch[1]) | uint32(c.batch[2])<<8 | uint32(c.batch[3])<<16 | uint32(c.batch[4])<<24) // little-endian
@@ -58,6 +61,8 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 			}
 			return MessageBinary, p, nil
 		}
+		// fillEmpty: the backend may have made a new buffer for the wait.
+		c.rbuf = out
 		select {
 		case <-c.readWake:
 		case <-c.closing:

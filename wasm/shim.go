@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall/js"
+	"unsafe"
 
 	"github.com/duplex-go/duplex/jsbridge"
 )
@@ -24,9 +25,10 @@ var (
 	shimErr  error    // why it could not be built
 )
 
-// forceFallback makes Dial use the Go backend: tests set it to run the same
-// suite on both backends.
-var forceFallback bool
+// forceFallback makes Dial use the Go backend, and forceFunc the shim
+// without the export (as where the page's Go instance cannot be found):
+// tests set them to run the same suite on every path.
+var forceFallback, forceFunc bool
 
 // shim returns the JavaScript half, built on first use. It returns an
 // error where the page forbids building code from a string (a Content
@@ -34,7 +36,8 @@ var forceFallback bool
 func shim() (js.Value, error) {
 	shimOnce.Do(func() {
 		shimErr = jsbridge.Try(func() {
-			shimLib = js.Global().Get("Function").New(shimSource).Invoke()
+			// The address of entryBox, for the export path (entry.go).
+			shimLib = js.Global().Get("Function").New(shimSource).Invoke(uintptr(unsafe.Pointer(&entryBox)))
 		})
 		if shimErr == nil && shimLib.Type() != js.TypeObject {
 			shimErr = errors.New("the shim returned " + shimLib.Type().String())
@@ -71,7 +74,8 @@ func EnableCSPFallback() {
 
 // shimSock is a backend over a Sock of shim.js. It holds on to the Sock's
 // two buffers so that the hot paths cross into JavaScript only with calls
-// that return numbers.
+// that return numbers. With mem set (entry.go), the shim packs received
+// messages straight into fill's dst, in Go's memory, and rbuf is unused.
 type shimSock struct {
 	s         js.Value
 	fillFn    js.Value // s.fill, s.send and s.release, bound
@@ -81,6 +85,7 @@ type shimSock struct {
 	rcap      int
 	wbuf      js.Value // the Sock's wbuf, wcap bytes
 	wcap      int
+	mem       bool
 }
 
 // wbufMax is shim.js's WBUF: a wbuf grown past it for a message is dropped
@@ -92,9 +97,24 @@ func newShimSock(s js.Value) *shimSock {
 	return &shimSock{s: s, fillFn: s.Get("fillFn"), sendFn: s.Get("sendFn"), releaseFn: s.Get("releaseFn"), rcap: -1, wcap: -1}
 }
 
+// fill asks the shim for the messages ready. With mem, dst (empty) is
+// the buffer the shim packs them into, now or, if a Read then waits,
+// when they arrive: the Conn passes what fill returned last. It is made
+// batchBytes long, as big as the shim's rbuf, which the shim then never
+// makes.
 func (b *shimSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
+	if b.mem && cap(dst) < batchBytes {
+		dst = make([]byte, 0, batchBytes)
+	}
 	for {
-		n := b.fillFn.Invoke(arm, b.rcap).Int()
+		c, ptr := b.rcap, uintptr(0)
+		if b.mem {
+			c, ptr = cap(dst), uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
+		}
+		// inShim: the shim may wake a Read from inside this call.
+		inShim++
+		n := b.fillFn.Invoke(arm, c, ptr).Int()
+		inShim--
 		switch n {
 		case -1:
 			return dst, fillEmpty
@@ -113,6 +133,9 @@ func (b *shimSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 			}
 			return p, fillBinary
 		}
+		if b.mem {
+			return dst[:n], fillOK
+		}
 		start := len(dst)
 		dst = append(dst, make([]byte, n)...)
 		js.CopyBytesToGo(dst[start:], b.rbuf)
@@ -120,7 +143,11 @@ func (b *shimSock) fill(dst []byte, arm bool) ([]byte, fillStatus) {
 	}
 }
 
-func (b *shimSock) release(n int) { b.releaseFn.Invoke(n) }
+func (b *shimSock) release(n int) {
+	inShim++
+	b.releaseFn.Invoke(n)
+	inShim--
+}
 
 func (b *shimSock) disarmRead() { b.s.Call("disarmRead") }
 
@@ -179,11 +206,16 @@ func (b *shimSock) send(kind int, p []byte, high int64) (sendStatus, error) {
 }
 
 func (b *shimSock) close(code int, reason string) error {
-	return jsbridge.Try(func() { b.s.Call("close", code, reason) })
+	inShim++
+	err := jsbridge.Try(func() { b.s.Call("close", code, reason) })
+	inShim--
+	return err
 }
 
 func (b *shimSock) setLimits(read, queue int64) {
+	inShim++
 	b.s.Call("setLimits", float64(read), float64(queue))
+	inShim--
 }
 
 func (b *shimSock) detach() { b.s.Call("detach") }

@@ -5,18 +5,24 @@
 // crossing from JavaScript into Go costs far more than a call the other
 // way.
 //
-// A socket calls wake(bits) with 1 (something to read), 2 (room to write)
-// and 4 (final: the socket has closed and will never call again).
+// A socket calls Go with bits 1 (something to read), 2 (room to write)
+// and 4 (final: the socket has closed and will never call again), in one
+// of two ways (wasm/entry.go says why). Where the shim found the page's Go
+// instance (catch), through Go's export duplex_wasm_enter, with the arguments
+// written into Go's memory; and a Read waiting with a buffer (fill's ptr)
+// gets the messages packed straight into it. Elsewhere (or after that
+// export failed to complete: see goEnter) through the socket's wake
+// js.Func, as wake(bits), and Go copies the messages out of rbuf.
 //
 // Go talks to a socket through calls that return numbers only, and two
 // buffers it holds on to: handing Go a new JavaScript object costs about
 // ten times a call that returns a number. Received messages are packed
-// into rbuf as [type: 1 text, 2 binary][length: uint32 LE][bytes]...;
-// messages to send are copied into wbuf. Neither buffer grows with the
-// messages: one too big for rbuf goes to Go on its own (fill returns -4
-// or -5, takeBig hands it over), and a wbuf grown for a large message is
-// dropped once it is sent (send returns 3). So after a large message
-// nothing here, and nothing in Go, keeps its size.
+// into Go's buffer or rbuf as [type: 1 text, 2 binary][length: uint32
+// LE][bytes]...; messages to send are copied into wbuf. Neither buffer
+// grows with the messages: one too big for rbuf goes to Go on its own
+// (fill returns -4 or -5, takeBig hands it over), and a wbuf grown for a
+// large message is dropped once it is sent (send returns 3). So after a
+// large message nothing here, and nothing in Go, keeps its size.
 //
 // The receive queue counts bytes: a message's UTF-8 length for text, as
 // Go will hold it, plus ENTRY for what the browser keeps beside it, from
@@ -38,8 +44,8 @@
 
 // One MessageChannel defers wakes to a later task, so that the messages
 // already waiting in the browser's task queue are taken in one batch rather
-// than one callback each. A socket that has been quiet wakes Go at once
-// instead: a lone message should not wait for the hop (see _notifyRead).
+// than one call into Go each. A lone message wakes Go at once instead: it
+// should not wait for the hop (see _notifyRead).
 const pending = new Set();
 let posted = false;
 const channel = new MessageChannel();
@@ -49,6 +55,7 @@ channel.port1.onmessage = () => {
   pending.clear();
   for (const s of socks) s._fire();
 };
+// schedule calls s._fire in a later task, with bits for Go.
 const schedule = (s, bits) => {
   s.bits |= bits;
   pending.add(s);
@@ -58,9 +65,9 @@ const schedule = (s, bits) => {
   }
 };
 
-// QUIET_MS is the average gap between messages above which a message
-// counts as a lone one rather than part of a burst.
-const QUIET_MS = 0.4;
+// BURST_MS and NUDGE_MS: see _notifyRead.
+const BURST_MS = 0.03;
+const NUDGE_MS = 1;
 
 // ENTRY is what a queued message counts beside its bytes (Go's
 // queueEntryBytes), so that the queue limit bounds a flood of empty
@@ -74,6 +81,88 @@ const WBUF = 64 << 10;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ASCII = /^[\x00-\x7f]*$/;
+// scratch is where _message encodes text to count it.
+let scratch = null;
+
+// The page's Go instance, once attach has found it: {go, mem, enter},
+// the instance, Go's memory and its export; false where it cannot be.
+// heap and heap32 view that memory, taken again after it grows.
+// box is the address of Go's entryBox, the argument the shim is built
+// with.
+const box = arguments[0];
+let inst = null;
+let heap = null;
+let heap32 = null;
+const mem = () => {
+  if (!heap || heap.buffer !== inst.mem.buffer) {
+    heap = new Uint8Array(inst.mem.buffer);
+    heap32 = new Uint32Array(heap.buffer);
+  }
+  return heap;
+};
+const mem32 = () => (mem(), heap32);
+// calls counts the calls of the export; broken is set once one did not
+// complete.
+let calls = 0;
+let broken = false;
+// lastGo is when the last call of the export returned.
+let lastGo = -Infinity;
+
+// catch finds the page's Go instance, wasm_exec.js's Go, which keeps it to
+// itself: syscall/js calls methods on it, found on Go.prototype with the
+// instance as this, and the next js.FuncOf of the program (Go makes the
+// wake js.Func right after building the shim) calls _makeFuncWrapper.
+let caught = null;
+{
+  const p = typeof Go === "function" ? Go.prototype : null;
+  const orig = p && p._makeFuncWrapper;
+  if (typeof orig === "function") {
+    p._makeFuncWrapper = function (id) {
+      caught = this;
+      p._makeFuncWrapper = orig;
+      return orig.call(this, id);
+    };
+  }
+}
+
+// attach puts socket s on the export path as Go's id, if the shim can
+// find the page's Go instance; s.id stays -1 otherwise.
+const attach = (s, id) => {
+  if (inst === null) {
+    const x = caught && caught._inst && caught._inst.exports;
+    const f = x && x.duplex_wasm_enter;
+    inst = typeof f === "function" && x.mem instanceof WebAssembly.Memory && typeof caught._resolveExitPromise === "function" && { go: caught, mem: x.mem, enter: f };
+    // The calls Go completed so far (a shim built again, in tests).
+    if (inst) calls = mem32()[(box >>> 2) + 3];
+  }
+  if (inst && id >= 0) s.id = id;
+  return s;
+};
+
+// goEnter calls Go's export for socket id. It must return only once the
+// call has completed, which Go counts in entryBox.done: a Go function
+// that blocked returns early (entry.go). Then the shim says so and uses
+// the js.Funcs from then on; Go's side of it ends safely whenever it
+// resumes.
+const goEnter = (id, bits, n) => {
+  const g = inst.go;
+  if (g.exited) return;
+  const m = mem32();
+  const b = box >>> 2;
+  m[b] = id;
+  m[b + 1] = bits;
+  m[b + 2] = n;
+  calls = (calls + 1) >>> 0;
+  inst.enter();
+  lastGo = performance.now();
+  // The program may end inside the call, as in any call into Go: do what
+  // wasm_exec.js's _resume does then.
+  if (g.exited) g._resolveExitPromise();
+  else if (mem32()[b + 3] !== calls) {
+    broken = true;
+    console.error("duplex: wasm: a call of Go's export did not complete: using js.Funcs");
+  }
+};
 
 class Sock {
   constructor(wake, readLimit, queueLimit) {
@@ -84,8 +173,8 @@ class Sock {
     this.queued = 0; // bytes queued here, or packed for Go and not yet returned by Read, and ENTRY each
     this.big = null; // a message too big for rbuf, for takeBig
     this.bits = 0;
-    this.lastMessage = -Infinity;
-    this.gap = 10; // ms, averaged
+    // When Go last returned from a call: see _notifyRead.
+    this.idle = -Infinity;
     this.readArmed = false;
     this.writeArmed = false;
     this.low = 0;
@@ -98,39 +187,78 @@ class Sock {
     // The directive of a Content Security Policy that refused the URL.
     this.policy = "";
     this.unwatch = () => {};
-    this.rbuf = new Uint8Array(RBUF);
+    // rbuf is made on first use, and only without Go's memory.
+    this.rbuf = null;
     this.wbuf = new Uint8Array(4096);
+    // id is Go's for this socket on the export path (attach), else -1.
+    // While a Read waits with a buffer, dptr and dcap are where it is in
+    // Go's memory, and how big.
+    this.id = -1;
+    this.dptr = 0;
+    this.dcap = 0;
     // Bound once, so that Go calls them with Invoke: Call would have
     // syscall/js decode the method's name on every call.
-    this.fillFn = (arm, cap) => this.fill(arm, cap);
+    this.fillFn = (arm, cap, ptr) => this.fill(arm, cap, ptr);
     this.sendFn = (kind, n, high) => this.send(kind, n, high);
     this.releaseFn = (n) => this.release(n);
   }
 
+  // broken reports whether the shim no longer uses the export.
+  broken() {
+    return broken;
+  }
+
+
   _fire() {
     const bits = this.bits;
     this.bits = 0;
+    const wake = this.wake;
+    if (wake && bits) this._enter(wake, bits);
+  }
+
+  // _enter calls Go with bits and, on the export path, if a Read waits
+  // with a buffer, the messages ready packed into it. (Through the js.Func,
+  // the Read's fill packs them, into that buffer still.)
+  _enter(wake, bits) {
+    if (this.id >= 0 && !broken) {
+      let n = 0;
+      if (bits & 1 && this.dptr) {
+        n = this._pack(mem(), this.dptr, this.dcap);
+        this.dptr = 0;
+      }
+      goEnter(this.id, bits, n);
+    }
     // Called as a plain function, so `this` is undefined: syscall/js reads
     // `this` for every call into Go, and an object there would cost a
     // reference, an allocation and a finalizer each time.
-    const wake = this.wake;
-    if (wake && bits) wake(bits);
+    else wake(bits);
+    this.idle = performance.now();
   }
 
-  // _notifyRead wakes a waiting Read: at once when the previous message
-  // came long enough ago that no burst is under way (a lone message, as in
-  // request/response), else in the next batch.
+  // _notifyRead wakes a waiting Read: at once for a lone message (as in
+  // request/response), else once the messages already waiting in the
+  // browser's task queue have come too, in one batch (schedule). A message
+  // that comes less than BURST_MS after Go last returned was waiting in
+  // that queue while Go ran: a burst is under way. (The clock of a page
+  // that is not cross-origin isolated moves in steps of 100 us: such a
+  // message reads 0 ms, mostly.)
   _notifyRead() {
-    const now = performance.now();
-    // An average of the gaps between messages: the page's clock is coarse.
-    this.gap = 0.75 * this.gap + 0.25 * Math.min(now - this.lastMessage, 10);
-    this.lastMessage = now;
-    const quiet = this.gap >= QUIET_MS;
-    if (!this.readArmed) return;
+    if (!this.readArmed) {
+      // No Read waits: the program is busy elsewhere, or asleep. A sleep
+      // is a timer of Go's, which Go schedules with setTimeout when it
+      // pauses; browsers make a setTimeout set from inside another
+      // timer's callback wait 4 ms or more, so a program that reads
+      // then sleeps 1 ms, with nothing else entering Go, sleeps 4 ms. A
+      // message that arrives meanwhile enters Go (on the export path,
+      // where that is cheap), at most every NUDGE_MS: Go runs the timers
+      // that are due, and sets the next one from this event, where the
+      // browser does not stretch it.
+      if (this.id >= 0 && this.wake && !broken && performance.now() - lastGo >= NUDGE_MS) goEnter(-1, 0, 0);
+      return;
+    }
     this.readArmed = false;
-    if (quiet && this.wake && !pending.has(this)) {
-      const wake = this.wake; // see _fire
-      wake(1);
+    if (performance.now() - this.idle >= BURST_MS && this.wake && !pending.has(this)) {
+      this._enter(this.wake, 1);
       return;
     }
     schedule(this, 1);
@@ -196,7 +324,7 @@ class Sock {
     const wake = this.wake;
     this.wake = null;
     pending.delete(this);
-    if (wake) wake(1 | 2 | 4);
+    if (wake) this._enter(wake, 1 | 2 | 4);
   }
 
   // _message queues one received message: a string, an ArrayBuffer or a
@@ -208,8 +336,7 @@ class Sock {
   // to be encoded straight into rbuf by fill, and counted: ASCII by its
   // length (a regular expression finds it fastest: 0.6 us a KiB in
   // Chromium, against 1.4 for encodeInto and 2-3 for a loop); other text
-  // short enough by encoding it into rbuf, which is free between fills
-  // (Go copies it out within the same call). Longer text that is not
+  // short enough by encoding it into scratch. Longer text that is not
   // ASCII is kept encoded. A string longer than the read limit is over it
   // whatever it encodes to (UTF-8 is never shorter): it fails the socket
   // at once, its size known only as at least its length (a negative size
@@ -223,7 +350,7 @@ class Sock {
         return true;
       }
       if (ASCII.test(d)) e.n = d.length;
-      else if (d.length * 3 + 5 <= RBUF) e.n = encoder.encodeInto(d, this.rbuf).written;
+      else if (d.length * 3 + 5 <= RBUF) e.n = encoder.encodeInto(d, (scratch ||= new Uint8Array(RBUF))).written;
       else {
         e.v = encoder.encode(d);
         e.n = e.v.length;
@@ -301,46 +428,68 @@ class Sock {
     schedule(this, 1 | 2);
   }
 
-  // fill packs the messages ready to read into rbuf, in order, and
-  // returns the bytes packed. It returns -1 when nothing is ready (and,
-  // with arm set, asks for a wake when something is), -2 once the socket
-  // has ended, or failed for a limit, and everything before has been
-  // taken, -3 when rbuf is not the cap bytes Go holds (Go fetches rbuf and
-  // asks again), and -4 (binary) or -5 (text) when the next message is
-  // too big for rbuf: Go takes it with takeBig. A message packed still
-  // counts against the queue limit until Go's Read returns it (release).
-  fill(arm, cap) {
+  // fill packs the messages ready to read into Go's buffer of cap bytes
+  // at ptr, or with ptr 0 into rbuf, in order, and returns the bytes
+  // packed. It returns -1 when nothing is ready (and, with arm set, asks
+  // for a wake when something is, packing it into ptr first), -2 once the
+  // socket has ended, or failed for a limit, and everything before has
+  // been taken, -3 when rbuf is not the cap bytes Go holds (Go fetches
+  // rbuf and asks again), -4 (binary) or -5 (text) when the next message
+  // is too big for rbuf (Go's buffer is as big): Go takes it with takeBig.
+  // A message packed still counts against the queue limit until Go's Read
+  // returns it (release).
+  fill(arm, cap, ptr) {
     // First, before packing: see "Waking Read" at the top.
     this._resume();
-    if (this.rbuf.length !== cap) return -3;
+    this.dptr = 0;
+    let buf = this.rbuf;
+    if (ptr) buf = mem();
+    else {
+      if (!buf) buf = this.rbuf = new Uint8Array(RBUF);
+      if (buf.length !== cap) return -3;
+    }
+    const off = this._pack(buf, ptr, cap);
+    if (off > 0) return off;
+    const q = this.q;
+    if (q.length > 0 && q[0].ready) {
+      const e = q[0];
+      // Alone, and Go's Read returns it at once: it counts no more.
+      q.shift();
+      this.big = e.v;
+      this.release(e.n);
+      return e.text ? -5 : -4;
+    }
+    if ((this.end || this.failure) && q.length === 0) return -2;
+    if (arm && this.wake) {
+      this.readArmed = true;
+      this.dptr = ptr;
+      this.dcap = cap;
+    }
+    return -1;
+  }
+
+  // _pack packs the messages ready that fit into cap bytes of buf at
+  // base, and returns the bytes packed.
+  _pack(buf, base, cap) {
     const q = this.q;
     let i = 0;
     let off = 0;
     for (; i < q.length && q[i].ready; i++) {
       const e = q[i];
-      if (off + 5 + e.n > RBUF) {
-        if (i > 0) break;
-        // Alone, and Go's Read returns it at once: it counts no more.
-        q.shift();
-        this.big = e.v;
-        this.release(e.n);
-        return e.text ? -5 : -4;
-      }
       const n = e.n;
-      if (typeof e.v === "string") encoder.encodeInto(e.v, this.rbuf.subarray(off + 5));
-      else this.rbuf.set(e.v, off + 5);
-      this.rbuf[off] = e.text ? 1 : 2;
-      this.rbuf[off + 1] = n & 0xff;
-      this.rbuf[off + 2] = (n >>> 8) & 0xff;
-      this.rbuf[off + 3] = (n >>> 16) & 0xff;
-      this.rbuf[off + 4] = (n >>> 24) & 0xff;
+      const at = base + off;
+      if (off + 5 + n > cap) break;
+      if (typeof e.v === "string") encoder.encodeInto(e.v, buf.subarray(at + 5, at + 5 + n));
+      else buf.set(e.v, at + 5);
+      buf[at] = e.text ? 1 : 2;
+      buf[at + 1] = n & 0xff;
+      buf[at + 2] = (n >>> 8) & 0xff;
+      buf[at + 3] = (n >>> 16) & 0xff;
+      buf[at + 4] = (n >>> 24) & 0xff;
       off += 5 + n;
     }
     if (i > 0) q.splice(0, i);
-    if (off > 0) return off;
-    if ((this.end || this.failure) && q.length === 0) return -2;
-    if (arm && this.wake) this.readArmed = true;
-    return -1;
+    return off;
   }
 
   // takeBig hands over the message fill reported with -4 or -5 as a
@@ -367,6 +516,7 @@ class Sock {
 
   disarmRead() {
     this.readArmed = false;
+    this.dptr = 0;
   }
 
   _resume() {}
@@ -615,8 +765,9 @@ class Stream extends Sock {
 }
 
 return {
-  classic: (url, protocols, binaryType, readLimit, queueLimit, wake) =>
-    new Classic(url, protocols, binaryType, readLimit, queueLimit, wake),
-  stream: (url, protocols, readLimit, queueLimit, wake) => new Stream(url, protocols, readLimit, queueLimit, wake),
+  // id is Go's for the socket on the export path: see attach.
+  classic: (url, protocols, binaryType, readLimit, queueLimit, wake, id) =>
+    attach(new Classic(url, protocols, binaryType, readLimit, queueLimit, wake), id),
+  stream: (url, protocols, readLimit, queueLimit, wake, id) => attach(new Stream(url, protocols, readLimit, queueLimit, wake), id),
   hasStream: () => typeof WebSocketStream === "function",
 };
