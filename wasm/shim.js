@@ -18,11 +18,13 @@
 // buffers it holds on to: handing Go a new JavaScript object costs about
 // ten times a call that returns a number. Received messages are packed
 // into Go's buffer or rbuf as [type: 1 text, 2 binary][length: uint32
-// LE][bytes]...; messages to send are copied into wbuf. Neither buffer
-// grows with the messages: one too big for rbuf goes to Go on its own
-// (fill returns -4 or -5, takeBig hands it over), and a wbuf grown for a
-// large message is dropped once it is sent (send returns 3). So after a
-// large message nothing here, and nothing in Go, keeps its size.
+// LE][bytes]...; messages to send are read from Go's memory where the
+// shim can reach it, else copied into wbuf. Neither buffer grows with the
+// messages: one too big for rbuf goes to Go on its own (fill returns its
+// size, or -4 or -5 without Go's memory, and takeBig hands it over), and a
+// wbuf grown for a large message is dropped once it is sent (send returns
+// 3). So after a large message nothing here, and nothing in Go, keeps its
+// size.
 //
 // The receive queue counts bytes: a message's UTF-8 length for text, as
 // Go will hold it, plus ENTRY for what the browser keeps beside it, from
@@ -199,8 +201,9 @@ class Sock {
     // Bound once, so that Go calls them with Invoke: Call would have
     // syscall/js decode the method's name on every call.
     this.fillFn = (arm, cap, ptr) => this.fill(arm, cap, ptr);
-    this.sendFn = (kind, n, high) => this.send(kind, n, high);
+    this.sendFn = (kind, n, high, ptr) => this.send(kind, n, high, ptr);
     this.releaseFn = (n) => this.release(n);
+    this.takeFn = (ptr) => this.takeBig(ptr);
   }
 
   // broken reports whether the shim no longer uses the export.
@@ -436,6 +439,8 @@ class Sock {
   // been taken, -3 when rbuf is not the cap bytes Go holds (Go fetches
   // rbuf and asks again), -4 (binary) or -5 (text) when the next message
   // is too big for rbuf (Go's buffer is as big): Go takes it with takeBig.
+  // With ptr, fill returns -8 - 2n for such a message of n bytes, -9 - 2n
+  // for text: Go makes a slice of n bytes, and takeBig writes it there.
   // A message packed still counts against the queue limit until Go's Read
   // returns it (release).
   fill(arm, cap, ptr) {
@@ -457,6 +462,7 @@ class Sock {
       q.shift();
       this.big = e.v;
       this.release(e.n);
+      if (ptr) return -8 - 2 * e.n - (e.text ? 1 : 0);
       return e.text ? -5 : -4;
     }
     if ((this.end || this.failure) && q.length === 0) return -2;
@@ -492,12 +498,16 @@ class Sock {
     return off;
   }
 
-  // takeBig hands over the message fill reported with -4 or -5 as a
-  // Uint8Array: for a text message its UTF-8.
-  takeBig() {
+  // takeBig hands over the message fill reported as too big for rbuf, for
+  // a text message its UTF-8: written into Go's memory at ptr, or without
+  // ptr returned as a Uint8Array.
+  takeBig(ptr) {
     const v = this.big;
     this.big = null;
-    return typeof v === "string" ? encoder.encode(v) : v;
+    if (!ptr) return typeof v === "string" ? encoder.encode(v) : v;
+    const h = mem();
+    if (typeof v === "string") encoder.encodeInto(v, h.subarray(ptr));
+    else h.set(v, ptr);
   }
 
   // release uncounts a message of n bytes that Go's Read has returned, and
@@ -537,16 +547,17 @@ class Sock {
 
   _pollWrite() {}
 
-  // send sends the first n bytes of wbuf as a text (kind 1) or binary
-  // (kind 2) message. It returns 0 when sent, 1 when nothing was sent
-  // because high or more bytes are buffered, 2 when nothing was sent
-  // because the socket is not open, and 3 when sent from a wbuf grown
-  // past WBUF, which it then drops (Go asks for a new one).
-  send(kind, n, high) {
+  // send sends n bytes as a text (kind 1) or binary (kind 2) message: those
+  // at ptr in Go's memory, or without ptr the first n of wbuf. It returns 0
+  // when sent, 1 when nothing was sent because high or more bytes are
+  // buffered, 2 when nothing was sent because the socket is not open, and
+  // 3 when sent from a wbuf grown past WBUF, which it then drops (Go asks
+  // for a new one).
+  send(kind, n, high, ptr) {
     if (this.end || this.readyState() !== 1) return 2;
     if (this.buffered() >= high) return 1;
-    const big = this.wbuf.length > WBUF;
-    const view = this.wbuf.subarray(0, n);
+    const big = !ptr && this.wbuf.length > WBUF;
+    const view = ptr ? mem().subarray(ptr, ptr + n) : this.wbuf.subarray(0, n);
     if (kind === 1) this._send(decoder.decode(view), n);
     else this._sendBytes(view, n, big);
     if (!big) return 0;
