@@ -25,6 +25,10 @@ import (
 // (internal/wasmrun), so that performance.now(), and with it Go's clock,
 // resolves 5 µs instead of 100 µs.
 //
+// A third reference, the floor (floor_bench_test.go), is the least a Go
+// program in the page can do with the same receive path: it says how much
+// of the distance to JavaScript is duplex's and how much the platform's.
+//
 // Every implementation keeps one connection open for the whole benchmark,
 // and they take turns in short rounds, so that the machine's drift (large
 // on a small machine running a browser, a server and the tests) hits all
@@ -148,6 +152,7 @@ type impl struct {
 	opts     wasm.Options
 	fallback bool
 	coder    bool
+	floor    bool
 }
 
 var impls = []impl{
@@ -155,10 +160,14 @@ var impls = []impl{
 	{name: "stream", opts: wasm.Options{Transport: wasm.TransportStream}},
 	{name: "fallback", fallback: true},
 	{name: "coder", coder: true},
+	{name: "floor", floor: true}, // floor_bench_test.go
 }
 
 func (im impl) dial(b *testing.B, url string) benchConn {
 	ctx := context.Background()
+	if im.floor {
+		return openFloor(b, url)
+	}
 	if im.coder {
 		c, _, err := websocket.Dial(ctx, url, nil)
 		if err != nil {
@@ -272,9 +281,10 @@ func BenchmarkEcho(b *testing.B) {
 }
 
 // BenchmarkRTT measures one 16-byte message's round trip, one at a time;
-// each b.N iteration is 40 rounds of 25 round trips per implementation.
-// It reports the median (p50), the 99th percentile (p99) and the mean of
-// each, and their ratios to JavaScript's.
+// each b.N iteration is 40 rounds of 25 round trips per implementation
+// (and floor-inline, the floor answering inside the export). It reports
+// the median (p50), the 99th percentile (p99) and the mean of each, and
+// their ratios to JavaScript's.
 func BenchmarkRTT(b *testing.B) {
 	url := wstest.URL(b, "/echo")
 	ctx := context.Background()
@@ -304,18 +314,23 @@ func BenchmarkRTT(b *testing.B) {
 				samples[im.name] = append(samples[im.name], float64(time.Since(t0).Nanoseconds())/1000)
 			}
 		}
+		samples["floor-inline"] = append(samples["floor-inline"], floorInline(chunk)...)
 	}
 	js := samples["js"]
 	b.ReportMetric(percentile(js, 50), "js-p50-µs")
 	b.ReportMetric(percentile(js, 99), "js-p99-µs")
 	b.ReportMetric(avg(js), "js-mean-µs")
+	names := []string{"floor-inline"}
 	for _, im := range impls {
-		s := samples[im.name]
-		b.ReportMetric(percentile(s, 50), im.name+"-p50-µs")
-		b.ReportMetric(percentile(s, 99), im.name+"-p99-µs")
-		b.ReportMetric(avg(s), im.name+"-mean-µs")
-		b.ReportMetric(percentile(s, 50)/percentile(js, 50), im.name+"-p50/js")
-		b.ReportMetric(percentile(s, 99)/percentile(js, 99), im.name+"-p99/js")
+		names = append(names, im.name)
+	}
+	for _, name := range names {
+		s := samples[name]
+		b.ReportMetric(percentile(s, 50), name+"-p50-µs")
+		b.ReportMetric(percentile(s, 99), name+"-p99-µs")
+		b.ReportMetric(avg(s), name+"-mean-µs")
+		b.ReportMetric(percentile(s, 50)/percentile(js, 50), name+"-p50/js")
+		b.ReportMetric(percentile(s, 99)/percentile(js, 99), name+"-p99/js")
 	}
 }
 
@@ -349,6 +364,9 @@ func BenchmarkSlowReader(b *testing.B) {
 				}
 				rates["sleep"] = append(rates["sleep"], n/time.Since(t0).Seconds())
 				for _, im := range impls {
+					if im.floor {
+						continue // it has no nudge (shim.js, NUDGE_MS)
+					}
 					c := im.dial(b, url)
 					wrote := make(chan error, 1)
 					go func() {
@@ -384,6 +402,9 @@ func BenchmarkSlowReader(b *testing.B) {
 			b.ReportMetric(median(rates["js"]), "js-msgs/s")
 			b.ReportMetric(median(rates["sleep"]), "sleep-only-msgs/s")
 			for _, im := range impls {
+				if im.floor {
+					continue
+				}
 				b.ReportMetric(median(rates[im.name]), im.name+"-msgs/s")
 			}
 		})
