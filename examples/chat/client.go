@@ -16,7 +16,10 @@
 // events it missed and the room's members. Messages go out as calls
 // ("say") that the server takes once each, so a message typed while
 // disconnected is sent once the connection is back, and shows as pending
-// until then.
+// until then. A server that restarts has lost what it took: the client
+// notes it ("the server restarted"), and a message whose answer had not
+// yet come is sent to the new server, which shows it in its new history,
+// even if the old server had already shown it.
 package chat
 
 import (
