@@ -47,7 +47,15 @@ type Options struct {
 	// Backoff says how long to wait before each redial; nil means
 	// reconnect.Exponential with a 500 ms start and an 8 s cap.
 	Backoff reconnect.Backoff
+	// Heartbeat is the silence after which the client asks the server
+	// whether it is there (KindPing); a server that says nothing for as
+	// long again is taken for dead. 0 means DefaultHeartbeat.
+	Heartbeat time.Duration
 }
+
+// DefaultHeartbeat is Options.Heartbeat's default: a connection that dies
+// without a word is found within twice as long.
+const DefaultHeartbeat = 15 * time.Second
 
 // Entry is an event of the room as the client shows it.
 type Entry struct {
@@ -98,6 +106,7 @@ type Client struct {
 	wake                chan struct{} // Say has a message for the sender
 	ready               chan struct{} // closed once router is set
 	router              *codec.Router // the Router on the reconnect.Conn, once it is up
+	heartbeat           time.Duration
 
 	mu        sync.Mutex
 	status    status.Status
@@ -144,6 +153,11 @@ func Join(url string, o Options) (*Client, error) {
 		next:    1,
 		early:   map[eventKey]Entry{},
 		grew:    make(chan struct{}),
+
+		heartbeat: o.Heartbeat,
+	}
+	if c.heartbeat <= 0 {
+		c.heartbeat = DefaultHeartbeat
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	b := o.Backoff
@@ -190,7 +204,25 @@ func (c *Client) dial(b reconnect.Backoff) (*reconnect.Conn, error) {
 			c.mu.Unlock()
 			c.signal()
 		},
+		Heartbeat: &reconnect.Heartbeat{
+			Interval: c.heartbeat,
+			Ping:     func() (client.MessageType, []byte) { return client.MessageText, ping },
+			IsPong:   isPong,
+		},
 	})
+}
+
+// ping is the heartbeat's call (KindPing).
+var ping = []byte(`{"type":"` + KindPing + `","id":` + strconv.FormatUint(PingID, 10) + `}`)
+
+// isPong reports whether a message is the server's answer to ping: the
+// Router never sees it.
+func isPong(typ client.MessageType, p []byte) bool {
+	if typ != client.MessageText || len(p) > 64 {
+		return false
+	}
+	e, err := codec.JSONFormat{}.ParseEnvelope(p, codec.Limits{}.WithDefaults())
+	return err == nil && e.Kind == "" && e.ID == PingID
 }
 
 // newRouter returns a Router on mc with the client's handlers.

@@ -234,6 +234,50 @@ func TestCutInFlight(t *testing.T) {
 	assert.Equal(t, []string{"ann: one", "ann: two"}, messages(b.Log), "once each, in order")
 }
 
+// TestSilentLink: the link dies without a word (nothing passes either
+// way, and TCP stays up): the heartbeat finds it, the client says so and
+// dials again, and once the link is back, what was said meanwhile
+// reaches the room once.
+func TestSilentLink(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	p := toxiproxy.NewProxy(toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop()),
+		t.Name(), "127.0.0.1:0", srv.addr)
+	require.NoError(t, p.Start())
+	t.Cleanup(p.Stop)
+	ann, err := chat.Join("ws://"+p.Listen+"/chat", chat.Options{
+		Name: "ann", Room: "lobby",
+		Backoff:   reconnect.Constant(50 * time.Millisecond),
+		Heartbeat: 200 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ann.Close() })
+	waitView(t, ann, "ann connects", connected)
+	before := srv.s.Pings()
+
+	// Idle and connected: the heartbeat keeps asking, and the server
+	// answers, out of sight of the room.
+	require.Eventually(t, func() bool { return srv.s.Pings() >= before+3 }, 10*time.Second, 10*time.Millisecond, "ann's heartbeat")
+	v := ann.View()
+	assert.Equal(t, status.Connected, v.Status.State, "still connected")
+	assert.Zero(t, v.Status.Attempt, "on the first connection")
+
+	for _, stream := range []string{"upstream", "downstream"} {
+		_, err := p.Toxics.AddToxicJson(strings.NewReader(
+			`{"name":"hole-` + stream + `","type":"timeout","stream":"` + stream + `","attributes":{"timeout":0}}`))
+		require.NoError(t, err)
+	}
+	require.NoError(t, ann.Say("one"))
+	v = waitView(t, ann, "ann finds the link dead", func(v chat.View) bool { return v.Status.State != status.Connected })
+	assert.ErrorIs(t, v.Status.Err, reconnect.ErrHeartbeatTimeout)
+	assert.Equal(t, "the server stopped answering", status.Explain(v.Status.Err))
+	for _, stream := range []string{"upstream", "downstream"} {
+		require.NoError(t, p.Toxics.RemoveToxic(t.Context(), "hole-"+stream))
+	}
+	v = waitView(t, ann, "ann delivers", func(v chat.View) bool { return len(v.Pending) == 0 && len(messages(v.Log)) == 1 })
+	assert.Equal(t, []string{"ann: one"}, messages(v.Log), "once")
+}
+
 // TestNewServer: the server restarts without its history (a new
 // process): clients note it and start again from the new history; a
 // message typed meanwhile is delivered.

@@ -23,7 +23,21 @@ const (
 	KindSay = "say"
 	// KindEvent is an Event the server pushes to every member of the room.
 	KindEvent = "event"
+	// KindPing is the heartbeat: a call with no data, which the server
+	// answers at once with none. After a silence (Options.Heartbeat) the
+	// client calls it with the id PingID, outside its Router, and takes
+	// the answer as a sign of life; a server that says nothing for as long
+	// again is taken for dead, and the client dials again. A link that
+	// dies without a word (a laptop's network gone, a NAT that forgot the
+	// connection) would otherwise look connected until the operating
+	// system gives up on it, many minutes later.
+	KindPing = "ping"
 )
+
+// PingID is the id of the heartbeat's calls: one that a Router, which
+// numbers its own calls from 1, never reaches (2⁵³ − 1, the largest
+// integer a JSON number carries exactly in JavaScript).
+const PingID = 1<<53 - 1
 
 // EventKind is what an Event records.
 type EventKind string

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/duplex-go/duplex/client"
@@ -32,6 +33,7 @@ import (
 // has a new epoch, and clients start their history again.
 type Server struct {
 	epoch string
+	pings atomic.Int64
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -41,6 +43,10 @@ type Server struct {
 func New() *Server {
 	return &Server{epoch: rand.Text()[:8], rooms: map[string]*room{}}
 }
+
+// Pings returns how many heartbeat calls (chat.KindPing) the server has
+// answered.
+func (s *Server) Pings() int64 { return s.pings.Load() }
 
 // Handler serves the page's files from dir and the chat's WebSocket at
 // /chat. When ctx ends, its connections close with 1001 (going away),
@@ -103,6 +109,10 @@ func (s *Server) serve(ctx context.Context, ws *wsserver.Conn) {
 	})
 	codec.HandleCall(c.router, chat.KindJoin, c.join)
 	codec.HandleCall(c.router, chat.KindSay, c.say)
+	codec.Handle(c.router, chat.KindPing, func(context.Context, struct{}) error { // answered by the Router
+		s.pings.Add(1)
+		return nil
+	})
 
 	// The connection's own context: not ctx, whose end would make
 	// coder/websocket cut the connection without a close frame.
