@@ -16,8 +16,10 @@
 package echo
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -105,7 +107,19 @@ type Options struct {
 	// Backoff says how long to wait before each redial; nil means
 	// reconnect.Exponential with a 500 ms start and an 8 s cap.
 	Backoff reconnect.Backoff
+	// Heartbeat is the silence after which the client checks that the
+	// server is there; one that says nothing for as long again is taken
+	// for dead, and the client dials again. 0 means DefaultHeartbeat.
+	// The check is a binary message of the client's own, which the
+	// server echoes and Echo never returns: the same on both platforms
+	// (a browser sends no ping frame).
+	Heartbeat time.Duration
 }
+
+// DefaultHeartbeat is Options.Heartbeat's default: a connection that dies
+// without a word (the network gone, TCP still up) is found within twice
+// as long.
+const DefaultHeartbeat = 15 * time.Second
 
 // Client is a connection to an echo server. Its methods are safe for
 // concurrent use; Echo calls take turns.
@@ -134,6 +148,9 @@ func Dial(url string, o *Options) *Client {
 	}
 	if opts.Backoff == nil {
 		opts.Backoff = reconnect.Exponential{Initial: 500 * time.Millisecond, Max: 8 * time.Second}
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = DefaultHeartbeat
 	}
 	c := &Client{
 		done:    make(chan struct{}),
@@ -183,6 +200,7 @@ func (c *Client) dial(url string, o Options) (*reconnect.Conn, error) {
 		// No queue: while disconnected, Echo fails at once rather than
 		// wait for an echo that may come from the next connection.
 		SendQueueLimit: -1,
+		Heartbeat:      heartbeat(o.Heartbeat),
 		OnConnect: func(_ context.Context, cc *client.Conn) error {
 			c.mu.Lock()
 			c.cc = cc
@@ -301,6 +319,23 @@ func (c *Client) echo(ctx context.Context, m Message, buffered *int64) (Message,
 		}
 	}
 	return Message{}, err
+}
+
+// heartbeat returns the client's reconnect.Heartbeat: a binary message
+// the echo server sends back, of random bytes so that no message of the
+// program's is taken for it.
+func heartbeat(every time.Duration) *reconnect.Heartbeat {
+	ping := make([]byte, 24)
+	for i := range ping {
+		ping[i] = byte(rand.Uint32())
+	}
+	return &reconnect.Heartbeat{
+		Interval: every,
+		Ping:     func() (client.MessageType, []byte) { return client.MessageBinary, ping },
+		IsPong: func(typ client.MessageType, p []byte) bool {
+			return typ == client.MessageBinary && bytes.Equal(p, ping)
+		},
+	}
 }
 
 // CheckSize returns an error wrapping ErrTooBig, for a person to read, if

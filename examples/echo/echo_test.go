@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -96,4 +99,71 @@ func TestServerGone(t *testing.T) {
 	_, err = c.Echo(ctx, echo.Text("two"))
 	require.ErrorIs(t, err, echo.ErrNotConnected)
 	assert.EqualError(t, err, "echo: not connected: nothing was sent")
+}
+
+// TestSilentLink: the link dies without a word (nothing passes either
+// way, and TCP stays up): the heartbeat keeps an idle connection up,
+// finds the dead one, says so and dials again; once the link is back,
+// Echo works again.
+func TestSilentLink(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t)
+	stop, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(echoserver.Handler(stop, t.TempDir()))
+	defer srv.Close()
+	defer cancel()
+	p := toxiproxy.NewProxy(toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop()),
+		t.Name(), "127.0.0.1:0", strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, p.Start())
+	defer p.Stop()
+	const every = 100 * time.Millisecond
+	c := echo.Dial("ws://"+p.Listen+"/echo", &echo.Options{Backoff: reconnect.Constant(50 * time.Millisecond), Heartbeat: every})
+	defer c.Close()
+	_, err := c.Echo(ctx, echo.Text("one"))
+	require.NoError(t, err)
+
+	// Idle for five heartbeats' worth of silence, each ping answered in
+	// time: never anything but connected.
+	idle := time.After(5 * 2 * every)
+	for waiting := true; waiting; {
+		select {
+		case <-c.Changed():
+			require.Equal(t, status.Connected, c.Status().State, "an idle, healthy connection stays up")
+		case <-idle:
+			waiting = false
+		}
+	}
+	assert.Equal(t, status.Connected, c.Status().State)
+	assert.Zero(t, c.Status().Attempt, "on the first connection")
+
+	for _, stream := range []string{"upstream", "downstream"} {
+		_, err := p.Toxics.AddToxicJson(strings.NewReader(
+			`{"name":"hole-` + stream + `","type":"timeout","stream":"` + stream + `","attributes":{"timeout":0}}`))
+		require.NoError(t, err)
+	}
+	st := c.Status()
+	for st.State == status.Connected {
+		select {
+		case <-c.Changed():
+			st = c.Status()
+		case <-ctx.Done():
+			t.Fatalf("the dead link was not found: %v", c.Status())
+		}
+	}
+	assert.ErrorIs(t, st.Err, reconnect.ErrHeartbeatTimeout)
+	assert.Equal(t, "the server stopped answering", status.Explain(st.Err))
+	for _, stream := range []string{"upstream", "downstream"} {
+		require.NoError(t, p.Toxics.RemoveToxic(t.Context(), "hole-"+stream))
+	}
+	for c.Status().State != status.Connected {
+		select {
+		case <-c.Changed():
+		case <-ctx.Done():
+			t.Fatalf("no reconnection: %v", c.Status())
+		}
+	}
+	back, err := c.Echo(ctx, echo.Text("two"))
+	require.NoError(t, err)
+	assert.Equal(t, echo.Text("two"), back.Message)
 }
