@@ -127,7 +127,9 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 //
 // Natively Write returns once the message is written to the network; a
 // ctx that ends while a message is half written fails the connection (a
-// partial frame cannot be taken back). In browsers Write waits, before
+// partial frame cannot be taken back), and one that ends once it has
+// gone out whole (cancelled on the peer's answer, say) changes nothing,
+// even before Write has returned. In browsers Write waits, before
 // sending, while the browser holds Options.SendHighWater or more unsent
 // bytes; a ctx that ends then returns ctx.Err() with nothing sent and the
 // connection usable.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -55,6 +57,52 @@ func (n *native) lockWrite(ctx context.Context) error {
 	}
 }
 
+// cutWrite makes ctx's end, while a write of coder/websocket's is under
+// way, cut it: a write deadline in the past on the connection fails the
+// write, and the connection with it (a frame half written cannot be
+// taken back). Call done with the write's error once it has returned: it
+// reports whether the write was cut, and undoes a cut that came too late
+// to change anything (the write had succeeded).
+//
+// coder/websocket's own watch of a write's ctx is not used (writes get
+// context.Background()): it lasts until after the flush, and closes the
+// connection when the ctx ends at any moment before, even once the message
+// has gone out whole, so a ctx cancelled on the peer's answer to a
+// message could end a connection whose Write had returned nil.
+func (n *native) cutWrite(ctx context.Context) (done func(err error) bool) {
+	if ctx.Done() == nil {
+		return func(error) bool { return false }
+	}
+	var mu sync.Mutex
+	writing, cut := true, false
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if writing {
+			cut = true
+			_ = n.raw.SetWriteDeadline(aLongTimeAgo)
+		}
+	})
+	return func(err error) bool {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		writing = false
+		if cut && err == nil {
+			_ = n.raw.SetWriteDeadline(time.Time{})
+		}
+		return cut && err != nil
+	}
+}
+
+// cutErr fails the connection whose write ctx cut, and returns op's error.
+func (n *native) cutErr(ctx context.Context, op string) error {
+	n.setCause(closedCause)
+	n.cutNow()
+	n.end(closedCause, op)
+	return errs.Join("client: "+op+": ctx ended while a message was half written, which fails the connection", ctx.Err(), errs.ErrClosed)
+}
+
 func (n *native) write(ctx context.Context, typ MessageType, p []byte) error {
 	if n.hasEnded() {
 		return n.endErr("write")
@@ -63,7 +111,15 @@ func (n *native) write(ctx context.Context, typ MessageType, p []byte) error {
 		return err
 	}
 	defer func() { <-n.writeSem }()
-	if err := n.ws.Write(ctx, toCoder(typ), p); err != nil {
+	if err := ctx.Err(); err != nil {
+		return err // nothing sent
+	}
+	done := n.cutWrite(ctx)
+	err := n.ws.Write(context.Background(), toCoder(typ), p)
+	if done(err) {
+		return n.cutErr(ctx, "write")
+	}
+	if err != nil {
 		return n.writeErr(ctx, "write", err)
 	}
 	return nil
@@ -92,7 +148,12 @@ func (n *native) writer(ctx context.Context, typ MessageType) (io.WriteCloser, e
 	if err := n.lockWrite(ctx); err != nil {
 		return nil, err
 	}
-	w, err := n.ws.Writer(ctx, toCoder(typ))
+	if err := ctx.Err(); err != nil {
+		<-n.writeSem
+		return nil, err // nothing sent
+	}
+	// Its frames are cut as Write's are (cutWrite).
+	w, err := n.ws.Writer(context.Background(), toCoder(typ))
 	if err != nil {
 		<-n.writeSem
 		return nil, n.writeErr(ctx, "writer", err)
@@ -112,7 +173,11 @@ func (w *nativeWriter) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, errs.Msg("client: write: the Writer is closed", errs.ErrClosed)
 	}
+	done := w.n.cutWrite(w.ctx)
 	k, err := w.w.Write(p)
+	if done(err) {
+		return k, w.n.cutErr(w.ctx, "write")
+	}
 	if err != nil {
 		return k, w.n.writeErr(w.ctx, "write", err)
 	}
@@ -125,7 +190,12 @@ func (w *nativeWriter) Close() error {
 	}
 	w.closed = true
 	defer func() { <-w.n.writeSem }()
-	if err := w.w.Close(); err != nil {
+	done := w.n.cutWrite(w.ctx)
+	err := w.w.Close()
+	if done(err) {
+		return w.n.cutErr(w.ctx, "write")
+	}
+	if err != nil {
 		return w.n.writeErr(w.ctx, "write", err)
 	}
 	return nil
