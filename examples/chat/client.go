@@ -17,9 +17,10 @@
 // ("say") that the server takes once each, so a message typed while
 // disconnected is sent once the connection is back, and shows as pending
 // until then. A server that restarts has lost what it took: the client
-// notes it ("the server restarted"), and a message whose answer had not
-// yet come is sent to the new server, which shows it in its new history,
-// even if the old server had already shown it.
+// notes it ("the server restarted"), and sends the new server the
+// messages the old one had not shown; one it had shown (its Event says
+// whose message it is: From and N) is not sent again, even if the answer
+// to its call never came.
 package chat
 
 import (
@@ -118,7 +119,10 @@ type Client struct {
 	next      uint64 // the Seq of the next event to append to log
 	early     map[eventKey]Entry
 	said      uint64 // the last N given to a message
-	shown     int    // len(log) when grew was last closed
+	tag       string // Tag(id): an Event's From for this client's messages
+	inflight  uint64 // the N of the message whose call is under way, and how to end the call
+	endCall   context.CancelFunc
+	shown     int // len(log) when grew was last closed
 }
 
 // eventKey names an event of one run of the server.
@@ -159,6 +163,7 @@ func Join(url string, o Options) (*Client, error) {
 	if c.heartbeat <= 0 {
 		c.heartbeat = DefaultHeartbeat
 	}
+	c.tag = Tag(c.id)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	b := o.Backoff
 	if b == nil {
@@ -345,7 +350,15 @@ func (c *Client) apply(e Event) {
 		}
 	}
 	if e.Kind == EventMessage {
-		c.dropPending(func(p *Pending) bool { return p.seq == e.Seq })
+		mine := e.From == c.tag
+		c.dropPending(func(p *Pending) bool { return p.seq == e.Seq || mine && p.N == e.N })
+		if mine && e.N == c.inflight {
+			// The room has it before its call was answered: the call
+			// ends, so that it is not sent again if the connection is
+			// lost before the answer comes (a new server could not know
+			// that the old one had it).
+			c.endCall()
+		}
 	}
 }
 
@@ -464,8 +477,14 @@ func (c *Client) send() {
 		}
 		// Idempotent: after a lost connection the call is sent again,
 		// and the server, which takes each N once, answers it again.
-		said, err := codec.Call[SayRequest, SayReply](c.ctx, c.router, KindSay, SayRequest{N: p.N, Text: p.Text}, codec.Idempotent())
+		ctx, cancel := context.WithCancel(c.ctx)
 		c.mu.Lock()
+		c.inflight, c.endCall = p.N, cancel
+		c.mu.Unlock()
+		said, err := codec.Call[SayRequest, SayReply](ctx, c.router, KindSay, SayRequest{N: p.N, Text: p.Text}, codec.Idempotent())
+		c.mu.Lock()
+		c.inflight, c.endCall = 0, nil
+		cancel()
 		switch {
 		case err == nil:
 			if said.Seq < c.next && c.epoch != "" {
@@ -475,6 +494,8 @@ func (c *Client) send() {
 			}
 		case errors.As(err, new(*codec.RemoteError)):
 			c.setPending(p.N, func(q *Pending) { q.Err = err })
+		case c.ctx.Err() == nil && ctx.Err() != nil:
+			// Its event came first: apply has dropped it from pending.
 		default: // the client has ended
 			c.mu.Unlock()
 			return

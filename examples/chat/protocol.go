@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -65,6 +67,19 @@ type Event struct {
 	Kind  EventKind `json:"kind"`
 	Name  string    `json:"name,omitempty"`
 	Text  string    `json:"text,omitempty"`
+	// From and N, on an EventMessage, say which of its sender's messages
+	// it is: Tag(JoinRequest.Client) and SayRequest.N. The sender knows
+	// its message has reached the room when the event comes, even before
+	// the answer to its call.
+	From string `json:"from,omitempty"`
+	N    uint64 `json:"n,omitempty"`
+}
+
+// Tag returns what an Event's From says of the client id: not the id,
+// which would let another member join as that client, but a digest of it.
+func Tag(client string) string {
+	sum := sha256.Sum256([]byte(client))
+	return hex.EncodeToString(sum[:8])
 }
 
 // String returns the event as the terminal client prints it, with its

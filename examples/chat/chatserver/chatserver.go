@@ -93,8 +93,8 @@ type conn struct {
 	reason   string
 
 	// Under s.mu, set by join.
-	room         *room
-	name, client string
+	room              *room
+	name, client, tag string // tag: chat.Tag(client)
 }
 
 // outLimit is how many events may wait for a slow client before it is
@@ -204,14 +204,14 @@ func (c *conn) join(_ context.Context, j chat.JoinRequest) (chat.JoinReply, erro
 			return chat.JoinReply{}, &codec.RemoteError{Code: chat.CodeNameTaken, Message: "the name " + strconv.Quote(name) + " is taken in room " + roomName}
 		}
 	}
-	c.room, c.name, c.client = r, name, j.Client
+	c.room, c.name, c.client, c.tag = r, name, j.Client, chat.Tag(j.Client)
 	r.members = append(r.members, c)
 	switch {
 	case old == nil:
-		r.post(chat.EventJoin, name, "")
+		r.post(chat.Event{Kind: chat.EventJoin, Name: name})
 	case old.name != name:
-		r.post(chat.EventLeave, old.name, "")
-		r.post(chat.EventJoin, name, "")
+		r.post(chat.Event{Kind: chat.EventLeave, Name: old.name})
+		r.post(chat.Event{Kind: chat.EventJoin, Name: name})
 	}
 	if old != nil {
 		// The same client on a new connection: the old one is dead, or
@@ -254,7 +254,7 @@ func (c *conn) say(_ context.Context, m chat.SayRequest) (chat.SayReply, error) 
 		}
 		return chat.SayReply{}, nil // older still: taken long ago
 	}
-	e := r.post(chat.EventMessage, c.name, text)
+	e := r.post(chat.Event{Kind: chat.EventMessage, Name: c.name, Text: text, From: c.tag, N: m.N})
 	if len(r.said) >= 10000 {
 		clear(r.said)
 	}
@@ -273,7 +273,7 @@ func (s *Server) leave(c *conn) {
 	for i, m := range r.members {
 		if m == c {
 			r.members = append(r.members[:i:i], r.members[i+1:]...)
-			r.post(chat.EventLeave, c.name, "")
+			r.post(chat.Event{Kind: chat.EventLeave, Name: c.name})
 			return
 		}
 	}
@@ -281,9 +281,9 @@ func (s *Server) leave(c *conn) {
 
 // post appends an event to the room's history and pushes it to every
 // member; the Server's mu is held.
-func (r *room) post(kind chat.EventKind, name, text string) chat.Event {
+func (r *room) post(e chat.Event) chat.Event {
 	r.seq++
-	e := chat.Event{Seq: r.seq, Epoch: r.epoch, Time: time.Now().UTC().Truncate(time.Millisecond), Kind: kind, Name: name, Text: text}
+	e.Seq, e.Epoch, e.Time = r.seq, r.epoch, time.Now().UTC().Truncate(time.Millisecond)
 	r.events = append(r.events, e)
 	if len(r.events) > chat.HistoryLimit {
 		r.events = append(r.events[:0:0], r.events[len(r.events)-chat.HistoryLimit:]...)
