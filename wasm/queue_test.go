@@ -306,11 +306,21 @@ func TestDefaultQueueLimit(t *testing.T) {
 // bytes, so the classic socket closes with 4008 and WebSocketStream holds
 // back, after a few. Before, empty messages counted nothing: all 20,000
 // were queued, and the stream never pushed back.
+//
+// The server sends 64 messages, far more than the 9 that fill the queue,
+// then waits for the client's close (hold=): a close of its own would
+// race 4008. It once flooded without end (n=0), and the test failed 1
+// CI run in 3: the client closed on the 9th message within ~30 ms of
+// dialling, but the page could not finish its request for /stats, nor
+// see its own close event, before Chromium had taken in, and thrown
+// away, every message the server sent until the close reached it: up to
+// 143,000, at about 40 µs each on a loaded 2-core machine, with the
+// page's timers stalled for seconds meanwhile.
 func TestQueueLimitCountsMessages(t *testing.T) {
 	forEach(t, func(t *testing.T, be backend) {
 		const limit = 1024
 		id := wstest.ID(t)
-		c := be.dial(t, "/flood?n=0&size=0&id="+id, func(o *wasm.Options) { // until the client closes: a close of the server's own would race 4008
+		c := be.dial(t, "/flood?n=64&size=0&hold=1m&id="+id, func(o *wasm.Options) {
 			o.ReadLimit = limit
 			o.ReceiveQueueLimit = limit
 		})

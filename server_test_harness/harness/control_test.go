@@ -186,6 +186,8 @@ func TestBadParameters(t *testing.T) {
 		"/close?reason=" + strings.Repeat("r", 124),
 		"/flood?type=json",
 		"/flood?size=-1",
+		"/flood?hold=x",
+		"/flood?hold=-1s",
 		"/slow?delay=-1s",
 		"/silent?hold=x",
 		"/hang?hold=x",

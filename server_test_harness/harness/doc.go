@@ -51,10 +51,12 @@
 //	                              (default /echo)
 //	/hang?hold=D                  never answers the handshake: holds the request until the
 //	                              client gives up or D (default 60s) passes
-//	/flood?n=N&size=B&type=T      sends N messages (default 1000; 0 means until the client
+//	/flood?n=N&size=B&type=T&hold=D
+//	                              sends N messages (default 1000; 0 means until the client
 //	                              closes) of B bytes (default 16) and type T ("binary",
-//	                              default, or "text") as fast as it can, then closes with 1000;
-//	                              see [FloodSeq] for their content
+//	                              default, or "text") as fast as it can, then, after waiting
+//	                              up to D (default 0) for the client to close, closes with
+//	                              1000; see [FloodSeq] for their content
 //	/slow?delay=D                 reads one message every D (default 100ms) and discards it
 //	/silent?hold=D                completes the handshake, then never reads or answers for D
 //	                              (default 60s), then cuts the connection

@@ -223,12 +223,31 @@ func (h *Harness) flood(q query) (func(*conn), error) {
 	default:
 		return nil, fmt.Errorf("type=%q: want binary or text", t)
 	}
+	// hold: after the n messages, wait this long for the client to close
+	// before closing. A test whose client closes on message k <= n then
+	// makes the only close, and the server has sent at most n messages
+	// when it gets it; with n=0 (no end) instead, the page has to take in
+	// everything the server sent until the close reached it, an amount
+	// that grows with how busy the machine is.
+	hold, err := q.duration("hold", 0, 0)
+	if err != nil {
+		return nil, err
+	}
 	return func(c *conn) {
 		wait := c.drain()
 		defer wait()
 		for seq := uint64(1); n == 0 || seq <= uint64(n); seq++ {
 			if c.write(typ, FloodMessage(seq, size, typ == websocket.MessageText)) != nil {
 				return
+			}
+		}
+		if hold > 0 {
+			t := time.NewTimer(hold)
+			defer t.Stop()
+			select {
+			case <-c.ctx.Done(): // the client closed (drain saw it), or the harness
+				return
+			case <-t.C:
 			}
 		}
 		c.closeWith(websocket.StatusNormalClosure, "flood: done")

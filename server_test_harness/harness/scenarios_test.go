@@ -206,6 +206,7 @@ func TestFlood(t *testing.T) {
 		{"text 64 KiB", "?n=20&size=65536&type=text", 20, 65536, websocket.MessageText},
 		{"tiny binary", "?n=300&size=1", 300, 1, websocket.MessageBinary},
 		{"empty", "?n=3&size=0", 3, 0, websocket.MessageBinary},
+		{"held, then closed", "?n=3&size=0&hold=10ms", 3, 0, websocket.MessageBinary},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -242,6 +243,40 @@ func TestFlood(t *testing.T) {
 			st := getStats(t, s, "unlimited")
 			return st.Open == 0 && st.Conns[0].ClientCloseCode == 1000
 		})
+	})
+	// hold=D: after its n messages the server keeps the connection open
+	// until the client closes it (or D passes), so that a client which
+	// closes on some message up to n makes the only close, and the server
+	// has sent no more than n messages when it gets it. A kick's close
+	// frame is then the first the client sees: before hold=, the server's
+	// own close (1000) came right after message n.
+	t.Run("hold", func(t *testing.T) {
+		t.Parallel()
+		c := dial(t, s.ws+"/flood?n=3&size=0&hold=1m&id=held", nil)
+		for range 3 {
+			read(t, c)
+		}
+		resp, err := http.Get(s.http + "/kick?id=held&code=4003")
+		require.NoError(t, err)
+		resp.Body.Close()
+		_, _, err = c.Read(testCtx(t))
+		assert.Equal(t, websocket.StatusCode(4003), websocket.CloseStatus(err), "the first close the client sees: %v", err)
+		assert.Equal(t, int64(3), getStats(t, s, "held").MessagesSent, "messages sent")
+	})
+	t.Run("hold until the client closes", func(t *testing.T) {
+		t.Parallel()
+		c := dial(t, s.ws+"/flood?n=20&size=0&hold=1m&id=client-closes", nil)
+		for range 9 {
+			read(t, c)
+		}
+		require.NoError(t, c.Close(4008, "full"), "the server answered the close")
+		eventually(t, "server saw the close", func() bool {
+			st := getStats(t, s, "client-closes")
+			return st.Open == 0 && st.Conns[0].ClientCloseCode != 0
+		})
+		st := getStats(t, s, "client-closes")
+		assert.Equal(t, 4008, st.Conns[0].ClientCloseCode, "what the server got: the client's close, the only one")
+		assert.Equal(t, int64(20), st.MessagesSent, "messages sent: n, no more")
 	})
 }
 
