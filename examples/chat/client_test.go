@@ -248,7 +248,7 @@ func TestSilentLink(t *testing.T) {
 	ann, err := chat.Join("ws://"+p.Listen+"/chat", chat.Options{
 		Name: "ann", Room: "lobby",
 		Backoff:   reconnect.Constant(50 * time.Millisecond),
-		Heartbeat: 200 * time.Millisecond,
+		Heartbeat: 300 * time.Millisecond, // see echo's TestSilentLink
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ann.Close() })

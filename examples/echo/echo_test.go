@@ -117,15 +117,15 @@ func TestSilentLink(t *testing.T) {
 		t.Name(), "127.0.0.1:0", strings.TrimPrefix(srv.URL, "http://"))
 	require.NoError(t, p.Start())
 	defer p.Stop()
-	const every = 100 * time.Millisecond
+	const every = 300 * time.Millisecond // a pong later than this on loopback, under -race on a busy machine, would be taken for a dead link
 	c := echo.Dial("ws://"+p.Listen+"/echo", &echo.Options{Backoff: reconnect.Constant(50 * time.Millisecond), Heartbeat: every})
 	defer c.Close()
 	_, err := c.Echo(ctx, echo.Text("one"))
 	require.NoError(t, err)
 
-	// Idle for five heartbeats' worth of silence, each ping answered in
+	// Idle for three heartbeats' worth of silence, each ping answered in
 	// time: never anything but connected.
-	idle := time.After(5 * 2 * every)
+	idle := time.After(3 * 2 * every)
 	for waiting := true; waiting; {
 		select {
 		case <-c.Changed():
