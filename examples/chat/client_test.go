@@ -10,14 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Shopify/toxiproxy/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/duplex-go/duplex/examples/chat"
 	"github.com/duplex-go/duplex/examples/chat/chatserver"
+	"github.com/duplex-go/duplex/examples/internal/netfault"
 	"github.com/duplex-go/duplex/examples/internal/status"
 	"github.com/duplex-go/duplex/internal/leakcheck"
 	"github.com/duplex-go/duplex/reconnect"
@@ -204,29 +202,20 @@ func TestRestart(t *testing.T) {
 func TestCutInFlight(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	p := toxiproxy.NewProxy(toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop()),
-		t.Name(), "127.0.0.1:0", srv.addr)
-	require.NoError(t, p.Start())
-	t.Cleanup(p.Stop)
-	ann := join(t, "ws://"+p.Listen+"/chat", "ann")
+	link := netfault.New(t, srv.addr)
+	ann := join(t, "ws://"+link.Addr+"/chat", "ann")
 	waitView(t, ann, "ann connects", connected)
 	bob := join(t, srv.url(), "bob")
 	waitView(t, bob, "bob connects", connected)
 
 	// What ann sends now is lost: nothing passes, either way.
-	for _, stream := range []string{"upstream", "downstream"} {
-		_, err := p.Toxics.AddToxicJson(strings.NewReader(
-			`{"name":"hole-` + stream + `","type":"timeout","stream":"` + stream + `","attributes":{"timeout":0}}`))
-		require.NoError(t, err)
-	}
+	link.Hold()
 	require.NoError(t, ann.Say("one"))
 	require.NoError(t, ann.Say("two"))
-	p.Stop() // her connection is cut, and new ones refused
+	link.Stop() // her connection is cut, and new ones refused
 	waitView(t, ann, "ann reconnects", func(v chat.View) bool { return v.Status.State == status.Reconnecting })
-	for _, stream := range []string{"upstream", "downstream"} {
-		require.NoError(t, p.Toxics.RemoveToxic(t.Context(), "hole-"+stream))
-	}
-	require.NoError(t, p.Start())
+	link.Release()
+	link.Start()
 
 	v := waitView(t, ann, "ann delivers both", func(v chat.View) bool { return len(v.Pending) == 0 && len(messages(v.Log)) == 2 })
 	assert.Equal(t, []string{"ann: one", "ann: two"}, messages(v.Log))
@@ -241,11 +230,8 @@ func TestCutInFlight(t *testing.T) {
 func TestSilentLink(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	p := toxiproxy.NewProxy(toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop()),
-		t.Name(), "127.0.0.1:0", srv.addr)
-	require.NoError(t, p.Start())
-	t.Cleanup(p.Stop)
-	ann, err := chat.Join("ws://"+p.Listen+"/chat", chat.Options{
+	link := netfault.New(t, srv.addr)
+	ann, err := chat.Join("ws://"+link.Addr+"/chat", chat.Options{
 		Name: "ann", Room: "lobby",
 		Backoff:   reconnect.Constant(50 * time.Millisecond),
 		Heartbeat: 300 * time.Millisecond, // see echo's TestSilentLink
@@ -262,18 +248,12 @@ func TestSilentLink(t *testing.T) {
 	assert.Equal(t, status.Connected, v.Status.State, "still connected")
 	assert.Zero(t, v.Status.Attempt, "on the first connection")
 
-	for _, stream := range []string{"upstream", "downstream"} {
-		_, err := p.Toxics.AddToxicJson(strings.NewReader(
-			`{"name":"hole-` + stream + `","type":"timeout","stream":"` + stream + `","attributes":{"timeout":0}}`))
-		require.NoError(t, err)
-	}
+	link.Hold()
 	require.NoError(t, ann.Say("one"))
 	v = waitView(t, ann, "ann finds the link dead", func(v chat.View) bool { return v.Status.State != status.Connected })
 	assert.ErrorIs(t, v.Status.Err, reconnect.ErrHeartbeatTimeout)
 	assert.Equal(t, "the server stopped answering", status.Explain(v.Status.Err))
-	for _, stream := range []string{"upstream", "downstream"} {
-		require.NoError(t, p.Toxics.RemoveToxic(t.Context(), "hole-"+stream))
-	}
+	link.Release()
 	v = waitView(t, ann, "ann delivers", func(v chat.View) bool { return len(v.Pending) == 0 && len(messages(v.Log)) == 1 })
 	assert.Equal(t, []string{"ann: one"}, messages(v.Log), "once")
 }

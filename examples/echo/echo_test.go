@@ -11,14 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Shopify/toxiproxy/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/duplex-go/duplex/examples/echo"
 	"github.com/duplex-go/duplex/examples/echo/echoserver"
+	"github.com/duplex-go/duplex/examples/internal/netfault"
 	"github.com/duplex-go/duplex/examples/internal/status"
 	"github.com/duplex-go/duplex/internal/leakcheck"
 	"github.com/duplex-go/duplex/reconnect"
@@ -113,12 +111,9 @@ func TestSilentLink(t *testing.T) {
 	srv := httptest.NewServer(echoserver.Handler(stop, t.TempDir()))
 	defer srv.Close()
 	defer cancel()
-	p := toxiproxy.NewProxy(toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop()),
-		t.Name(), "127.0.0.1:0", strings.TrimPrefix(srv.URL, "http://"))
-	require.NoError(t, p.Start())
-	defer p.Stop()
+	link := netfault.New(t, strings.TrimPrefix(srv.URL, "http://"))
 	const every = 300 * time.Millisecond // a pong later than this on loopback, under -race on a busy machine, would be taken for a dead link
-	c := echo.Dial("ws://"+p.Listen+"/echo", &echo.Options{Backoff: reconnect.Constant(50 * time.Millisecond), Heartbeat: every})
+	c := echo.Dial("ws://"+link.Addr+"/echo", &echo.Options{Backoff: reconnect.Constant(50 * time.Millisecond), Heartbeat: every})
 	defer c.Close()
 	_, err := c.Echo(ctx, echo.Text("one"))
 	require.NoError(t, err)
@@ -137,11 +132,7 @@ func TestSilentLink(t *testing.T) {
 	assert.Equal(t, status.Connected, c.Status().State)
 	assert.Zero(t, c.Status().Attempt, "on the first connection")
 
-	for _, stream := range []string{"upstream", "downstream"} {
-		_, err := p.Toxics.AddToxicJson(strings.NewReader(
-			`{"name":"hole-` + stream + `","type":"timeout","stream":"` + stream + `","attributes":{"timeout":0}}`))
-		require.NoError(t, err)
-	}
+	link.Hold()
 	st := c.Status()
 	for st.State == status.Connected {
 		select {
@@ -153,9 +144,7 @@ func TestSilentLink(t *testing.T) {
 	}
 	assert.ErrorIs(t, st.Err, reconnect.ErrHeartbeatTimeout)
 	assert.Equal(t, "the server stopped answering", status.Explain(st.Err))
-	for _, stream := range []string{"upstream", "downstream"} {
-		require.NoError(t, p.Toxics.RemoveToxic(t.Context(), "hole-"+stream))
-	}
+	link.Release()
 	for c.Status().State != status.Connected {
 		select {
 		case <-c.Changed():
