@@ -25,8 +25,8 @@ func toCoder(t MessageType) websocket.MessageType {
 // writeErr translates a failed write, in this package's words.
 func (n *native) writeErr(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
-		// coder/websocket closes the connection when ctx ends inside a
-		// write: a frame half written cannot be taken back.
+		// cutWrite has failed the connection: a frame half written
+		// cannot be taken back.
 		return errs.Join("client: "+op+": ctx ended while a message was half written, which fails the connection", ctx.Err(), errs.ErrClosed)
 	}
 	select {
@@ -95,12 +95,12 @@ func (n *native) cutWrite(ctx context.Context) (done func(err error) bool) {
 	}
 }
 
-// cutErr fails the connection whose write ctx cut, and returns op's error.
+// cutErr fails the connection whose write ctx cut, and returns op's error
+// (writeErr's for a ctx that ended).
 func (n *native) cutErr(ctx context.Context, op string) error {
-	n.setCause(closedCause)
 	n.cutNow()
 	n.end(closedCause, op)
-	return errs.Join("client: "+op+": ctx ended while a message was half written, which fails the connection", ctx.Err(), errs.ErrClosed)
+	return n.writeErr(ctx, op, nil)
 }
 
 func (n *native) write(ctx context.Context, typ MessageType, p []byte) error {
